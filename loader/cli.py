@@ -38,7 +38,9 @@ def _version(value: bool) -> None:
 def _main(
     version: Annotated[
         bool,
-        typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit."),
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
     ] = False,
 ) -> None:
     """Move legacy customer master data into Dynamics 365 F&O."""
@@ -48,15 +50,21 @@ def _main(
 def land(
     extracts_dir: Annotated[
         Path,
-        typer.Argument(help="Folder holding customers.csv, customer_dimensions.csv and optionally target_customers.csv."),
+        typer.Argument(
+            help="Folder holding customers.csv, customer_dimensions.csv and optionally target_customers.csv."
+        ),
     ],
     encoding: Annotated[
         str | None,
-        typer.Option(help="Encoding of files without a byte-order mark, e.g. cp1252 or latin-1 (default: UTF-8)."),
+        typer.Option(
+            help="Encoding of files without a byte-order mark, e.g. cp1252 or latin-1 (default: UTF-8)."
+        ),
     ] = None,
     delimiter: Annotated[
         str | None,
-        typer.Option(help="Field delimiter: ',', ';' or 'tab' (default: detected from the header line)."),
+        typer.Option(
+            help="Field delimiter: ',', ';' or 'tab' (default: detected from the header line)."
+        ),
     ] = None,
 ) -> None:
     """Land the legacy CSV extracts in the raw schema of the migration database.
@@ -74,8 +82,12 @@ def land(
 @app.command("demo-data")
 def demo_data(
     out: Annotated[Path, typer.Option("--out", help="Folder to write the sample extracts into.")],
-    customers: Annotated[int, typer.Option(min=1, help="Number of customer records to generate.")] = 5000,
-    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same bytes.")] = 42,
+    customers: Annotated[
+        int, typer.Option(min=1, help="Number of customer records to generate.")
+    ] = 5000,
+    seed: Annotated[
+        int, typer.Option(help="Random seed: the same seed gives the same bytes.")
+    ] = 42,
 ) -> None:
     """Write realistic synthetic extracts, with a small share of typical problem records."""
     from loader.demo_data import write_demo_extracts

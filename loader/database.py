@@ -29,7 +29,9 @@ def _in_use_error(path: Path, exc: duckdb.Error) -> LoaderError | None:
 
 
 @contextmanager
-def connect(*, read_only: bool = False, path: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+def connect(
+    *, read_only: bool = False, path: Path | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the migration database; fail at once, never wait, if another process holds it."""
     path = path or database_path()
     if read_only and not path.exists():
@@ -37,7 +39,9 @@ def connect(*, read_only: bool = False, path: Path | None = None) -> Iterator[du
     try:
         con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.Error as exc:
-        raise (_in_use_error(path, exc) or LoaderError(f"cannot open the database {path}: {exc}")) from exc
+        raise (
+            _in_use_error(path, exc) or LoaderError(f"cannot open the database {path}: {exc}")
+        ) from exc
     try:
         yield con
     finally:

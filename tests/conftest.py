@@ -1,0 +1,82 @@
+"""Shared fixtures: every test gets its own database and dbt target folder.
+
+Tests run the real `loader` and the real dbt as subprocesses, exactly as a user
+does, against a DuckDB file in a temporary folder; nothing touches the project's
+own migration.duckdb or target/.
+"""
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+
+
+@dataclass
+class Workspace:
+    """A private migration database and dbt target folder, with helpers to run the tools."""
+
+    root: Path
+    env: dict[str, str]
+
+    @property
+    def database(self) -> Path:
+        return Path(self.env["MIGRATION_DB"])
+
+    @property
+    def target_dir(self) -> Path:
+        return Path(self.env["DBT_TARGET_PATH"])
+
+    def loader(self, *args: str, check: bool = False) -> subprocess.CompletedProcess[str]:
+        """Run `loader ARGS` as a user would; returns the finished process."""
+        return self._run([str(VENV_BIN / "loader"), *args], check=check)
+
+    def dbt(self, *args: str, check: bool = False) -> subprocess.CompletedProcess[str]:
+        """Run `dbt ARGS` against the project with this workspace's database."""
+        cmd = [str(VENV_BIN / "dbt"), *args, "--project-dir", str(PROJECT_DIR)]
+        return self._run([*cmd, "--profiles-dir", str(PROJECT_DIR)], check=check)
+
+    def query(self, sql: str, params: list[object] | None = None) -> list[tuple[object, ...]]:
+        """Read the workspace database (read-only, closed straight after)."""
+        with duckdb.connect(str(self.database), read_only=True) as con:
+            return con.execute(sql, params or []).fetchall()
+
+    def _run(self, cmd: list[str], *, check: bool) -> subprocess.CompletedProcess[str]:
+        proc = subprocess.run(cmd, env=self.env, capture_output=True, text=True, cwd=self.root)
+        if check and proc.returncode != 0:
+            raise AssertionError(
+                f"{' '.join(cmd)} exited {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
+            )
+        return proc
+
+
+def make_workspace(root: Path) -> Workspace:
+    root.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    env.update(
+        MIGRATION_DB=str(root / "migration.duckdb"),
+        DBT_TARGET_PATH=str(root / "target"),
+        DBT_LOG_PATH=str(root / "logs"),
+        DO_NOT_TRACK="1",
+        NO_COLOR="1",
+        COLUMNS="200",
+    )
+    return Workspace(root=root, env=env)
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Iterator[Workspace]:
+    yield make_workspace(tmp_path / "ws")
+
+
+@pytest.fixture(scope="module")
+def module_workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
+    """One workspace shared by a module's tests (for an expensive dbt build done once)."""
+    yield make_workspace(tmp_path_factory.mktemp("module-ws"))
