@@ -5,6 +5,7 @@ print its summary. Heavy imports (dbt, pyarrow) happen inside commands so that
 `--help` stays fast.
 """
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +13,7 @@ import typer
 from rich.console import Console
 
 from loader import __version__
+from loader.errors import LoaderError
 
 app = typer.Typer(
     name="loader",
@@ -51,7 +53,8 @@ def land(
     extracts_dir: Annotated[
         Path,
         typer.Argument(
-            help="Folder holding customers.csv, customer_dimensions.csv and optionally target_customers.csv."
+            metavar="EXTRACTS_DIR",
+            help="Folder holding customers.csv, customer_dimensions.csv and optionally target_customers.csv.",
         ),
     ],
     encoding: Annotated[
@@ -97,4 +100,15 @@ def demo_data(
 
 
 def main() -> None:
-    app()
+    """Run the CLI: user mistakes end as one line on stderr, never a traceback.
+
+    Typer reports usage errors itself (exit code 2); a LoaderError raised by a
+    command escapes it and is printed here (exit code 1).
+    """
+    try:
+        app()
+    except LoaderError as exc:
+        console.print(
+            f"error: {exc}", style="bold red", markup=False, highlight=False, soft_wrap=True
+        )
+        sys.exit(exc.exit_code)

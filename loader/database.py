@@ -43,6 +43,7 @@ def connect(
             _in_use_error(path, exc) or LoaderError(f"cannot open the database {path}: {exc}")
         ) from exc
     try:
+        con.execute("set enable_progress_bar = false")  # loader draws its own progress
         yield con
     finally:
         con.close()

@@ -1,0 +1,93 @@
+"""How an extract is parsed: DuckDB's CSV reader, strict, every column text.
+
+A parse error is turned into one line naming the file and the physical line of
+the bad record: DuckDB's own line count is a record count, so the line is
+recomputed from the byte position DuckDB's rejects table reports.
+"""
+
+from dataclasses import dataclass
+
+import duckdb
+
+from loader.errors import LoaderError
+from loader.extracts import ExtractSpec, Header
+from loader.source_scan import ScannedSource
+
+MAX_RECORD_BYTES = 8 * 1024 * 1024  # a record this long is a broken file, not a customer
+
+
+@dataclass(frozen=True)
+class PreparedExtract:
+    """A scanned extract file whose header matches the contract, ready to land."""
+
+    spec: ExtractSpec
+    source: ScannedSource
+    header: Header
+
+
+def read_csv_call(extract: PreparedExtract, **extra: str) -> tuple[str, list[object]]:
+    """The read_csv table function call for an extract, with its bound parameters."""
+    struct = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(extract.header.columns)))
+    options = "".join(f", {name}={value}" for name, value in extra.items())
+    sql = (
+        "read_csv(?, header=false, skip=?, delim=?, quote='\"', escape='\"', "
+        f"columns={{{struct}}}, auto_detect=false, strict_mode=true, max_line_size=?{options})"
+    )
+    params: list[object] = [
+        str(extract.source.readable_path),
+        extract.header.lines,
+        extract.header.delimiter,
+        MAX_RECORD_BYTES,
+    ]
+    return sql, params
+
+
+def diagnose_csv_error(extract: PreparedExtract, error: duckdb.Error) -> LoaderError:
+    """Re-read the file on a private connection, collecting rejects, to name the first bad line."""
+    name = extract.source.path.name
+    sql, params = read_csv_call(
+        extract, store_rejects="true", rejects_table="'errors'", rejects_scan="'scans'"
+    )
+    try:
+        with duckdb.connect() as con:
+            con.execute(f"create table parsed as select * from {sql}", params)
+            first = con.execute(
+                "select line_byte_position, error_type, error_message from errors "
+                "order by line_byte_position limit 1"
+            ).fetchall()
+    except duckdb.Error:
+        first = []
+    if not first:
+        reason = str(error).strip().splitlines()[0]
+        return LoaderError(f"{name}: cannot be read as CSV: {reason}")
+    byte_position, error_type, message = first[0]
+    line = _line_at(extract, int(byte_position))
+    return LoaderError(
+        f"{name}: line {line}: {_describe(str(error_type), str(message), len(extract.header.columns))}; "
+        "fix the record in the extract and land again"
+    )
+
+
+def _describe(error_type: str, message: str, expected: int) -> str:
+    if error_type in ("MISSING COLUMNS", "TOO MANY COLUMNS"):
+        found = message.rsplit("Found:", 1)[-1].strip()
+        return f"expected {expected} fields as in the header, found {found}"
+    if error_type == "UNQUOTED VALUE":
+        return "a quote appears inside an unquoted field, or a quoted field is not closed"
+    if error_type == "LINE SIZE OVER MAXIMUM":
+        return f"the record is longer than {MAX_RECORD_BYTES // (1024 * 1024)} MB"
+    return message.strip().splitlines()[0]
+
+
+def _line_at(extract: PreparedExtract, byte_position: int) -> int:
+    """Physical line number of a 1-based byte position in the UTF-8 file DuckDB read."""
+    remaining = max(byte_position - 1, 0)
+    newlines = 0
+    with extract.source.readable_path.open("rb") as handle:
+        while remaining > 0:
+            chunk = handle.read(min(remaining, 1 << 20))
+            if not chunk:
+                break
+            newlines += chunk.count(b"\n")
+            remaining -= len(chunk)
+    return newlines + 1

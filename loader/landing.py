@@ -1,0 +1,283 @@
+"""`loader land`: the legacy CSV extracts become the raw tables, all or nothing.
+
+Each file is scanned once (hash, encoding, header), then DuckDB's CSV reader
+parses it into a staging table and the raw table is written with the lineage
+columns. Every table of one land is replaced inside one transaction, so a
+failure anywhere leaves the previous raw tables exactly as they were.
+"""
+
+import secrets
+import tempfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from loader.csv_read import PreparedExtract, diagnose_csv_error, read_csv_call
+from loader.database import connect, quote_ident
+from loader.errors import LoaderError
+from loader.extracts import EXTRACTS, ExtractSpec, read_header, resolve_delimiter
+from loader.line_numbers import number_lines
+from loader.source_scan import scan
+
+STAGE_TABLE = "_land_stage"
+LOADS_DDL = """
+create table if not exists raw._loads (
+    load_id varchar not null,
+    file_name varchar not null,
+    sha256 varchar not null,
+    rows bigint not null,
+    encoding varchar not null,
+    delimiter varchar not null,
+    started_at timestamp not null,
+    finished_at timestamp not null
+)
+"""
+
+
+@dataclass(frozen=True)
+class LandedFile:
+    file_name: str
+    table: str
+    rows: int
+    encoding: str
+    delimiter: str
+    sha256: str
+
+
+@dataclass
+class LandResult:
+    load_id: str
+    files: list[LandedFile] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+    absent: list[str] = field(default_factory=list)
+
+    def print(self, console: Console) -> None:
+        table = Table(title=f"Landed load {self.load_id}")
+        for column in ("file", "raw table", "rows", "encoding", "delimiter"):
+            table.add_column(column, justify="right" if column == "rows" else "left")
+        for landed in self.files:
+            delimiter = "tab" if landed.delimiter == "\t" else landed.delimiter
+            table.add_row(
+                landed.file_name,
+                f"raw.{landed.table}",
+                f"{landed.rows:,}",
+                landed.encoding,
+                delimiter,
+            )
+        console.print(table)
+        for name in self.absent:
+            console.print(f"note: no {name} in the folder: its raw table is empty")
+        for name in self.ignored:
+            console.print(f"warning: {name} is not part of the extract contract and was not landed")
+
+
+def land_extracts(
+    extracts_dir: Path,
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    console: Console | None = None,
+) -> LandResult:
+    """Land every extract of EXTRACTS_DIR into the raw schema in one transaction."""
+    console = console or Console(stderr=True)
+    directory = _check_directory(extracts_dir)
+    found = _find_files(directory)
+    started_at = _utc_now()
+    result = LandResult(load_id=f"{started_at:%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}")
+    result.ignored = sorted(
+        p.name
+        for p in directory.iterdir()
+        if p.suffix.lower() == ".csv" and p not in found.values()
+    )
+    result.absent = [spec.file_name for spec in EXTRACTS if found.get(spec.table) is None]
+    with tempfile.TemporaryDirectory(prefix="loader-land-") as temp:
+        prepared = _prepare_all(found, encoding, delimiter, Path(temp), console)
+        with connect() as con, console.status("Writing the raw tables"):
+            result.files = _write_raw_tables(con, prepared, result.load_id, started_at)
+    return result
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _check_directory(extracts_dir: Path) -> Path:
+    if not extracts_dir.exists():
+        raise LoaderError(f"extracts folder {extracts_dir} does not exist")
+    if not extracts_dir.is_dir():
+        raise LoaderError(
+            f"{extracts_dir} is not a folder: pass the folder that holds customers.csv"
+        )
+    return extracts_dir.resolve()
+
+
+def _find_files(directory: Path) -> dict[str, Path | None]:
+    """Match each contract file by name, case-insensitively; a required one must be there."""
+    by_name: dict[str, Path] = {}
+    for path in directory.iterdir():
+        by_name.setdefault(path.name.lower(), path)
+    found: dict[str, Path | None] = {}
+    for spec in EXTRACTS:
+        path = by_name.get(spec.file_name)
+        if path is None and spec.file_required:
+            raise LoaderError(f"{directory}: {spec.file_name} is missing; it is a required extract")
+        if path is not None and (path.is_symlink() or not path.is_file()):
+            raise LoaderError(f"{path}: not a regular file; copy the real extract into the folder")
+        found[spec.table] = path
+    return found
+
+
+def _prepare_all(
+    found: dict[str, Path | None],
+    encoding: str | None,
+    delimiter: str | None,
+    temp_dir: Path,
+    console: Console,
+) -> list[PreparedExtract]:
+    """Scan every file before the database is touched: most mistakes are found here."""
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+    )
+    prepared: list[PreparedExtract] = []
+    with Progress(*columns, console=console, transient=True) as progress:
+        for spec in EXTRACTS:
+            path = found[spec.table]
+            if path is None:
+                continue
+            task = progress.add_task(f"Reading {path.name}", total=path.stat().st_size)
+            source = scan(
+                path,
+                requested_encoding=encoding,
+                temp_dir=temp_dir,
+                advance=lambda n, task=task: progress.advance(task, n),
+            )
+            header = read_header(
+                spec, path.name, source.head, resolve_delimiter(delimiter, source.head)
+            )
+            prepared.append(PreparedExtract(spec=spec, source=source, header=header))
+    return prepared
+
+
+def _write_raw_tables(
+    con: duckdb.DuckDBPyConnection,
+    prepared: list[PreparedExtract],
+    load_id: str,
+    started_at: datetime,
+) -> list[LandedFile]:
+    con.execute("create schema if not exists raw")
+    con.execute(LOADS_DDL)
+    landed: list[LandedFile] = []
+    con.begin()
+    try:
+        present = {p.spec.table for p in prepared}
+        for spec in EXTRACTS:
+            if spec.table not in present:
+                _create_empty(con, spec)
+        for extract in prepared:
+            rows = _land_one(con, extract, load_id, started_at)
+            landed.append(_record_load(con, extract, rows, load_id, started_at))
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    return landed
+
+
+def _create_empty(con: duckdb.DuckDBPyConnection, spec: ExtractSpec) -> None:
+    """An optional extract that was not supplied still has its (empty) raw table."""
+    columns = [f"{quote_ident(name)} varchar" for name in spec.contract_columns]
+    lineage = "_source_file varchar, _source_line bigint, _load_id varchar, _loaded_at timestamp"
+    con.execute(
+        f"create or replace table raw.{quote_ident(spec.table)} ({', '.join(columns)}, {lineage})"
+    )
+
+
+def _land_one(
+    con: duckdb.DuckDBPyConnection, extract: PreparedExtract, load_id: str, loaded_at: datetime
+) -> int:
+    _stage(con, extract)
+    lines = number_lines(con, STAGE_TABLE, extract.header, extract.source)
+    select_list = ", ".join(
+        [
+            *_data_columns(extract),
+            "? as _source_file",
+            f"{lines.expression} as _source_line",
+            "? as _load_id",
+            "?::timestamp as _loaded_at",
+        ]
+    )
+    # Joins do not keep file order; a plain projection of the staging table does.
+    order = " order by s.rowid" if lines.join else ""
+    con.execute(
+        f"create or replace table raw.{quote_ident(extract.spec.table)} as "
+        f"select {select_list} from {STAGE_TABLE} as s {lines.join}{order}",
+        [extract.source.path.name, load_id, loaded_at],
+    )
+    con.execute(f"drop table {STAGE_TABLE}")
+    lines.drop(con)
+    return lines.rows
+
+
+def _stage(con: duckdb.DuckDBPyConnection, extract: PreparedExtract) -> None:
+    """Parse the file with DuckDB into positional text columns c0..cN."""
+    sql, params = read_csv_call(extract)
+    try:
+        con.execute(f"create or replace temp table {STAGE_TABLE} as select * from {sql}", params)
+    except duckdb.Error as exc:
+        raise diagnose_csv_error(extract, exc) from None
+
+
+def _data_columns(extract: PreparedExtract) -> list[str]:
+    """Contract columns first (a missing optional one as NULL), then the file's extra columns."""
+    position = {name: i for i, name in enumerate(extract.header.columns)}
+    selected = [
+        f"s.c{position[name]} as {quote_ident(name)}"
+        if name in position
+        else f"null::varchar as {quote_ident(name)}"
+        for name in extract.spec.contract_columns
+    ]
+    extras = [
+        f"s.c{i} as {quote_ident(name)}"
+        for i, name in enumerate(extract.header.columns)
+        if name not in extract.spec.contract_columns
+    ]
+    return selected + extras
+
+
+def _record_load(
+    con: duckdb.DuckDBPyConnection,
+    extract: PreparedExtract,
+    rows: int,
+    load_id: str,
+    started_at: datetime,
+) -> LandedFile:
+    landed = LandedFile(
+        file_name=extract.source.path.name,
+        table=extract.spec.table,
+        rows=rows,
+        encoding=extract.source.encoding,
+        delimiter=extract.header.delimiter,
+        sha256=extract.source.sha256,
+    )
+    con.execute(
+        "insert into raw._loads values (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            load_id,
+            landed.file_name,
+            landed.sha256,
+            rows,
+            landed.encoding,
+            landed.delimiter,
+            started_at,
+            _utc_now(),
+        ],
+    )
+    return landed

@@ -1,0 +1,149 @@
+"""One streaming pass over an extract: hash it, check it decodes, and make it UTF-8 for DuckDB.
+
+DuckDB's CSV reader wants UTF-8. Files with a UTF-8 BOM or none are read in
+place after this pass has proved they decode; UTF-16 (detected by its BOM) and
+legacy code pages (`--encoding`) are transcoded to a temporary UTF-8 file.
+Transcoding keeps every line break, so line numbers in the copy are the file's.
+"""
+
+import codecs
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from loader.errors import LoaderError
+
+CHUNK_BYTES = 1 << 20
+HEAD_CHARS = 1 << 20  # enough text to hold the header record
+
+_ENCODING_NAMES = {
+    "utf-8-sig": "utf-8 (BOM)",
+    "utf-16-le": "utf-16 (LE)",
+    "utf-16-be": "utf-16 (BE)",
+}
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+@dataclass(frozen=True)
+class ScannedSource:
+    """What the scan learned about one extract file."""
+
+    path: Path
+    readable_path: Path  # the file itself, or its UTF-8 copy
+    encoding: str
+    sha256: str
+    head: str  # the first HEAD_CHARS characters of text, BOM removed
+    physical_lines: int  # lines in the file, not counting blank lines at its end
+
+
+def _encoding_from_bom(first_bytes: bytes) -> tuple[str | None, int]:
+    for bom, name in _BOMS:
+        if first_bytes.startswith(bom):
+            return name, len(bom)
+    return None, 0
+
+
+def _check_codec(name: str) -> str:
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        raise LoaderError(
+            f"unknown encoding {name!r}: use a Python codec name such as cp1252, latin-1 or utf-8"
+        ) from None
+
+
+def choose_encoding(path: Path, requested: str | None) -> tuple[str, int]:
+    """The file's encoding and BOM length: a BOM wins, then --encoding, then UTF-8."""
+    with path.open("rb") as handle:
+        bom_encoding, bom_length = _encoding_from_bom(handle.read(4))
+    if bom_encoding:
+        return bom_encoding, bom_length
+    return _check_codec(requested or "utf-8"), 0
+
+
+def _decode_error(
+    path: Path, encoding: str, exc: UnicodeDecodeError, lines_before: int, chunk: bytes
+) -> LoaderError:
+    line = lines_before + chunk[: exc.start].count(b"\n") + 1
+    bad = chunk[exc.start : exc.end].hex(" ")
+    return LoaderError(
+        f"{path.name}: line {line}: bytes {bad} are not valid {encoding}; "
+        "pass the file's real encoding with --encoding (e.g. cp1252)"
+    )
+
+
+def scan(
+    path: Path,
+    *,
+    requested_encoding: str | None,
+    temp_dir: Path,
+    advance: Callable[[int], None] = lambda _n: None,
+) -> ScannedSource:
+    """Hash and decode the whole file once; transcode it to UTF-8 when DuckDB cannot read it as is."""
+    encoding, bom_length = choose_encoding(path, requested_encoding)
+    in_place = encoding in ("utf-8", "utf-8-sig")
+    copy_path = temp_dir / f"{path.name}.utf8"
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    newlines = 0
+    head_parts: list[str] = []
+    head_size = 0
+    tail = ""
+    with (
+        path.open("rb") as source,
+        (
+            copy_path.open("w", encoding="utf-8", newline="") if not in_place else _NullWriter()
+        ) as copy,
+    ):
+        while chunk := source.read(CHUNK_BYTES):
+            digest.update(chunk)
+            try:
+                text = decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                raise _decode_error(path, encoding, exc, newlines, chunk) from None
+            newlines += text.count("\n")
+            if head_size < HEAD_CHARS:
+                head_parts.append(text[: HEAD_CHARS - head_size])
+                head_size += len(head_parts[-1])
+            tail = (tail + text)[-4096:]
+            copy.write(text)
+            advance(len(chunk))
+        try:
+            copy.write(decoder.decode(b"", final=True))
+        except UnicodeDecodeError as exc:
+            raise _decode_error(path, encoding, exc, newlines, b"") from None
+    head = "".join(head_parts).removeprefix("\ufeff") if bom_length else "".join(head_parts)
+    return ScannedSource(
+        path=path,
+        readable_path=path if in_place else copy_path,
+        encoding=_ENCODING_NAMES.get(encoding, encoding),
+        sha256=digest.hexdigest(),
+        head=head,
+        physical_lines=_physical_lines(newlines, tail),
+    )
+
+
+def _physical_lines(newlines: int, tail: str) -> int:
+    """The number of the last line with content: blank lines at the end of a file hold no record."""
+    content = tail.rstrip("\r\n")
+    if not content:
+        return 0
+    return newlines - tail[len(content) :].count("\n") + 1
+
+
+class _NullWriter:
+    """Stands in for the UTF-8 copy when the file is read in place."""
+
+    def write(self, _text: str) -> int:
+        return 0
+
+    def __enter__(self) -> "_NullWriter":
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        return None
