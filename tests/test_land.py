@@ -1,0 +1,293 @@
+"""`loader land`: real files in, real raw tables out, all or nothing."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Workspace
+
+CUSTOMERS_HEADER = "company,customer_number,bill_to_customer_number,customer_name"
+DIMENSIONS = "company,customer_number,dimension,value\nUS01,000123,BusinessUnit,001\n"
+
+
+def write_extracts(
+    folder: Path, customers: bytes | str, dimensions: bytes | str = DIMENSIONS
+) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, content in (("customers.csv", customers), ("customer_dimensions.csv", dimensions)):
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        (folder / name).write_bytes(data)
+    return folder
+
+
+def raw_rows(ws: Workspace, table: str, columns: str) -> list[tuple[object, ...]]:
+    return ws.query(f"select {columns} from raw.{table} order by _source_line")
+
+
+def land_ok(ws: Workspace, folder: Path, *options: str) -> None:
+    ws.loader("land", str(folder), *options, check=True)
+
+
+def assert_one_line_error(proc: subprocess.CompletedProcess[str], *fragments: str) -> None:
+    assert proc.returncode == 1, proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("error: ")
+    for fragment in fragments:
+        assert fragment in lines[0]
+    assert "Traceback" not in proc.stderr
+
+
+def test_leading_zeros_and_lineage_are_kept(workspace: Workspace, tmp_path: Path) -> None:
+    folder = write_extracts(
+        tmp_path / "x", f"{CUSTOMERS_HEADER}\nUS01,000123,,Acme\nUS01,0042,000123,Beta\n"
+    )
+    land_ok(workspace, folder)
+    rows = raw_rows(
+        workspace,
+        "customers",
+        "customer_number, bill_to_customer_number, _source_file, _source_line",
+    )
+    assert rows == [("000123", None, "customers.csv", 2), ("0042", "000123", "customers.csv", 3)]
+    types = dict(
+        workspace.query(
+            "select column_name, data_type from information_schema.columns where table_name = 'customers'"
+        )
+    )
+    assert types["customer_number"] == "VARCHAR"
+    assert types["_source_line"] == "BIGINT"
+
+
+def test_embedded_newlines_give_the_lines_that_follow(workspace: Workspace, tmp_path: Path) -> None:
+    customers = (
+        f"{CUSTOMERS_HEADER}\r\n"
+        'US01,C1,,"two\r\nlines"\r\n'
+        'US01,C2,,"three\nline\nname"\r\n'
+        "US01,C3,,plain\r\n"
+    )
+    folder = write_extracts(tmp_path / "x", customers)
+    land_ok(workspace, folder)
+    rows = raw_rows(workspace, "customers", "customer_number, customer_name, _source_line")
+    assert rows == [("C1", "two\r\nlines", 2), ("C2", "three\nline\nname", 4), ("C3", "plain", 7)]
+
+
+def test_blank_lines_between_records_keep_the_line_numbers_exact(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    customers = f'{CUSTOMERS_HEADER}\nUS01,C1,,a\n\nUS01,C2,,"b\nc"\n\n\nUS01,C3,,d\n\n'
+    folder = write_extracts(tmp_path / "x", customers)
+    land_ok(workspace, folder)
+    assert raw_rows(workspace, "customers", "customer_number, _source_line") == [
+        ("C1", 2),
+        ("C2", 4),
+        ("C3", 8),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("encoding_name", "options", "reported"),
+    [
+        ("utf-8-sig", (), "utf-8 (BOM)"),
+        ("utf-16", (), "utf-16 (LE)"),
+        ("cp1252", ("--encoding", "cp1252"), "cp1252"),
+    ],
+)
+def test_encodings(
+    workspace: Workspace,
+    tmp_path: Path,
+    encoding_name: str,
+    options: tuple[str, ...],
+    reported: str,
+) -> None:
+    customers = f"{CUSTOMERS_HEADER}\r\nDE01,M\u00fcller1,,M\u00fcller GmbH \u20ac\r\n".encode(
+        encoding_name
+    )
+    folder = write_extracts(tmp_path / "x", customers)
+    land_ok(workspace, folder, *options)
+    assert raw_rows(
+        workspace, "customers", "company, customer_number, customer_name, _source_line"
+    ) == [("DE01", "M\u00fcller1", "M\u00fcller GmbH \u20ac", 2)]
+    assert workspace.query("select encoding from raw._loads where file_name = 'customers.csv'") == [
+        (reported,)
+    ]
+
+
+@pytest.mark.parametrize(("delimiter", "name"), [(";", ";"), ("\t", "\t")])
+def test_semicolon_and_tab_delimiters_are_detected(
+    workspace: Workspace, tmp_path: Path, delimiter: str, name: str
+) -> None:
+    header = CUSTOMERS_HEADER.replace(",", delimiter)
+    folder = write_extracts(
+        tmp_path / "x", f"{header}\nUS01{delimiter}C,1{delimiter}{delimiter}Comma, Inc\n"
+    )
+    land_ok(workspace, folder)
+    assert raw_rows(workspace, "customers", "customer_number, customer_name") == [
+        ("C,1", "Comma, Inc")
+    ]
+    assert workspace.query(
+        "select delimiter from raw._loads where file_name = 'customers.csv'"
+    ) == [(name,)]
+
+
+def test_header_names_match_case_insensitively_and_extras_are_kept(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    customers = " Company ,CUSTOMER_NUMBER,Bill_To_Customer_Number,Region\nUS01,C1,,West\n"
+    folder = write_extracts(tmp_path / "x", customers)
+    land_ok(workspace, folder)
+    columns = [
+        row[0]
+        for row in workspace.query(
+            "select column_name from information_schema.columns "
+            "where table_schema = 'raw' and table_name = 'customers' order by ordinal_position"
+        )
+    ]
+    assert columns[:5] == [
+        "company",
+        "customer_number",
+        "bill_to_customer_number",
+        "customer_name",
+        "region",
+    ]
+    assert raw_rows(workspace, "customers", "customer_name, region") == [(None, "West")]
+
+
+def test_missing_target_customers_gives_an_empty_table(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    land_ok(workspace, write_extracts(tmp_path / "x", f"{CUSTOMERS_HEADER}\nUS01,C1,,a\n"))
+    assert workspace.query("select count(*) from raw.target_customers") == [(0,)]
+    (tmp_path / "x" / "target_customers.csv").write_text(
+        "data_area_id,customer_account\nUSMF,HQ1\n"
+    )
+    land_ok(workspace, tmp_path / "x")
+    assert raw_rows(workspace, "target_customers", "data_area_id, customer_account") == [
+        ("USMF", "HQ1")
+    ]
+
+
+def snapshot(ws: Workspace) -> dict[str, list[tuple[object, ...]]]:
+    return {
+        table: ws.query(f"select * from raw.{table} order by _source_line")
+        for table in ("customers", "customer_dimensions", "target_customers")
+    }
+
+
+def test_missing_required_column_is_one_line_and_changes_nothing(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    land_ok(workspace, write_extracts(tmp_path / "good", f"{CUSTOMERS_HEADER}\nUS01,C1,,a\n"))
+    before = snapshot(workspace)
+    bad = write_extracts(tmp_path / "bad", "company,customer_number\nUS01,C9\n")
+    proc = workspace.loader("land", str(bad))
+    assert_one_line_error(proc, "customers.csv", "bill_to_customer_number")
+    assert snapshot(workspace) == before
+
+
+def test_undecodable_byte_names_file_and_line(workspace: Workspace, tmp_path: Path) -> None:
+    customers = f"{CUSTOMERS_HEADER}\nUS01,C1,,a\n".encode() + b"US01,M\xfcller,,b\n"
+    proc = workspace.loader("land", str(write_extracts(tmp_path / "x", customers)))
+    assert_one_line_error(proc, "customers.csv", "line 3", "--encoding")
+
+
+def test_ragged_record_names_file_and_physical_line(workspace: Workspace, tmp_path: Path) -> None:
+    customers = f'{CUSTOMERS_HEADER}\nUS01,C1,,"a\nb"\nUS01,C2\n'
+    proc = workspace.loader("land", str(write_extracts(tmp_path / "x", customers)))
+    assert_one_line_error(proc, "customers.csv", "line 4", "expected 4 fields")
+
+
+def test_landing_twice_gives_the_same_raw_content(workspace: Workspace, tmp_path: Path) -> None:
+    folder = write_extracts(
+        tmp_path / "x", f'{CUSTOMERS_HEADER}\nUS01,000123,,"x\ny"\nGB01,C2,000123,b\n'
+    )
+    land_ok(workspace, folder)
+    first = snapshot(workspace)
+    land_ok(workspace, folder)
+    second = snapshot(workspace)
+
+    def without_load(
+        rows: dict[str, list[tuple[object, ...]]],
+    ) -> dict[str, list[tuple[object, ...]]]:
+        return {table: [row[:-2] for row in content] for table, content in rows.items()}
+
+    assert without_load(first) == without_load(second)
+    loads = workspace.query(
+        "select load_id, file_name, sha256, rows from raw._loads order by started_at, file_name"
+    )
+    assert len({row[0] for row in loads}) == 2
+    assert [row[1:] for row in loads[:2]] == [row[1:] for row in loads[2:]]
+
+
+def test_a_failing_file_leaves_every_earlier_raw_table_untouched(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    land_ok(workspace, write_extracts(tmp_path / "good", f"{CUSTOMERS_HEADER}\nUS01,C1,,a\n"))
+    before = snapshot(workspace)
+    loads_before = workspace.query("select count(*) from raw._loads")
+    # customers.csv is new and valid; the dimensions file breaks only when DuckDB parses it.
+    bad = write_extracts(
+        tmp_path / "bad",
+        f"{CUSTOMERS_HEADER}\nUS01,C7,,new\n",
+        "company,customer_number,dimension,value\nUS01,C7,BusinessUnit,001\nUS01,C7,Department\n",
+    )
+    proc = workspace.loader("land", str(bad))
+    assert_one_line_error(proc, "customer_dimensions.csv", "line 3")
+    assert snapshot(workspace) == before
+    assert workspace.query("select count(*) from raw._loads") == loads_before
+
+
+def test_a_locked_database_fails_at_once_with_a_clear_message(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    folder = write_extracts(tmp_path / "x", f"{CUSTOMERS_HEADER}\nUS01,C1,,a\n")
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ready', flush=True); time.sleep(60)",
+            str(workspace.database),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        proc = workspace.loader("land", str(folder))
+        assert_one_line_error(proc, "in use by another process")
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        ("", "empty"),
+        ("company,company,customer_number,bill_to_customer_number\n", "appears twice"),
+        ("company,,customer_number,bill_to_customer_number\n", "has no name"),
+    ],
+)
+def test_bad_headers(workspace: Workspace, tmp_path: Path, content: str, fragment: str) -> None:
+    proc = workspace.loader("land", str(write_extracts(tmp_path / "x", content)))
+    assert_one_line_error(proc, "customers.csv", fragment)
+
+
+def test_missing_required_file(workspace: Workspace, tmp_path: Path) -> None:
+    folder = tmp_path / "x"
+    folder.mkdir()
+    (folder / "customers.csv").write_text(f"{CUSTOMERS_HEADER}\n")
+    assert_one_line_error(
+        workspace.loader("land", str(folder)), "customer_dimensions.csv is missing"
+    )
+
+
+def test_database_setting_is_shared_from_any_directory(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    """A relative MIGRATION_DB resolves against the current directory, for loader and dbt alike."""
+    folder = write_extracts(tmp_path / "x", f"{CUSTOMERS_HEADER}\nUS01,C1,,a\n")
+    workspace.env["MIGRATION_DB"] = "relative.duckdb"
+    land_ok(workspace, folder)
+    assert (workspace.root / "relative.duckdb").exists()
