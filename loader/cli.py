@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from loader import __version__
 from loader.errors import LoaderError
+from loader.output import OUTPUT
 
 app = typer.Typer(
     name="loader",
@@ -27,7 +27,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 # Messages and progress go to stderr; stdout is kept for results a script reads.
-console = Console(stderr=True)
+console = OUTPUT.console
 
 
 def _version(value: bool) -> None:
@@ -44,8 +44,19 @@ def _main(
             "--version", callback=_version, is_eager=True, help="Print the version and exit."
         ),
     ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print nothing but errors and warnings.")
+    ] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="Print the command's summary as JSON on stdout (messages stay on stderr).",
+        ),
+    ] = False,
 ) -> None:
     """Move legacy customer master data into Dynamics 365 F&O."""
+    OUTPUT.configure(quiet=quiet, as_json=as_json)
 
 
 @app.command()
@@ -79,7 +90,11 @@ def land(
     from loader.landing import land_extracts
 
     result = land_extracts(extracts_dir, encoding=encoding, delimiter=delimiter, console=console)
-    result.print(console)
+    OUTPUT.result(result.table(), result.to_dict())
+    for name in result.absent:
+        OUTPUT.note(f"note: no {name} in the folder: its raw table is empty")
+    for name in result.ignored:
+        OUTPUT.warn(f"{name} is not part of the extract contract and was not landed")
 
 
 @app.command("demo-data")

@@ -8,7 +8,7 @@ failure anywhere leaves the previous raw tables exactly as they were.
 
 import secrets
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -56,7 +56,7 @@ class LandResult:
     ignored: list[str] = field(default_factory=list)
     absent: list[str] = field(default_factory=list)
 
-    def print(self, console: Console) -> None:
+    def table(self) -> Table:
         table = Table(title=f"Landed load {self.load_id}")
         for column in ("file", "raw table", "rows", "encoding", "delimiter"):
             table.add_column(column, justify="right" if column == "rows" else "left")
@@ -69,11 +69,15 @@ class LandResult:
                 landed.encoding,
                 delimiter,
             )
-        console.print(table)
-        for name in self.absent:
-            console.print(f"note: no {name} in the folder: its raw table is empty")
-        for name in self.ignored:
-            console.print(f"warning: {name} is not part of the extract contract and was not landed")
+        return table
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "load_id": self.load_id,
+            "files": [asdict(landed) for landed in self.files],
+            "absent": self.absent,
+            "ignored": self.ignored,
+        }
 
 
 def land_extracts(

@@ -1,0 +1,95 @@
+"""Running `dbt build` in-process for `loader run`, with the same settings a user's dbt has.
+
+dbt-duckdb keeps its DuckDB instance open in a class attribute after a run and
+holds the file's lock until it is closed: `build()` closes it before returning,
+so the export that follows can open the file.
+"""
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from loader.errors import LoaderError
+from loader.settings import PROJECT_DIR, database_path, dbt_target_dir
+
+FAILED_STATUSES = {"error", "fail", "runtime error", "skipped"}
+
+
+@dataclass
+class BuildOutcome:
+    """What a build did, counted by status, and the nodes that did not pass."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _prepare_environment() -> None:
+    os.environ["DO_NOT_TRACK"] = "1"
+    os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+    os.environ["MIGRATION_DB"] = str(database_path())
+    os.environ.setdefault("DBT_TARGET_PATH", str(dbt_target_dir()))
+
+
+def _close_dbt_connections() -> None:
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    from dbt.adapters.factory import cleanup_connections, reset_adapters
+
+    cleanup_connections()
+    with DuckDBConnectionManager._LOCK:
+        if DuckDBConnectionManager._ENV is not None:
+            DuckDBConnectionManager._ENV.close()
+            DuckDBConnectionManager._ENV = None
+    reset_adapters()
+
+
+def build(on_node_done: Callable[[str, str], None] = lambda _name, _status: None) -> BuildOutcome:
+    """Run `dbt build` on the project; raise LoaderError when any model, seed or test failed."""
+    _prepare_environment()
+    from dbt.cli.main import dbtRunner
+
+    def callback(event: Any) -> None:
+        if event.info.name == "NodeFinished":
+            node = event.data.node_info
+            on_node_done(node.unique_id, node.node_status)
+
+    args = [
+        "build",
+        "--project-dir",
+        str(PROJECT_DIR),
+        "--profiles-dir",
+        str(PROJECT_DIR),
+        "--quiet",
+    ]
+    try:
+        result = dbtRunner(callbacks=[callback]).invoke(args)
+    finally:
+        _close_dbt_connections()
+    if result.exception is not None:
+        raise LoaderError(
+            f"dbt build could not run: {str(result.exception).strip().splitlines()[0]}"
+        )
+    outcome = _summarise(result.result)
+    if outcome.problems:
+        shown = "; ".join(outcome.problems[:3])
+        more = f" and {len(outcome.problems) - 3} more" if len(outcome.problems) > 3 else ""
+        raise LoaderError(
+            f"dbt build failed: {shown}{more}; see {dbt_target_dir() / 'run_results.json'} "
+            "or run `dbt build` for details"
+        )
+    return outcome
+
+
+def _summarise(execution: Any) -> BuildOutcome:
+    outcome = BuildOutcome()
+    for node_result in getattr(execution, "results", []) or []:
+        status = str(node_result.status)
+        outcome.counts[status] = outcome.counts.get(status, 0) + 1
+        name = node_result.node.name
+        message = (node_result.message or status).strip().splitlines()[0]
+        if status in FAILED_STATUSES:
+            outcome.problems.append(f"{name}: {message}")
+        elif status == "warn":
+            outcome.warnings.append(f"{name}: {message}")
+    return outcome
