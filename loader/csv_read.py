@@ -5,6 +5,7 @@ the bad record: DuckDB's own line count is a record count, so the line is
 recomputed from the byte position DuckDB's rejects table reports.
 """
 
+import re
 from dataclasses import dataclass
 
 import duckdb
@@ -13,6 +14,7 @@ from loader.errors import LoaderError
 from loader.extracts import ExtractSpec, Header
 from loader.source_scan import ScannedSource
 
+LONE_CR = re.compile(rb"\r(?=[^\n])")
 MAX_RECORD_BYTES = 8 * 1024 * 1024  # a record this long is a broken file, not a customer
 
 
@@ -58,6 +60,12 @@ def diagnose_csv_error(extract: PreparedExtract, error: duckdb.Error) -> LoaderE
     except duckdb.Error:
         first = []
     if not first:
+        lone_cr = _first_lone_carriage_return(extract)
+        if lone_cr:
+            return LoaderError(
+                f"{name}: line {lone_cr}: a carriage return without a line feed ends a line "
+                "(old Mac line endings); save the file with CRLF or LF line endings"
+            )
         reason = str(error).strip().splitlines()[0]
         return LoaderError(f"{name}: cannot be read as CSV: {reason}")
     byte_position, error_type, message = first[0]
@@ -77,6 +85,22 @@ def _describe(error_type: str, message: str, expected: int) -> str:
     if error_type == "LINE SIZE OVER MAXIMUM":
         return f"the record is longer than {MAX_RECORD_BYTES // (1024 * 1024)} MB"
     return message.strip().splitlines()[0]
+
+
+def _first_lone_carriage_return(extract: PreparedExtract) -> int | None:
+    """The line of the first CR not followed by LF, which DuckDB cannot read as a line end."""
+    lines = 1
+    with extract.source.readable_path.open("rb") as handle:
+        previous_cr = False
+        while chunk := handle.read(1 << 20):
+            if previous_cr and not chunk.startswith(b"\n"):
+                return lines
+            match = LONE_CR.search(chunk)
+            if match:
+                return lines + chunk.count(b"\n", 0, match.start())
+            lines += chunk.count(b"\n")
+            previous_cr = chunk.endswith(b"\r")
+    return None
 
 
 def _line_at(extract: PreparedExtract, byte_position: int) -> int:

@@ -57,10 +57,24 @@ def _check_codec(name: str) -> str:
         ) from None
 
 
+# Files that users save by mistake under a .csv name, recognised by their first bytes.
+_NOT_CSV: tuple[tuple[bytes, str], ...] = (
+    (b"PK\x03\x04", "a zip archive (an Excel .xlsx workbook?)"),
+    (b"\xd0\xcf\x11\xe0", "an Excel .xls workbook"),
+    (b"%PDF", "a PDF document"),
+)
+
+
 def choose_encoding(path: Path, requested: str | None) -> tuple[str, int]:
     """The file's encoding and BOM length: a BOM wins, then --encoding, then UTF-8."""
     with path.open("rb") as handle:
-        bom_encoding, bom_length = _encoding_from_bom(handle.read(4))
+        first = handle.read(8)
+    for signature, kind in _NOT_CSV:
+        if first.startswith(signature):
+            raise LoaderError(
+                f"{path.name}: the file is {kind}, not CSV text; save it as CSV (UTF-8) and land again"
+            )
+    bom_encoding, bom_length = _encoding_from_bom(first)
     if bom_encoding:
         return bom_encoding, bom_length
     return _check_codec(requested or "utf-8"), 0
@@ -74,6 +88,19 @@ def _decode_error(
     return LoaderError(
         f"{path.name}: line {line}: bytes {bad} are not valid {encoding}; "
         "pass the file's real encoding with --encoding (e.g. cp1252)"
+    )
+
+
+def _nul_error(path: Path, text: str, lines_before: int) -> LoaderError:
+    position = text.index("\x00")
+    line = lines_before + text.count("\n", 0, position) + 1
+    if lines_before == 0 and text.count("\x00") * 3 > len(text):
+        return LoaderError(
+            f"{path.name}: the file looks like UTF-16 without a byte-order mark; "
+            "pass --encoding utf-16-le (or utf-16-be)"
+        )
+    return LoaderError(
+        f"{path.name}: line {line}: a NUL byte; the extract is damaged, export it again"
     )
 
 
@@ -106,6 +133,8 @@ def scan(
                 text = decoder.decode(chunk)
             except UnicodeDecodeError as exc:
                 raise _decode_error(path, encoding, exc, newlines, chunk) from None
+            if "\x00" in text:
+                raise _nul_error(path, text, newlines)
             newlines += text.count("\n")
             if head_size < HEAD_CHARS:
                 head_parts.append(text[: HEAD_CHARS - head_size])
