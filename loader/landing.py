@@ -14,7 +14,14 @@ from pathlib import Path
 
 import duckdb
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from loader.csv_read import PreparedExtract, diagnose_csv_error, read_csv_call
@@ -123,8 +130,8 @@ def _check_directory(extracts_dir: Path) -> Path:
 def _find_files(directory: Path) -> dict[str, Path | None]:
     """Match each contract file by name, case-insensitively; a required one must be there."""
     by_name: dict[str, Path] = {}
-    for path in directory.iterdir():
-        by_name.setdefault(path.name.lower(), path)
+    for entry in directory.iterdir():
+        by_name.setdefault(entry.name.lower(), entry)
     found: dict[str, Path | None] = {}
     for spec in EXTRACTS:
         path = by_name.get(spec.file_name)
@@ -157,12 +164,11 @@ def _prepare_all(
             if path is None:
                 continue
             task = progress.add_task(f"Reading {path.name}", total=path.stat().st_size)
-            source = scan(
-                path,
-                requested_encoding=encoding,
-                temp_dir=temp_dir,
-                advance=lambda n, task=task: progress.advance(task, n),
-            )
+
+            def advance(n: int, task: TaskID = task) -> None:
+                progress.advance(task, n)
+
+            source = scan(path, requested_encoding=encoding, temp_dir=temp_dir, advance=advance)
             header = read_header(
                 spec, path.name, source.head, resolve_delimiter(delimiter, source.head)
             )
