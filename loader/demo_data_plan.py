@@ -22,10 +22,10 @@ TARGET_ACCOUNTS = ("HQ0001", "HQ0002", "HQ0003")
 class ProblemKind:
     """One kind of planted problem.
 
-    `source` says where the records come from: `added` records are new, `copied` records
-    are new copies of a picked ordinary customer (both count towards the requested
-    customers), `picked` alters `members` ordinary customers of one company, `orphan` rows
-    are dimension rows of customers that do not exist.
+    `source` says where the records come from: `added` records are new; `copied` adds a
+    copy of the last of its picked members (both count towards the requested customers);
+    `picked` alters `members` ordinary customers of one company; `orphan` rows are
+    dimension rows of customers that do not exist.
     """
 
     name: str
@@ -36,12 +36,13 @@ class ProblemKind:
     description: str
     members: int = 1
     companies: tuple[str, ...] = LEGAL_COMPANIES
+    minimum: int = 1
 
     def count(self, customers: int) -> int:
-        """Instances to plant: the share of `customers`, at least one, none for tiny runs."""
+        """Instances to plant: the share of `customers`, at least the minimum, none for tiny runs."""
         if customers < MIN_CUSTOMERS_FOR_PROBLEMS:
             return 0
-        return max(1, customers * self.per_million // 1_000_000)
+        return max(self.minimum, customers * self.per_million // 1_000_000)
 
 
 CUSTOMERS = "customers.csv"
@@ -55,7 +56,7 @@ PROBLEM_KINDS: tuple[ProblemKind, ...] = (
     ),
     ProblemKind(
         "blank_account", CUSTOMERS, 500, "added", "BLANK_ACCOUNT",
-        "customer number empty or only spaces",
+        "customer number empty (even instances) or only spaces (odd ones)", minimum=2,
     ),
     ProblemKind(
         "account_too_long", CUSTOMERS, 500, "added", "ACCOUNT_TOO_LONG",
@@ -79,8 +80,9 @@ PROBLEM_KINDS: tuple[ProblemKind, ...] = (
         "bill-to customer that exists only in another company",
     ),
     ProblemKind(
-        "bill_to_rejected", CUSTOMERS, 500, "picked", "INVOICE_ACCOUNT_REJECTED",
-        "bill-to customer that is itself rejected (its own bill-to is not found, counted as bill_to_not_found)",
+        "bill_to_rejected", CUSTOMERS, 500, "copied", "INVOICE_ACCOUNT_REJECTED",
+        "bill-to customer that is rejected for its account: it has a copy with a trailing"
+        " space (the copy counts as duplicate_spaces)",
         members=2,
     ),
     ProblemKind(
@@ -96,7 +98,7 @@ PROBLEM_KINDS: tuple[ProblemKind, ...] = (
         "customer invoicing to a customer that invoices to a third (A to B to C)", members=2,
     ),
     ProblemKind(
-        "multiline_name", CUSTOMERS, 200, "picked", "none (exercises CSV quoting)",
+        "multiline_name", CUSTOMERS, 200, "picked", "none",
         "customer name with an embedded line break",
     ),
     ProblemKind(

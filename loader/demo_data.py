@@ -1,0 +1,131 @@
+"""`loader demo-data`: write realistic synthetic legacy extracts with planted problems.
+
+The rows are built in an in-memory DuckDB database (`loader.demo_data_sql`) and copied
+to CSV in a fixed order, so the same customer count and seed give the same bytes. Each
+file is written under a temporary name in the output folder and renamed when complete:
+an interrupted run never leaves a half-written file under a final name.
+"""
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+from rich.table import Table
+
+from loader.demo_data_plan import CUSTOMERS, DIMENSIONS, PROBLEM_KINDS, TARGETS
+from loader.demo_data_sql import build_tables
+from loader.errors import LoaderError
+
+# The file order mirrors the source: company, then account as the collation sees it
+# (case- and space-insensitive, so duplicates sit together), then a unique row id.
+_OUTPUTS: dict[str, str] = {
+    CUSTOMERS: """
+        SELECT company, customer_number, bill_to AS bill_to_customer_number, customer_name
+        FROM customers_all
+        ORDER BY company, upper(trim(customer_number)) NULLS FIRST, customer_number, rid
+    """,
+    DIMENSIONS: """
+        SELECT company, customer_number, dimension, value
+        FROM dimensions_all
+        ORDER BY company, upper(trim(customer_number)), customer_number, rid, pos, dimension,
+                 value
+    """,
+    TARGETS: """
+        SELECT data_area_id, customer_account FROM targets
+        ORDER BY data_area_id, customer_account
+    """,
+}
+
+
+def write_demo_extracts(out: Path, *, customers: int, seed: int) -> Table:
+    """Write customers.csv, customer_dimensions.csv and target_customers.csv into `out`.
+
+    Returns a summary of the files and of the planted problems.
+    """
+    _make_folder(out)
+    with duckdb.connect(":memory:") as con:
+        # Ordered output needs insertion order kept by COPY; it is the default, but the
+        # byte-identical promise depends on it, so it is set, not assumed.
+        con.execute("SET preserve_insertion_order = true")
+        con.execute("SET enable_progress_bar = false")
+        build_tables(con, customers=customers, seed=seed)
+        with _staged(out) as staged:
+            for name, query in _OUTPUTS.items():
+                _copy_csv(con, query, staged[name])
+        return _summary(con, out)
+
+
+def _make_folder(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise LoaderError(f"--out {out} is a file, not a folder: choose a folder for the extracts")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise LoaderError(f"cannot create the folder {out}: {exc.strerror or exc}") from exc
+    # Checked before any work, so that a rename cannot fail after another file was replaced.
+    for name in _OUTPUTS:
+        if (out / name).is_dir():
+            raise LoaderError(f"{out / name} is a folder: remove it or choose another --out")
+
+
+@contextmanager
+def _staged(out: Path) -> Iterator[dict[str, Path]]:
+    """Temporary paths in `out` for every file; renamed to their names only if all succeed."""
+    staged = {name: out / f".{name}.{os.getpid()}.tmp" for name in _OUTPUTS}
+    try:
+        yield staged
+        for name, temp in staged.items():
+            temp.replace(out / name)
+    except OSError as exc:
+        raise LoaderError(f"cannot write the extracts into {out}: {exc.strerror or exc}") from exc
+    finally:
+        for temp in staged.values():
+            temp.unlink(missing_ok=True)
+
+
+def _copy_csv(con: duckdb.DuckDBPyConnection, query: str, path: Path) -> None:
+    literal = "'" + str(path).replace("'", "''") + "'"
+    try:
+        con.execute(f"COPY ({query}) TO {literal} (FORMAT csv, HEADER true, DELIMITER ',')")
+    except duckdb.IOException as exc:
+        raise LoaderError(f"cannot write {path.name} into {path.parent}: {exc}") from exc
+
+
+def _summary(con: duckdb.DuckDBPyConnection, out: Path) -> Table:
+    """Per file: its record count, then the records of each planted kind, indented."""
+    table = Table(title=f"Demo extracts in {out}")
+    table.add_column("File / planted problem")
+    table.add_column("Records", justify="right")
+    table.add_column("Expected rule")
+    planted = _planted_counts(con)
+    for name, source in (
+        (CUSTOMERS, "customers_all"),
+        (DIMENSIONS, "dimensions_all"),
+        (TARGETS, "targets"),
+    ):
+        table.add_row(name, f"{_count(con, source):,}", "", style="bold")
+        for kind in PROBLEM_KINDS:
+            if kind.file == name:
+                table.add_row(f"  {kind.name}", f"{planted.get(kind.name, 0):,}", kind.rule)
+        if name == CUSTOMERS:
+            zeros = _count(con, source, "customer_number LIKE '0%'")
+            table.add_row("  (accounts with leading zeros)", f"{zeros:,}", "none")
+            billed = _count(con, source, "bill_to IS NOT NULL")
+            table.add_row("  (customers with a bill-to)", f"{billed:,}", "")
+    return table
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str, where: str = "true") -> int:
+    row = con.execute(f"SELECT count(*) FROM {table} WHERE {where}").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _planted_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    rows = con.execute("""
+        SELECT plant, count(*) FROM customers_all WHERE plant IS NOT NULL GROUP BY plant
+        UNION ALL
+        SELECT plant, count(*) FROM dimensions_all WHERE plant IS NOT NULL GROUP BY plant
+    """).fetchall()
+    return {str(kind): int(n) for kind, n in rows}
