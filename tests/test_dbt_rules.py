@@ -1,0 +1,288 @@
+"""The dbt project on crafted extracts: one record per rule and outcome, built once.
+
+`tests/fixtures/dbt/rules/` is landed with `loader land` and built with `dbt build`; the
+tests then compare the rejects, the mart and the reconciliation with what every line of the
+extracts must give, and check that the docs show the lineage down to the package export.
+"""
+
+import json
+import re
+from collections import Counter
+
+import pytest
+
+from tests.conftest import PROJECT_DIR, Workspace
+
+FIXTURES = PROJECT_DIR / "tests" / "fixtures" / "dbt" / "rules"
+CUSTOMERS = "customers.csv"
+DIMENSIONS = "customer_dimensions.csv"
+
+# (file, line, rule) for every rejected record and reason of the crafted extracts.
+EXPECTED_REJECTS = {
+    (CUSTOMERS, 5, "UNKNOWN_LEGAL_ENTITY"),
+    (CUSTOMERS, 6, "BLANK_ACCOUNT"),
+    (CUSTOMERS, 7, "ACCOUNT_TOO_LONG"),
+    (CUSTOMERS, 8, "DUPLICATE_ACCOUNT"),
+    (CUSTOMERS, 9, "DUPLICATE_ACCOUNT"),
+    (CUSTOMERS, 10, "INVOICE_ACCOUNT_NOT_FOUND"),
+    # D0001 is also a target customer: a rejected copy in the extract still wins.
+    (CUSTOMERS, 11, "INVOICE_ACCOUNT_REJECTED"),
+    (CUSTOMERS, 12, "INVOICE_ACCOUNT_CYCLE"),
+    (CUSTOMERS, 13, "INVOICE_ACCOUNT_CYCLE"),
+    (CUSTOMERS, 15, "INVALID_ACCOUNT"),
+    (CUSTOMERS, 19, "DIMENSION_REJECTED"),
+    (CUSTOMERS, 20, "DIMENSION_REJECTED"),
+    (CUSTOMERS, 21, "DIMENSION_REJECTED"),
+    (CUSTOMERS, 22, "DIMENSION_REJECTED"),
+    (CUSTOMERS, 23, "DIMENSION_REJECTED"),
+    # C0006 invoices to C0004, itself rejected for its invoice account.
+    (CUSTOMERS, 24, "INVOICE_ACCOUNT_REJECTED"),
+    (CUSTOMERS, 25, "INVOICE_ACCOUNT_NOT_FOUND"),
+    (CUSTOMERS, 27, "INVALID_INVOICE_ACCOUNT"),
+    (CUSTOMERS, 31, "DIMENSION_REJECTED"),
+    (CUSTOMERS, 32, "DIMENSION_REJECTED"),
+    (CUSTOMERS, 33, "DIMENSION_REJECTED"),
+    (CUSTOMERS, 34, "UNKNOWN_LEGAL_ENTITY"),
+    (CUSTOMERS, 34, "ACCOUNT_TOO_LONG"),
+    (DIMENSIONS, 5, "UNKNOWN_DIMENSION_VALUE"),
+    (DIMENSIONS, 6, "CUSTOMER_REJECTED"),
+    (DIMENSIONS, 7, "UNKNOWN_DIMENSION"),
+    (DIMENSIONS, 8, "CONFLICTING_DIMENSION_VALUES"),
+    (DIMENSIONS, 9, "CONFLICTING_DIMENSION_VALUES"),
+    (DIMENSIONS, 10, "INVALID_DIMENSION_VALUE"),
+    (DIMENSIONS, 11, "BLANK_DIMENSION_VALUE"),
+    (DIMENSIONS, 12, "ORPHAN_DIMENSION"),
+    (DIMENSIONS, 13, "CUSTOMER_REJECTED"),
+    (DIMENSIONS, 14, "CUSTOMER_REJECTED"),
+    (DIMENSIONS, 15, "CUSTOMER_REJECTED"),
+    (DIMENSIONS, 20, "INVALID_DIMENSION_VALUE"),
+    (DIMENSIONS, 21, "INVALID_DIMENSION_VALUE"),
+    (DIMENSIONS, 22, "INVALID_DIMENSION_VALUE"),
+}
+
+EXPECTED_MART = {
+    ("USMF", "C0001", None, "001"),
+    # Spelled as extracted (trimmed), invoice account spelled as the customer it names.
+    ("USMF", "c0002", "C0001", None),
+    ("USMF", "C0003", "c0002", None),
+    ("DEMF", "Müller", "T0001", None),
+    ("DEMF", "Muller", None, "-0105"),
+    ("USMF", "K0001", None, "002--022"),
+    ("GBSI", "GB0001", None, "-0101"),
+    # K0002 is held back for its dimensions but exists in F&O: a valid invoice account.
+    ("USMF", "C0009", "K0002", None),
+    ("USMF", "C-0010", None, "001"),
+}
+
+# (source_file, data_area_id, extracted, exported, rejected, skipped)
+EXPECTED_RECONCILIATION = {
+    (CUSTOMERS, "USMF", 28, 6, 20, 2),
+    (CUSTOMERS, "DEMF", 2, 2, 0, 0),
+    (CUSTOMERS, "GBSI", 1, 1, 0, 0),
+    (CUSTOMERS, None, 2, 0, 2, 0),
+    (DIMENSIONS, "USMF", 18, 5, 13, 0),
+    (DIMENSIONS, "DEMF", 1, 1, 0, 0),
+    (DIMENSIONS, "GBSI", 1, 1, 0, 0),
+    (DIMENSIONS, None, 1, 0, 1, 0),
+}
+
+# The warn-severity tests and the records the crafted extracts plant for them.
+EXPECTED_WARNINGS = {
+    "not_self_invoicing": 1,  # S0001
+    "no_invoice_account_chains": 1,  # C0003 -> c0002 -> C0001
+    "not_containing": 1,  # C-0010 holds the delimiter
+}
+
+
+@pytest.fixture(scope="module")
+def built(module_workspace: Workspace) -> Workspace:
+    module_workspace.loader("land", str(FIXTURES), check=True)
+    proc = module_workspace.dbt("build")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return module_workspace
+
+
+def run_results(ws: Workspace) -> list[dict]:
+    return json.loads((ws.target_dir / "run_results.json").read_text())["results"]
+
+
+def manifest(ws: Workspace) -> dict:
+    return json.loads((ws.target_dir / "manifest.json").read_text())
+
+
+def test_build_has_no_failures_and_only_the_planted_warnings(built: Workspace) -> None:
+    nodes = manifest(built)["nodes"]
+    statuses = Counter(result["status"] for result in run_results(built))
+    assert set(statuses) <= {"success", "pass", "warn", "no-op"}, statuses
+    warned = {
+        nodes[r["unique_id"]]["test_metadata"]["name"]: r["failures"]
+        for r in run_results(built)
+        if r["status"] == "warn"
+    }
+    assert warned == EXPECTED_WARNINGS
+
+
+def test_unit_tests_ran_and_passed(built: Workspace) -> None:
+    unit = {
+        r["unique_id"].rsplit(".", 1)[-1]: r["status"]
+        for r in run_results(built)
+        if r["unique_id"].startswith("unit_test.")
+    }
+    assert unit == {
+        "normalized_key_compares_as_fo_collation": "pass",
+        "dimension_display_value_follows_format_and_drops_trailing_empty_segments": "pass",
+        "dimension_display_value_keeps_trailing_empty_segments_when_asked": "pass",
+        "invoice_cycles_are_found_and_rejection_travels_up_chains": "pass",
+        "invoice_cycles_longer_than_one_doubling_step_are_found": "pass",
+    }
+
+
+def test_reject_rows_are_exactly_the_planted_ones(built: Workspace) -> None:
+    rows = built.query(
+        "select source_file, source_line, rule from main.customer_details_v2_rejects"
+    )
+    assert len(rows) == len(set(rows))
+    assert set(rows) == EXPECTED_REJECTS
+
+
+def test_every_rule_code_has_a_crafted_case_and_documentation(built: Workspace) -> None:
+    documented = (PROJECT_DIR / "docs" / "rules.md").read_text()
+    node = manifest(built)["nodes"]
+    accepted = next(
+        n["test_metadata"]["kwargs"]["values"]
+        for n in node.values()
+        if n["resource_type"] == "test"
+        and n.get("attached_node", "").endswith(".customer_details_v2_rejects")
+        and n["test_metadata"]["name"] == "accepted_values"
+    )
+    assert {rule for _, _, rule in EXPECTED_REJECTS} == set(accepted)
+    for rule in accepted:
+        assert f"`{rule}`" in documented, rule
+
+
+def test_details_name_the_value_and_the_other_lines(built: Workspace) -> None:
+    detail = {
+        (source_file, line, rule): text
+        for source_file, line, rule, text in built.query(
+            "select source_file, source_line, rule, detail from main.customer_details_v2_rejects"
+        )
+    }
+    assert all(text and text.endswith(".") for text in detail.values())
+    assert "lines 8, 9" in detail[(CUSTOMERS, 8, "DUPLICATE_ACCOUNT")]
+    assert "lines 12, 13" in detail[(CUSTOMERS, 13, "INVOICE_ACCOUNT_CYCLE")]
+    assert "'NOPE'" in detail[(CUSTOMERS, 10, "INVOICE_ACCOUNT_NOT_FOUND")]
+    assert "GBSI" in detail[(CUSTOMERS, 25, "INVOICE_ACCOUNT_NOT_FOUND")]
+    assert "line 10" in detail[(CUSTOMERS, 24, "INVOICE_ACCOUNT_REJECTED")]
+    assert "U+002C" in detail[(CUSTOMERS, 15, "INVALID_ACCOUNT")]
+    assert "U+00A0" in detail[(DIMENSIONS, 10, "INVALID_DIMENSION_VALUE")]
+    assert "U+200B" in detail[(DIMENSIONS, 22, "INVALID_DIMENSION_VALUE")]
+    assert "delimiter" in detail[(DIMENSIONS, 20, "INVALID_DIMENSION_VALUE")]
+    assert "longer than 30" in detail[(DIMENSIONS, 21, "INVALID_DIMENSION_VALUE")]
+    assert "lines 5" in detail[(CUSTOMERS, 19, "DIMENSION_REJECTED")]
+    assert "line 5" in detail[(DIMENSIONS, 13, "CUSTOMER_REJECTED")]
+
+
+def test_mart_rows(built: Workspace) -> None:
+    rows = built.query(
+        'select "DATAAREAID", "CUSTOMERACCOUNT", "INVOICEACCOUNT", "DEFAULTDIMENSIONDISPLAYVALUE"'
+        " from main.customer_details_v2"
+    )
+    assert len(rows) == len(set(rows))
+    assert set(rows) == EXPECTED_MART
+
+
+def test_mart_columns_are_the_entity_fields_all_text(built: Workspace) -> None:
+    columns = built.query(
+        "select column_name, data_type from information_schema.columns"
+        " where table_schema = 'main' and table_name = 'customer_details_v2'"
+        " order by ordinal_position"
+    )
+    assert columns == [
+        ("DATAAREAID", "VARCHAR"),
+        ("CUSTOMERACCOUNT", "VARCHAR"),
+        ("INVOICEACCOUNT", "VARCHAR"),
+        ("DEFAULTDIMENSIONDISPLAYVALUE", "VARCHAR"),
+    ]
+
+
+def test_reconciliation_accounts_for_every_landed_record(built: Workspace) -> None:
+    rows = set(built.query("select * from main.migration_reconciliation"))
+    assert rows == EXPECTED_RECONCILIATION
+    landed = dict(
+        built.query(
+            "select _source_file, count(*) from raw.customers group by all"
+            " union all select _source_file, count(*) from raw.customer_dimensions group by all"
+        )
+    )
+    for source_file, count in landed.items():
+        assert sum(r[2] for r in rows if r[0] == source_file) == count
+    for _, _, extracted, exported, rejected, skipped in rows:
+        assert extracted == exported + rejected + skipped
+
+
+def test_parse_passes_with_deprecations_as_errors(built: Workspace) -> None:
+    proc = built.dbt("parse", "--warn-error-options", '{"error": ["Deprecations"]}')
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert not re.search(r"\[WARNING\]|Deprecat", proc.stdout), proc.stdout
+
+
+def test_docs_show_sources_to_export_lineage(built: Workspace) -> None:
+    proc = built.dbt("docs", "generate")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert (built.target_dir / "catalog.json").exists()
+    graph = manifest(built)
+    parents, children = graph["parent_map"], graph["child_map"]
+    mart = "model.d365_customer_migration.customer_details_v2"
+    exposure = "exposure.d365_customer_migration.fo_customer_details_v2_package"
+
+    def ancestors(node: str) -> set[str]:
+        seen: set[str] = set()
+        todo = [node]
+        while todo:
+            for parent in parents.get(todo.pop(), []):
+                if parent not in seen:
+                    seen.add(parent)
+                    todo.append(parent)
+        return seen
+
+    upstream = ancestors(mart)
+    assert "model.d365_customer_migration.int_customers__outcome" in parents[mart]
+    for node in (
+        "source.d365_customer_migration.legacy.customers",
+        "source.d365_customer_migration.legacy.customer_dimensions",
+        "source.d365_customer_migration.fo.target_customers",
+        "model.d365_customer_migration.stg_legacy__customers",
+        "model.d365_customer_migration.int_customers__invoice_chains",
+        "model.d365_customer_migration.int_customers__dimension_display_values",
+        "seed.d365_customer_migration.legal_entities",
+        "seed.d365_customer_migration.dimension_format",
+    ):
+        assert node in upstream, node
+    assert exposure in children[mart]
+    assert graph["exposures"][exposure]["type"] == "application"
+    assert graph["exposures"][exposure]["depends_on"]["nodes"] == [mart]
+
+
+def test_every_model_and_column_is_described(built: Workspace) -> None:
+    graph = manifest(built)
+    catalog = json.loads((built.target_dir / "catalog.json").read_text())["nodes"]
+    for unique_id, node in graph["nodes"].items():
+        if node["resource_type"] not in {"model", "seed"}:
+            continue
+        assert node["description"].strip(), unique_id
+        documented = {name.lower() for name, c in node["columns"].items() if c["description"]}
+        actual = {name.lower() for name in catalog[unique_id]["columns"]}
+        assert actual <= documented, (unique_id, actual - documented)
+    for unique_id, source in graph["sources"].items():
+        assert source["description"].strip(), unique_id
+        for name in ("_source_file", "_source_line", "_load_id", "_loaded_at"):
+            if source["name"] != "_loads":
+                assert source["columns"][name]["description"], (unique_id, name)
+
+
+def test_fixture_files_are_the_ones_described() -> None:
+    # Guard against an editor stripping the invisible characters the cases depend on.
+    lines = (FIXTURES / DIMENSIONS).read_text(encoding="utf-8").splitlines()
+    assert lines[9].endswith("SALES\u00a0")
+    assert "\u200b003" in lines[21]
+    assert (FIXTURES / CUSTOMERS).read_text(encoding="utf-8").count("\n") == 34
