@@ -114,6 +114,87 @@ def demo_data(
     console.print(summary)
 
 
+@app.command()
+def export(
+    out: Annotated[
+        Path,
+        typer.Option("--out", help="Folder to write the packages and export-summary.json into."),
+    ],
+    fields: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated fields to update (the key is always in), e.g. "
+            "INVOICEACCOUNT. Default: every field of the entity."
+        ),
+    ] = None,
+    max_mb: Annotated[
+        float,
+        typer.Option(
+            min=0.001,
+            help="Split a legal entity's package into parts so no zip is larger than this "
+            "(MB of 1,000,000 bytes; the package API's documented limit is 256).",
+        ),
+    ] = 200.0,
+    max_rows: Annotated[
+        int | None, typer.Option(min=1, help="Also split after this many rows per part.")
+    ] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Export even when dbt's latest results are missing, failed or stale."
+        ),
+    ] = False,
+) -> None:
+    """Write one F&O data package per legal entity from the customer_details_v2 mart.
+
+    Refuses unless dbt built and tested the mart after the last `loader land`.
+    Everything is written under temporary names and moved into place at the end.
+    """
+    from loader.export import ExportOptions, export_packages
+    from loader.package.writer import SplitLimits
+
+    options = ExportOptions(
+        out_dir=out,
+        fields=fields.split(",") if fields else None,
+        limits=SplitLimits(max_bytes=int(max_mb * 1_000_000), max_rows=max_rows),
+        force=force,
+    )
+    summary = export_packages(options, console, OUTPUT.warn)
+    OUTPUT.result(summary.renderable(), summary.to_dict())
+
+
+@app.command()
+def verify(
+    packages: Annotated[
+        list[Path], typer.Argument(metavar="PACKAGE...", help="Package zip files to check.")
+    ],
+    max_account_length: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help="Longest customer account the target accepts (default 20, CustAccount)."
+        ),
+    ] = None,
+) -> None:
+    """Check data packages, ours or not, without extracting them: one line per problem.
+
+    Exits 1 when any package has a problem, 0 with one OK line per package otherwise.
+    """
+    from loader.package.entities import ACCOUNT_FIELDS
+    from loader.package.verify import verify_package
+
+    lengths = dict.fromkeys(ACCOUNT_FIELDS, max_account_length) if max_account_length else None
+    reports = [verify_package(path, lengths) for path in packages]
+    if OUTPUT.as_json:
+        OUTPUT.result(None, {"packages": [r.to_dict() for r in reports]})
+    else:
+        for report in reports:
+            if not report.ok or not OUTPUT.quiet:
+                for line in report.lines():
+                    typer.echo(line)
+    if not all(r.ok for r in reports):
+        raise typer.Exit(1)
+
+
 def main() -> None:
     """Run the CLI: user mistakes end as one line on stderr, never a traceback.
 

@@ -1,0 +1,165 @@
+"""The export gate: export only a mart that dbt built and tested after the last land.
+
+`check` is a pure function over dbt's artefacts (run_results.json, manifest.json) and the
+time of the last `loader land`; `problems` gathers those from disk and the database.
+"""
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+MART_MODEL = "customer_details_v2"
+# A model is fine when it built; a test when it passed or only warned.
+_MODEL_OK = {"success"}
+_TEST_OK = {"pass", "warn"}
+
+
+def _parse_time(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _as_utc(moment: datetime) -> datetime:
+    """DuckDB TIMESTAMPs written by `loader land` are naive UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _started(result: Mapping[str, Any], run_started: datetime | None) -> datetime | None:
+    """When dbt started executing a node (the run's start when the node has no timing)."""
+    for timing in result.get("timing") or []:
+        if timing.get("name") == "execute":
+            return _parse_time(timing.get("started_at")) or run_started
+    return run_started
+
+
+def _model_id(manifest: Mapping[str, Any], model: str) -> str | None:
+    for unique_id, node in (manifest.get("nodes") or {}).items():
+        if node.get("resource_type") == "model" and node.get("name") == model:
+            return str(unique_id)
+    return None
+
+
+def _tests_of(manifest: Mapping[str, Any], model_id: str) -> list[str]:
+    """Data tests and unit tests that read the model, from dbt's manifest."""
+    tests = []
+    for section, kind in (("nodes", "test"), ("unit_tests", "unit_test")):
+        for unique_id, node in (manifest.get(section) or {}).items():
+            if node.get("resource_type") != kind:
+                continue
+            parents = (node.get("depends_on") or {}).get("nodes") or []
+            if node.get("attached_node") == model_id or model_id in parents:
+                tests.append(str(unique_id))
+    return sorted(tests)
+
+
+def _short(unique_id: str) -> str:
+    """`test.project.not_null_x.abc123` -> `not_null_x` (what dbt prints)."""
+    parts = unique_id.split(".")
+    if parts[0] == "unit_test" and len(parts) >= 4:
+        return f"unit test {parts[-2]}.{parts[-1]}"
+    if parts[0] == "test" and len(parts) >= 3:
+        return f"test {parts[2]}"
+    return f"{parts[0]} {parts[-1]}"
+
+
+def check(
+    run_results: Mapping[str, Any],
+    manifest: Mapping[str, Any],
+    last_land: datetime | None,
+    model: str = MART_MODEL,
+) -> list[str]:
+    """What stops an export of MODEL, given dbt's latest artefacts and the last land's end.
+
+    Empty when the model built, every test on it passed (or only warned), and all of that
+    happened after the last land.
+    """
+    model_id = _model_id(manifest, model)
+    if model_id is None:
+        return [f"dbt's manifest has no model {model}: run `dbt build`"]
+    results = {str(r.get("unique_id")): r for r in run_results.get("results") or []}
+    run_started = _parse_time(
+        (run_results.get("metadata") or {}).get("invocation_started_at")
+        or (run_results.get("metadata") or {}).get("generated_at")
+    )
+    problems: list[str] = []
+    wanted = [(model_id, _MODEL_OK), *((t, _TEST_OK) for t in _tests_of(manifest, model_id))]
+    if len(wanted) == 1:
+        problems.append(f"model {model} has no tests in dbt's manifest: nothing vouches for it")
+    not_run = [_short(uid) for uid, _ in wanted if uid not in results]
+    if not_run:
+        shown = ", ".join(not_run[:3]) + (
+            f" and {len(not_run) - 3} more" if len(not_run) > 3 else ""
+        )
+        problems.append(
+            f"dbt's latest run has no result for {shown}: run `dbt build` (not only `dbt run`)"
+        )
+    for uid, ok in wanted:
+        result = results.get(uid)
+        if result is None or result.get("status") in ok:
+            continue
+        status = result.get("status")
+        failures = result.get("failures")
+        detail = f" ({failures} failing rows)" if isinstance(failures, int) and failures else ""
+        problems.append(
+            f"{_short(uid)} {status}{detail} in dbt's latest run: fix it and run `dbt build`"
+        )
+    if last_land is None:
+        problems.append("no `loader land` is recorded (raw._loads is empty or missing)")
+    else:
+        land = _as_utc(last_land)
+        stale = [
+            uid
+            for uid, _ in wanted
+            if uid in results
+            and ((started := _started(results[uid], run_started)) is None or started < land)
+        ]
+        if stale:
+            problems.append(
+                f"dbt's latest results for {model} are older than the last `loader land` "
+                f"(finished {land:%Y-%m-%d %H:%M:%S} UTC): run `dbt build`"
+            )
+    return problems
+
+
+def _read_json(path: Path) -> tuple[dict[str, Any] | None, str | None]:
+    if not path.is_file():
+        return None, f"no dbt results at {path}: run `dbt build`"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return None, f"cannot read {path} ({exc}): run `dbt build` again"
+    if not isinstance(data, dict):
+        return None, f"{path} is not a dbt artefact: run `dbt build` again"
+    return data, None
+
+
+def last_land(con: duckdb.DuckDBPyConnection) -> datetime | None:
+    """When the last `loader land` finished, or None when none is recorded."""
+    # fetchall, not fetchone: DuckDB keeps a half-read result open on the connection.
+    ((exists,),) = con.execute(
+        "SELECT count(*) FROM information_schema.tables "
+        "WHERE table_schema = 'raw' AND table_name = '_loads'"
+    ).fetchall()
+    if not exists:
+        return None
+    ((finished,),) = con.execute("SELECT max(finished_at) FROM raw._loads").fetchall()
+    return finished if isinstance(finished, datetime) else None
+
+
+def blocking_problems(
+    con: duckdb.DuckDBPyConnection, target_dir: Path, model: str = MART_MODEL
+) -> list[str]:
+    """Everything that stops an export of MODEL now; empty when the gate is open."""
+    run_results, error = _read_json(target_dir / "run_results.json")
+    if run_results is None:
+        return [str(error)]
+    manifest, error = _read_json(target_dir / "manifest.json")
+    if manifest is None:
+        return [str(error)]
+    return check(run_results, manifest, last_land(con), model)

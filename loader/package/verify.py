@@ -1,0 +1,543 @@
+"""Check any data package, ours or not, without extracting it to disk.
+
+The zip is treated as hostile: entry names are only looked at (never used as paths),
+declared sizes and compression ratios are capped before anything is decompressed, every
+read has a hard byte limit, and XML with a DTD or entities is refused, never expanded.
+"""
+
+import codecs
+import re
+import zipfile
+import zlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from xml.etree.ElementTree import Element, ParseError
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
+from defusedxml.ElementTree import fromstring  # type: ignore[import-untyped]
+
+from loader.package import manifest
+from loader.package.csv_unicode import CRLF, DELIMITER, FORBIDDEN_IN_FILE, describe_char
+from loader.package.entities import by_label
+from loader.package.zipstream import ZIP32_LIMIT
+
+_NS = "{" + manifest.NAMESPACE + "}"
+_READ_CHUNK = 1 << 20
+_MAX_PROBLEMS = 50  # per package: past this the rest is counted, not listed
+_MAX_DUPLICATES_LISTED = 10
+_REFUSED_XML = {
+    "DTDForbidden": "a DTD (<!DOCTYPE>)",
+    "EntitiesForbidden": "an entity declaration (<!ENTITY>)",
+    "ExternalReferenceForbidden": "an external reference",
+    "NotSupportedError": "an XML feature a package never uses",
+}
+
+
+@dataclass(frozen=True)
+class VerifyLimits:
+    """Caps that keep a hostile zip from exhausting memory or time."""
+
+    max_entries: int = 100
+    max_xml_bytes: int = 16 << 20
+    max_data_bytes: int = ZIP32_LIMIT  # what our writer can produce without zip64
+    max_ratio: int = 200  # UTF-16 CSV deflates 5-20:1; a zip bomb 1000:1
+    ratio_floor: int = 1 << 20  # small entries may compress any amount
+
+
+@dataclass(frozen=True)
+class Problem:
+    where: str
+    what: str
+
+
+@dataclass
+class Report:
+    """The outcome of checking one package."""
+
+    path: Path
+    problems: list[Problem] = field(default_factory=list)
+    rows: int = 0
+    entities: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    hidden: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and not self.hidden
+
+    def add(self, where: str, what: str) -> None:
+        if len(self.problems) < _MAX_PROBLEMS:
+            self.problems.append(Problem(where, what))
+        else:
+            self.hidden += 1
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "package": str(self.path),
+            "ok": self.ok,
+            "entities": self.entities,
+            "rows": self.rows,
+            "problems": [{"where": p.where, "what": p.what} for p in self.problems],
+            "problems_not_listed": self.hidden,
+        }
+
+    def lines(self) -> list[str]:
+        if self.ok:
+            extra = f"; {'; '.join(self.notes)}" if self.notes else ""
+            return [f"{self.path}: OK ({', '.join(self.entities)}: {self.rows:,} rows{extra})"]
+        out = [f"{self.path}: {p.where}: {p.what}" for p in self.problems]
+        if self.hidden:
+            out.append(f"{self.path}: package: {self.hidden} more problems not listed")
+        return out
+
+
+def verify_package(
+    path: Path,
+    max_lengths: Mapping[str, int] | None = None,
+    limits: VerifyLimits | None = None,
+) -> Report:
+    """Check PATH; MAX_LENGTHS overrides the field lengths of the entity descriptions."""
+    report = Report(path)
+    limits = limits or VerifyLimits()
+    try:
+        archive = zipfile.ZipFile(path)
+    except FileNotFoundError:
+        report.add("file", "no such file")
+        return report
+    except IsADirectoryError:
+        report.add("file", "is a folder, not a zip file")
+        return report
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        report.add("file", f"not a zip file (or a damaged one): {exc}")
+        return report
+    with archive:
+        _Checker(archive, report, limits, dict(max_lengths or {})).run()
+    return report
+
+
+class _Checker:
+    def __init__(
+        self,
+        archive: zipfile.ZipFile,
+        report: Report,
+        limits: VerifyLimits,
+        max_lengths: dict[str, int],
+    ) -> None:
+        self.zip = archive
+        self.report = report
+        self.limits = limits
+        self.max_lengths = max_lengths
+        self.readable: dict[str, zipfile.ZipInfo] = {}
+
+    def run(self) -> None:
+        infos = self.zip.infolist()
+        if len(infos) > self.limits.max_entries:
+            self.report.add("zip", f"{len(infos)} entries: more than {self.limits.max_entries}")
+            return
+        for info in infos:
+            self._check_entry(info)
+        header = self._xml(manifest.HEADER_FILE, "DataManagementPackageHeader")
+        if header is not None:
+            self._check_header(header)
+        root = self._xml(manifest.MANIFEST_FILE, "DataManagementPackageManifest")
+        named = {manifest.HEADER_FILE, manifest.MANIFEST_FILE}
+        if root is not None:
+            named |= self._check_manifest(root)
+        for name in sorted(set(self.readable) - named):
+            self.report.add(name, "not named by Manifest.xml: F&O would not import it")
+
+    # -- the zip ---------------------------------------------------------------------------
+
+    def _check_entry(self, info: zipfile.ZipInfo) -> None:
+        name = info.filename
+        parts = PurePosixPath(name.replace("\\", "/")).parts
+        if name.startswith(("/", "\\")) or re.match(r"[A-Za-z]:", name) or ".." in parts:
+            self.report.add(f"entry {name!r}", "unsafe path (absolute or '..'): not followed")
+            return
+        if info.is_dir() or len(parts) > 1:
+            self.report.add(
+                f"entry {name!r}",
+                "inside a folder: F&O imports a flat zip only (files at the root)",
+            )
+            return
+        if name in self.readable:
+            self.report.add(f"entry {name!r}", "appears twice in the zip")
+            return
+        if info.flag_bits & 0x1:
+            self.report.add(name, "encrypted: F&O cannot read it")
+            return
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            self.report.add(name, f"compression method {info.compress_type}: use deflate")
+            return
+        cap = self.limits.max_xml_bytes if name.endswith(".xml") else self.limits.max_data_bytes
+        if info.file_size > cap:
+            self.report.add(name, f"declares {info.file_size:,} bytes, over {cap:,}: not read")
+            return
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > self.limits.ratio_floor and ratio > self.limits.max_ratio:
+            self.report.add(
+                name,
+                f"compression ratio {ratio:,.0f}:1 (over {self.limits.max_ratio}:1) looks like "
+                "a zip bomb: not read",
+            )
+            return
+        self.readable[name] = info
+
+    def _chunks(self, name: str) -> Iterator[bytes]:
+        """The entry's bytes, never more than it declares; raises _UnreadableError when damaged."""
+        info = self.readable[name]
+        left = info.file_size
+        try:
+            with self.zip.open(info) as stream:
+                while chunk := stream.read(min(_READ_CHUNK, left + 1)):
+                    left -= len(chunk)
+                    if left < 0:
+                        raise _UnreadableError("holds more bytes than it declares")
+                    yield chunk
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
+            raise _UnreadableError(f"cannot be read: {exc}") from exc
+
+    # -- the XML files ---------------------------------------------------------------------
+
+    def _xml(self, name: str, root_name: str) -> Element | None:
+        if name not in self.readable:
+            if not any(
+                p.where == f"entry {name!r}" or p.where == name for p in self.report.problems
+            ):
+                self.report.add(name, "missing: F&O cannot import a package without it")
+            return None
+        try:
+            data = b"".join(self._chunks(name))
+        except _UnreadableError as exc:
+            self.report.add(name, str(exc))
+            return None
+        encoding = _bom_problem(data)
+        if encoding:
+            self.report.add(name, f"{encoding}: F&O writes UTF-16 LE with a byte-order mark")
+        try:
+            root: Element = fromstring(
+                data, forbid_dtd=True, forbid_entities=True, forbid_external=True
+            )
+        except DefusedXmlException as exc:
+            what = _REFUSED_XML.get(type(exc).__name__, "a construct defusedxml refuses")
+            self.report.add(name, f"holds {what}: refused, not expanded or followed")
+            return None
+        except (ParseError, ValueError) as exc:
+            self.report.add(name, f"not well-formed XML: {exc}")
+            return None
+        if root.tag != _NS + root_name:
+            self.report.add(
+                name, f"root element is {root.tag}, expected {root_name} in {manifest.NAMESPACE}"
+            )
+            return None
+        self._check_order(name, root, root_name)
+        return root
+
+    def _check_order(self, name: str, element: Element, path: str) -> None:
+        """Children in ordinal order at every level: F&O skips a member out of order, silently."""
+        previous = ""
+        reported = False
+        for child in element:
+            if not child.tag.startswith(_NS):
+                self.report.add(name, f"{path}: element {child.tag} is not in {manifest.NAMESPACE}")
+                continue
+            local = child.tag[len(_NS) :]
+            if local < previous and not reported:
+                self.report.add(
+                    name,
+                    f"{path}: {local} comes after {previous}: elements must be in alphabetical "
+                    "order or F&O silently ignores them",
+                )
+                reported = True
+            previous = max(previous, local)
+            self._check_order(name, child, f"{path}/{local}")
+
+    def _check_header(self, root: Element) -> None:
+        values = {child.tag[len(_NS) :]: (child.text or "") for child in root}
+        for element, expected in manifest.HEADER_CONSTANTS.items():
+            if element not in values:
+                self.report.add(manifest.HEADER_FILE, f"missing element {element}")
+            elif values[element].strip() != expected:
+                self.report.add(
+                    manifest.HEADER_FILE, f"{element} is {values[element]!r}, expected {expected!r}"
+                )
+
+    def _check_manifest(self, root: Element) -> set[str]:
+        """Check each entity of the manifest; returns the data files it names."""
+        where = manifest.MANIFEST_FILE
+        entity_list = root.find(_NS + "PackageEntityList")
+        entities = list(entity_list) if entity_list is not None else []
+        if not entities:
+            self.report.add(where, "no entity in PackageEntityList: nothing would be imported")
+        named = set()
+        for number, entity in enumerate(entities, 1):
+            data_file = self._check_entity(number, entity)
+            if data_file:
+                named.add(data_file)
+        return named
+
+    def _check_entity(self, number: int, entity: Element) -> str | None:
+        where = f"{manifest.MANIFEST_FILE} entity {number}"
+
+        def text(tag: str) -> str | None:
+            child = entity.find(_NS + tag)
+            return None if child is None else (child.text or "").strip()
+
+        label = text("EntityName")
+        data_file = text("InputFilePath")
+        for tag, value in (("EntityName", label), ("InputFilePath", data_file)):
+            if not value:
+                self.report.add(where, f"no {tag}")
+        if not label or not data_file:
+            return data_file
+        where = f"{manifest.MANIFEST_FILE} {label}"
+        description = by_label(label)
+        target = text("TargetEntity")
+        if description and target != description.target_entity:
+            self.report.add(
+                where, f"TargetEntity is {target!r}, expected {description.target_entity!r}"
+            )
+        source_format = text("SourceFormat")
+        if source_format != manifest.SOURCE_FORMAT:
+            self.report.add(
+                where,
+                f"SourceFormat is {source_format!r}: only {manifest.SOURCE_FORMAT} data files "
+                "are checked",
+            )
+            return data_file
+        field_maps = self._field_maps(where, entity)
+        if data_file not in self.readable:
+            if not any(
+                p.where == f"entry {data_file!r}" or p.where == data_file
+                for p in self.report.problems
+            ):
+                self.report.add(
+                    data_file, "named by Manifest.xml (InputFilePath) but not in the zip"
+                )
+            return data_file
+        self.report.entities.append(label)
+        keys: tuple[str, ...] = ()
+        lengths = dict(self.max_lengths)
+        if description:
+            keys = description.key_fields
+            lengths = {f.name: f.max_length for f in description.fields if f.max_length}
+            lengths.update({k: v for k, v in self.max_lengths.items() if k in lengths})
+        else:
+            self.report.notes.append(f"keys of {label} not checked: unknown entity")
+        try:
+            _DataFile(self, data_file, field_maps, keys, lengths).check()
+        except _UnreadableError as exc:
+            self.report.add(data_file, str(exc))
+        return data_file
+
+    def _field_maps(self, where: str, entity: Element) -> list[str]:
+        map_list = entity.find(_NS + "EntityMapList")
+        maps = list(map_list) if map_list is not None else []
+        if not maps:
+            self.report.add(
+                where, "no field maps (EntityMapList): F&O would import nothing and report success"
+            )
+        fields = []
+        for entity_map in maps:
+            xml_field = (entity_map.findtext(_NS + "XMLField") or "").strip()
+            entity_field = (entity_map.findtext(_NS + "EntityField") or "").strip()
+            if not xml_field or not entity_field:
+                self.report.add(where, "a field map without XMLField or EntityField")
+                continue
+            fields.append(xml_field)
+        return fields
+
+
+class _UnreadableError(Exception):
+    """An entry that cannot be decompressed as declared."""
+
+
+def _bom_problem(data: bytes) -> str | None:
+    if data.startswith(b"\xff\xfe"):
+        return None
+    if data.startswith(b"\xef\xbb\xbf"):
+        return "encoded UTF-8 (with BOM)"
+    if data.startswith(b"\xfe\xff"):
+        return "encoded UTF-16 big-endian"
+    return "no UTF-16 LE byte-order mark"
+
+
+class _DataFile:
+    """Streams one CSV-Unicode data file: encoding, line ends, header, rows, keys, lengths."""
+
+    def __init__(
+        self,
+        checker: _Checker,
+        name: str,
+        field_maps: list[str],
+        keys: tuple[str, ...],
+        lengths: dict[str, int],
+    ) -> None:
+        self.checker = checker
+        self.name = name
+        self.field_maps = field_maps
+        self.keys = keys
+        self.lengths = lengths
+        self.header: list[str] | None = None
+        self.line = 0  # lines seen so far (the header is line 1)
+        self.key_values: list[pa.Array] = []
+        self.key_lines: list[pa.Array] = []
+
+    def add(self, what: str, line: int | None = None) -> None:
+        where = self.name if line is None else f"{self.name} line {line}"
+        self.checker.report.add(where, what)
+
+    def check(self) -> None:
+        chunks = self.checker._chunks(self.name)
+        first = next(chunks, b"")
+        if len(first) < 2 or not first.startswith(b"\xff\xfe"):
+            encoding = _bom_problem(first) if first else "empty file"
+            self.add(f"{encoding}: CSV-Unicode needs UTF-16 LE with a byte-order mark")
+            for _ in chunks:  # still read to the end: a damaged entry is reported too
+                pass
+            return
+        decoder = codecs.getincrementaldecoder("utf-16-le")("strict")
+        carry: str | None = ""
+        offset = 0
+        try:
+            for chunk in _prepend(first[2:], chunks):
+                text = (carry or "") + decoder.decode(chunk)
+                offset += len(chunk)
+                carry = self._lines(text)
+                if carry is None:
+                    for _ in chunks:
+                        pass
+                    return
+            text = (carry or "") + decoder.decode(b"", final=True)
+        except UnicodeDecodeError as exc:
+            self.add(f"not valid UTF-16 LE near byte {offset + exc.start + 2:,}")
+            return
+        if text:
+            self._lines(text + CRLF)  # a last line without CRLF is still a row
+        self._finish()
+
+    def _lines(self, text: str) -> str | None:
+        """Check the complete lines in TEXT; returns the incomplete rest, None to stop."""
+        end = text.rfind(CRLF)
+        if end < 0:
+            if "\n" in text or len(text) > _READ_CHUNK:
+                self.add("lines do not end in CRLF (LF only?): F&O reports a wrong mapping")
+                return None
+            return text
+        body, rest = text[:end], text[end + 2 :]
+        if body.count("\n") != body.count(CRLF) or body.count("\r") != body.count(CRLF):
+            position = re.search(r"\r(?!\n)|(?<!\r)\n", body)
+            assert position is not None
+            line = self.line + body.count(CRLF, 0, position.start()) + 1
+            char = "an LF without CR" if position.group() == "\n" else "a CR without LF"
+            self.add(f"{char}: lines must end in CRLF and values hold no line break", line)
+            return None
+        lines = body.split(CRLF)
+        if self.header is None:
+            self._check_header(lines[0])
+            self.line = 1
+            lines = lines[1:]
+        self._check_rows(lines)
+        return rest
+
+    def _check_header(self, line: str) -> None:
+        self.header = line.split(DELIMITER)
+        lower = [f for f in self.header if f != f.upper()]
+        if lower:
+            self.add(f"header field {lower[0]!r} is not upper-case", 1)
+        if len(set(self.header)) != len(self.header):
+            self.add("header names a field twice", 1)
+        missing = [f for f in self.field_maps if f not in self.header]
+        unmapped = [f for f in self.header if f not in self.field_maps]
+        if missing:
+            self.add(f"header lacks {', '.join(missing)}, which Manifest.xml maps", 1)
+        if unmapped:
+            self.add(f"{', '.join(unmapped)} in the header but no field map in Manifest.xml", 1)
+
+    def _check_rows(self, lines: list[str]) -> None:
+        assert self.header is not None
+        first = self.line + 1
+        self.line += len(lines)
+        if not lines:
+            return
+        text = CRLF.join(lines)
+        bad = FORBIDDEN_IN_FILE.search(text)
+        if bad:
+            line = first + text.count(CRLF, 0, bad.start())
+            self.add(f"holds {describe_char(bad.group())}, which a package cannot carry", line)
+        rows = pa.array(lines, pa.string())
+        cells = pc.split_pattern(rows, DELIMITER)
+        counts = pc.list_value_length(cells)
+        wrong = pc.not_equal(counts, len(self.header))
+        if pc.any(wrong).as_py():
+            index = pc.index(wrong, True).as_py()
+            self.add(
+                f"{counts[index].as_py()} fields where the header has {len(self.header)} "
+                "(a value holding the delimiter?)",
+                first + index,
+            )
+            return
+        for column, limit in self.lengths.items():
+            if column not in self.header:
+                continue
+            values = pc.list_element(cells, self.header.index(column))
+            too_long = pc.greater(pc.utf8_length(values), limit)
+            if pc.any(too_long).as_py():
+                index = pc.index(too_long, True).as_py()
+                value = values[index].as_py()
+                self.add(
+                    f"{column} {value!r} is {len(value)} characters, over {limit}", first + index
+                )
+        if self.keys and all(k in self.header for k in self.keys):
+            normalized = [
+                pc.utf8_lower(pc.utf8_rtrim(pc.list_element(cells, self.header.index(k)), " "))
+                for k in self.keys
+            ]
+            key = (
+                normalized[0]
+                if len(normalized) == 1
+                else pc.binary_join_element_wise(*normalized, "\x1f")
+            )
+            empty = pc.equal(pc.utf8_length(key), 0)
+            if pc.any(empty).as_py():
+                self.add(
+                    f"empty key ({', '.join(self.keys)})", first + pc.index(empty, True).as_py()
+                )
+            self.key_values.append(key)
+            self.key_lines.append(pa.array(range(first, first + len(lines)), pa.int64()))
+
+    def _finish(self) -> None:
+        if self.header is None:
+            self.add("empty data file: F&O needs a header and at least one row")
+            return
+        rows = self.line - 1
+        if rows == 0:
+            self.add("no data rows: an empty data file breaks the field mapping in F&O")
+        self.checker.report.rows += rows
+        if self.key_values:
+            self._check_duplicates()
+
+    def _check_duplicates(self) -> None:
+        keys = pa.chunked_array(self.key_values)
+        counts = pc.value_counts(keys)
+        repeated = counts.filter(pc.greater(counts.field("counts"), 1)).field("values")
+        if not len(repeated):
+            return
+        lines = pa.chunked_array(self.key_lines)
+        for value in sorted(repeated.to_pylist())[:_MAX_DUPLICATES_LISTED]:
+            found = lines.filter(pc.equal(keys, value)).to_pylist()
+            shown = ", ".join(str(n) for n in found[:5])
+            self.add(
+                f"key {', '.join(self.keys)} {value!r} appears {len(found)} times (F&O compares "
+                f"keys case-insensitively, ignoring trailing spaces): lines {shown}"
+            )
+        if len(repeated) > _MAX_DUPLICATES_LISTED:
+            self.add(f"{len(repeated) - _MAX_DUPLICATES_LISTED:,} more keys appear more than once")
+
+
+def _prepend(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
+    yield first
+    yield from rest

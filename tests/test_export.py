@@ -1,0 +1,543 @@
+"""`loader export` end to end: a mart built here with DuckDB, the real CLI, packages read back.
+
+Each test builds `main.customer_details_v2` (and `raw._loads`, and when needed
+`main.migration_reconciliation`) in its own workspace database, writes dbt artefacts shaped
+exactly like dbt 1.11's so the gate opens (or passes --force), runs `loader export`, and
+reads every package back with zipfile and an XML parser.
+"""
+
+import json
+import os
+import signal
+import subprocess
+import time
+import xml.etree.ElementTree as ET  # only for the Element type
+import zipfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+from defusedxml.ElementTree import fromstring
+
+from tests.conftest import VENV_BIN, Workspace
+
+NS = "{http://schemas.microsoft.com/dynamics/2015/01/DataManagement}"
+FIELDS = ["CUSTOMERACCOUNT", "INVOICEACCOUNT", "DEFAULTDIMENSIONDISPLAYVALUE"]
+DATA_FILE = "Customer details V2.csv"
+MODEL_ID = "model.d365_customer_migration.customer_details_v2"
+TEST_IDS = [
+    "test.d365_customer_migration.not_null_customer_details_v2_CUSTOMERACCOUNT.13ce8db7f4",
+    "test.d365_customer_migration.no_invoice_account_chains_customer_details_v2__CUSTOMERACCOUNT___INVOICEACCOUNT___DATAAREAID_.836c8f68fa",
+]
+
+# A small mart with what matters: case-only ordering ties, NULLs, a row with nothing to update,
+# several legal entities, one legal entity whose rows all have nothing to update.
+ROWS = [
+    ("USMF", "C0002", "C0001", "001-0101-022"),
+    ("USMF", "c0001", None, "002-0102-023"),
+    ("USMF", "C0001", None, "003"),
+    ("USMF", "B0009", "C0002", None),
+    ("USMF", "Müller", None, "001--Sales"),
+    ("USMF", "A0001", None, None),  # nothing to update
+    ("DEMF", "D0001", None, "004-0104"),
+    ("DEMF", "D0002", "D0001", None),
+    ("GBSI", "G0001", None, None),  # the only row of GBSI: no package for GBSI
+]
+
+
+# -- building a mart and dbt artefacts ------------------------------------------------------
+
+
+def make_mart(
+    ws: Workspace,
+    rows: list[tuple[str | None, ...]] | None = None,
+    *,
+    sql: str | None = None,
+    reconciliation: bool = True,
+    land_finished: datetime | None = None,
+) -> None:
+    """Create the tables `loader export` reads, as dbt and `loader land` would leave them."""
+    land_finished = land_finished or datetime(2026, 1, 1, 12, 0, 0)
+    ws.root.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(ws.database)) as con:
+        con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+        con.execute(
+            "CREATE OR REPLACE TABLE raw._loads (load_id VARCHAR, file_name VARCHAR, "
+            "sha256 VARCHAR, rows BIGINT, encoding VARCHAR, delimiter VARCHAR, "
+            "started_at TIMESTAMP, finished_at TIMESTAMP)"
+        )
+        con.execute(
+            "INSERT INTO raw._loads VALUES "
+            "('old-load', 'customers.csv', 'aa', 1, 'utf-8', ',', ?, ?), "
+            "('load-2', 'customers.csv', 'bb', 9, 'utf-8', ',', ?, ?), "
+            "('load-2', 'customer_dimensions.csv', 'cc', 9, 'utf-8', ',', ?, ?)",
+            [land_finished - timedelta(days=1)] * 2 + [land_finished] * 4,
+        )
+        con.execute(
+            "CREATE OR REPLACE TABLE main.customer_details_v2 (DATAAREAID VARCHAR, "
+            "CUSTOMERACCOUNT VARCHAR, INVOICEACCOUNT VARCHAR, DEFAULTDIMENSIONDISPLAYVALUE VARCHAR)"
+        )
+        if sql:
+            con.execute(f"INSERT INTO main.customer_details_v2 {sql}")
+        else:
+            con.executemany(
+                "INSERT INTO main.customer_details_v2 VALUES (?, ?, ?, ?)", rows or ROWS
+            )
+        con.execute("DROP TABLE IF EXISTS main.migration_reconciliation")
+        if reconciliation:
+            con.execute(
+                "CREATE TABLE main.migration_reconciliation AS SELECT * FROM (VALUES "
+                "('customers.csv', 'USMF', 8, 6, 2, 0), ('customers.csv', 'DEMF', 2, 2, 0, 0), "
+                "('customers.csv', 'GBSI', 1, 1, 0, 0), ('customers.csv', NULL, 1, 0, 1, 0)) "
+                "t(source_file, data_area_id, extracted, exported, rejected, skipped)"
+            )
+
+
+def _timing(started: datetime) -> list[dict[str, str]]:
+    def iso(moment: datetime) -> str:
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+    return [
+        {"name": "compile", "started_at": iso(started), "completed_at": iso(started)},
+        {
+            "name": "execute",
+            "started_at": iso(started),
+            "completed_at": iso(started + timedelta(seconds=1)),
+        },
+    ]
+
+
+def dbt_artifacts(
+    statuses: dict[str, str] | None = None, started: datetime | None = None
+) -> tuple[dict[str, object], dict[str, object]]:
+    """run_results.json and manifest.json as dbt 1.11 writes them (only the keys that matter
+    here, with dbt's own shapes): the mart model, one error-severity and one warn test."""
+    started = started or datetime(2026, 1, 2, 8, 0, 0, tzinfo=UTC)
+    statuses = {MODEL_ID: "success", TEST_IDS[0]: "pass", TEST_IDS[1]: "warn", **(statuses or {})}
+    results = [
+        {
+            "status": status,
+            "timing": _timing(started),
+            "thread_id": "Thread-1 (worker)",
+            "execution_time": 0.1,
+            "adapter_response": {},
+            "message": None if status in ("pass", "success") else f"Got 5 results, {status}",
+            "failures": 5 if status in ("fail", "warn") else (None if uid == MODEL_ID else 0),
+            "unique_id": uid,
+            "compiled": True,
+            "compiled_code": "select 1",
+            "relation_name": None,
+            "batch_results": None,
+        }
+        for uid, status in statuses.items()
+        if status != "absent"
+    ]
+    run_results = {
+        "metadata": {
+            "dbt_schema_version": "https://schemas.getdbt.com/dbt/run-results/v6.json",
+            "dbt_version": "1.11.16",
+            "generated_at": started.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "invocation_id": "3b0f6c1e-0000-4000-8000-000000000000",
+            "invocation_started_at": started.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "env": {},
+        },
+        "results": results,
+        "elapsed_time": 2.5,
+        "args": {"which": "build"},
+    }
+    nodes: dict[str, object] = {
+        MODEL_ID: {
+            "resource_type": "model",
+            "name": "customer_details_v2",
+            "unique_id": MODEL_ID,
+            "depends_on": {"macros": [], "nodes": []},
+        }
+    }
+    for uid in TEST_IDS:
+        nodes[uid] = {
+            "resource_type": "test",
+            "name": uid.split(".")[2],
+            "unique_id": uid,
+            "attached_node": MODEL_ID,
+            "depends_on": {"macros": [], "nodes": [MODEL_ID]},
+        }
+    manifest = {"metadata": {"dbt_version": "1.11.16"}, "nodes": nodes, "unit_tests": {}}
+    return run_results, manifest
+
+
+def open_gate(ws: Workspace, **kwargs: object) -> None:
+    run_results, manifest = dbt_artifacts(**kwargs)  # type: ignore[arg-type]
+    ws.target_dir.mkdir(parents=True, exist_ok=True)
+    (ws.target_dir / "run_results.json").write_text(json.dumps(run_results))
+    (ws.target_dir / "manifest.json").write_text(json.dumps(manifest))
+
+
+def export(
+    ws: Workspace, out: Path, *args: str, ok: bool = True
+) -> subprocess.CompletedProcess[str]:
+    proc = ws.loader("export", "--out", str(out), *args)
+    if ok:
+        assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+# -- reading packages back ------------------------------------------------------------------
+
+
+def assert_sorted_children(element: ET.Element, path: str = "") -> None:
+    names = [child.tag for child in element]
+    assert names == sorted(names), f"{path}/{element.tag}: {names}"
+    for child in element:
+        assert child.tag.startswith(NS), child.tag
+        assert_sorted_children(child, f"{path}/{element.tag}")
+
+
+def read_package(path: Path) -> tuple[list[str], list[list[str]]]:
+    """Check a package's structure; returns the data file's header and rows."""
+    with zipfile.ZipFile(path) as archive:
+        assert archive.testzip() is None
+        names = archive.namelist()
+        assert sorted(names) == sorted(["Manifest.xml", "PackageHeader.xml", DATA_FILE])
+        assert all("/" not in n and "\\" not in n for n in names)
+        files = {n: archive.read(n) for n in names}
+        infos = archive.infolist()
+    assert all(i.date_time == (1980, 1, 1, 0, 0, 0) for i in infos)
+    for name, data in files.items():
+        assert data[:2] == b"\xff\xfe", name
+        assert not data[2:].decode("utf-16-le").startswith("<?xml"), name
+
+    header = fromstring(files["PackageHeader.xml"])
+    assert header.tag == NS + "DataManagementPackageHeader"
+    assert_sorted_children(header)
+    assert {c.tag[len(NS) :]: c.text for c in header if c.tag != NS + "Description"} == {
+        "ManifestType": "Microsoft.Dynamics.AX.Framework.Tools.DataManagement.Serialization.DataManagementPackageManifest",
+        "PackageType": "DefinitionGroup",
+        "PackageVersion": "2",
+    }
+    assert (
+        b'xmlns:i="http://www.w3.org/2001/XMLSchema-instance"'
+        in files["PackageHeader.xml"].decode("utf-16").encode()
+    )
+
+    manifest = fromstring(files["Manifest.xml"])
+    assert manifest.tag == NS + "DataManagementPackageManifest"
+    assert_sorted_children(manifest)
+    assert [c.tag[len(NS) :] for c in manifest] == [
+        "DefinitionGroupName",
+        "Description",
+        "PackageEntityList",
+        "ProjectCategory",
+        "RulesData",
+    ]
+    (entity,) = manifest.find(NS + "PackageEntityList")  # type: ignore[misc]
+    assert entity.findtext(NS + "EntityName") == "Customer details V2"
+    assert entity.findtext(NS + "TargetEntity") == "CustCustomerDetailV2Entity"
+    assert entity.findtext(NS + "InputFilePath") == DATA_FILE
+    assert entity.findtext(NS + "SourceFormat") == "CSV-Unicode"
+    assert entity.findtext(NS + "LevelInExecutionUnit") == "2"
+    maps = [m.findtext(NS + "XMLField") for m in entity.find(NS + "EntityMapList")]  # type: ignore[union-attr]
+    assert maps == [m.findtext(NS + "EntityField") for m in entity.find(NS + "EntityMapList")]  # type: ignore[union-attr]
+
+    text = files[DATA_FILE][2:].decode("utf-16-le")
+    assert text.endswith("\r\n")
+    assert text.count("\n") == text.count("\r") == text.count("\r\n")
+    lines = text.removesuffix("\r\n").split("\r\n")
+    assert lines[0].split(",") == maps
+    assert lines[0] == lines[0].upper()
+    rows = [line.split(",") for line in lines[1:]]
+    assert rows, "never an empty data file"
+    return maps, rows  # type: ignore[return-value]
+
+
+def mart_rows(ws: Workspace, legal_entity: str, fields: list[str] = FIELDS) -> list[list[str]]:
+    """What the package of LEGAL_ENTITY must hold: rows with something to update, in order."""
+    cols = ", ".join(f"coalesce(\"{f}\", '')" for f in fields)
+    something = " OR ".join(f'"{f}" IS NOT NULL' for f in fields if f != "CUSTOMERACCOUNT")
+    rows = ws.query(
+        f"SELECT {cols} FROM main.customer_details_v2 WHERE DATAAREAID = ? AND ({something})",
+        [legal_entity],
+    )
+    # The order the issue asks for, computed here independently of the export's SQL.
+    return sorted(([str(v) for v in r] for r in rows), key=lambda r: (r[0].lower(), r[0]))
+
+
+def packages(out: Path) -> list[Path]:
+    return sorted(out.glob("*.zip"))
+
+
+def summary(out: Path) -> dict[str, object]:
+    return json.loads((out / "export-summary.json").read_text(encoding="utf-8"))
+
+
+# -- tests ----------------------------------------------------------------------------------
+
+
+def test_every_package_is_well_formed_and_holds_its_legal_entity(workspace: Workspace) -> None:
+    make_mart(workspace)
+    open_gate(workspace)
+    out = workspace.root / "out"
+    proc = export(workspace, out)
+
+    files = packages(out)
+    assert [f.name for f in files] == [
+        "CustomerDetailsV2_DEMF_part001.zip",
+        "CustomerDetailsV2_USMF_part001.zip",
+    ]
+    for path in files:
+        legal_entity = path.name.split("_")[1]
+        header, rows = read_package(path)
+        assert header == FIELDS
+        assert rows == mart_rows(workspace, legal_entity)
+    # Case-insensitive order, exact value as the tie-break; NULL is an empty cell.
+    _, usmf = read_package(out / "CustomerDetailsV2_USMF_part001.zip")
+    assert [r[0] for r in usmf] == ["B0009", "C0001", "c0001", "C0002", "Müller"]
+    assert usmf[0] == ["B0009", "C0002", ""]
+
+    data = summary(out)
+    assert data["gate"] == {"forced": False, "problems": []}
+    by_le = {le["legal_entity"]: le for le in data["legal_entities"]}  # type: ignore[union-attr]
+    assert by_le["GBSI"]["packages"] == [] and by_le["GBSI"]["note"].startswith("no package")
+    assert by_le["USMF"]["left_out_by_fields"] == 1
+    assert by_le["USMF"]["rows_in_packages"] == 5
+    assert by_le["USMF"]["reconciliation"] == [
+        {
+            "data_area_id": "USMF",
+            "source_file": "customers.csv",
+            "extracted": 8,
+            "exported": 6,
+            "rejected": 2,
+            "skipped": 0,
+        }
+    ]
+    assert {load["load_id"] for load in data["loads"]} == {"load-2"}  # type: ignore[union-attr]
+    for entry in data["packages"]:  # type: ignore[union-attr]
+        path = out / entry["file"]
+        assert entry["bytes"] == path.stat().st_size
+        import hashlib
+
+        assert entry["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    steps = data["import"]  # type: ignore[index]
+    assert steps["order"] == ["Customer definitions", "Customer details V2"]
+    assert steps["source_data_format"] == "CSV-Unicode"
+    assert steps["entity_execution_parameters"]["import_threshold_record_count"] == 1000
+    assert steps["entity_execution_parameters"]["import_task_count"] == 8
+    assert {"file": "CustomerDetailsV2_USMF_part001.zip", "legal_entity": "USMF"} in steps[
+        "one_legal_entity_per_import"
+    ]
+    assert "GBSI" in proc.stderr and "no package" in proc.stderr
+    assert "Import threshold record count 1000" in proc.stderr
+
+
+def test_same_mart_gives_identical_bytes(workspace: Workspace) -> None:
+    make_mart(workspace)
+    open_gate(workspace)
+    first, second = workspace.root / "a", workspace.root / "b"
+    export(workspace, first)
+    # Insert order must not matter either: rebuild the mart with the rows reversed.
+    make_mart(workspace, list(reversed(ROWS)))
+    export(workspace, second)
+    assert [p.name for p in packages(first)] == [p.name for p in packages(second)]
+    for a in packages(first):
+        assert a.read_bytes() == (second / a.name).read_bytes()
+
+
+def test_max_rows_splits_into_parts_whose_union_is_the_mart(workspace: Workspace) -> None:
+    make_mart(
+        workspace,
+        sql="SELECT 'USMF', 'C' || lpad(i::VARCHAR, 5, '0'), NULL, '001-' || (i % 7) FROM range(25) t(i)",
+    )
+    open_gate(workspace)
+    out = workspace.root / "out"
+    export(workspace, out, "--max-rows", "10")
+    names = [p.name for p in packages(out)]
+    assert names == [f"CustomerDetailsV2_USMF_part00{n}.zip" for n in (1, 2, 3)]
+    parts = [read_package(p)[1] for p in packages(out)]
+    assert [len(p) for p in parts] == [10, 10, 5]
+    assert [r for part in parts for r in part] == mart_rows(workspace, "USMF")
+    assert [(p["part"], p["rows"]) for p in summary(out)["packages"]] == [(1, 10), (2, 10), (3, 5)]  # type: ignore[union-attr]
+
+
+def test_size_limit_splits_on_the_zip_size(workspace: Workspace) -> None:
+    make_mart(
+        workspace,
+        sql="SELECT 'USMF', 'C' || lpad(i::VARCHAR, 6, '0'), NULL, md5(i::VARCHAR) FROM range(3000) t(i)",
+    )
+    open_gate(workspace)
+    out = workspace.root / "out"
+    export(workspace, out, "--max-mb", "0.03")
+    files = packages(out)
+    assert len(files) > 2
+    assert all(p.stat().st_size <= 30_000 for p in files)
+    assert [r for p in files for r in read_package(p)[1]] == mart_rows(workspace, "USMF")
+
+
+def test_fields_choose_columns_and_leave_out_rows_with_nothing_to_update(
+    workspace: Workspace,
+) -> None:
+    make_mart(workspace)
+    open_gate(workspace)
+    out = workspace.root / "out"
+    export(workspace, out, "--fields", "invoiceaccount")
+    assert [p.name for p in packages(out)] == [
+        "CustomerDetailsV2_DEMF_part001.zip",
+        "CustomerDetailsV2_USMF_part001.zip",
+    ]
+    header, rows = read_package(out / "CustomerDetailsV2_USMF_part001.zip")
+    assert header == ["CUSTOMERACCOUNT", "INVOICEACCOUNT"]
+    assert rows == [["B0009", "C0002"], ["C0002", "C0001"]]
+    assert rows == mart_rows(workspace, "USMF", header)
+    by_le = {le["legal_entity"]: le for le in summary(out)["legal_entities"]}  # type: ignore[union-attr]
+    assert by_le["USMF"]["left_out_by_fields"] == 4
+    assert by_le["DEMF"]["left_out_by_fields"] == 1
+
+    bad = export(workspace, out, "--fields", "NAME", ok=False)
+    assert bad.returncode == 1 and "NAME not a field of Customer details V2" in bad.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "named"),
+    [
+        ("001,002", "the delimiter ','"),
+        ('say "hi"', "a double quote"),
+        ("a\nb", "an LF"),
+        ("x\x07", "U+0007"),
+    ],
+)
+def test_a_value_a_package_cannot_carry_is_refused(
+    workspace: Workspace, value: str, named: str
+) -> None:
+    make_mart(workspace)
+    open_gate(workspace)
+    out = workspace.root / "out"
+    export(workspace, out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    rows = [*ROWS, ("DEMF", "D0003", None, value)]
+    make_mart(workspace, rows)
+    proc = export(workspace, out, ok=False)
+    assert proc.returncode == 1
+    message = proc.stderr.strip().splitlines()[-1]
+    assert "legal entity DEMF" in message and "'D0003'" in message and named in message
+    assert "Traceback" not in proc.stderr
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_stale_parts_of_an_earlier_export_are_removed(workspace: Workspace) -> None:
+    make_mart(workspace)
+    open_gate(workspace)
+    out = workspace.root / "out"
+    (out).mkdir(parents=True)
+    (out / "notes.txt").write_text("not ours")
+    export(workspace, out, "--max-rows", "2")
+    assert len(list(out.glob("CustomerDetailsV2_USMF_part*.zip"))) == 3
+    export(workspace, out)
+    assert [p.name for p in sorted(out.iterdir())] == [
+        "CustomerDetailsV2_DEMF_part001.zip",
+        "CustomerDetailsV2_USMF_part001.zip",
+        "export-summary.json",
+        "notes.txt",
+    ]
+    assert summary(out)["stale_packages_removed"] == [
+        "CustomerDetailsV2_USMF_part002.zip",
+        "CustomerDetailsV2_USMF_part003.zip",
+    ]
+
+
+def test_missing_reconciliation_is_said_not_crashed_on(workspace: Workspace) -> None:
+    make_mart(workspace, reconciliation=False)
+    open_gate(workspace)
+    out = workspace.root / "out"
+    proc = export(workspace, out)
+    assert "main.migration_reconciliation is absent" in proc.stderr
+    assert summary(out)["reconciliation"]["source"] is None  # type: ignore[index]
+
+
+def test_no_mart_is_one_clear_line(workspace: Workspace) -> None:
+    make_mart(workspace)
+    open_gate(workspace)
+    with duckdb.connect(str(workspace.database)) as con:
+        con.execute("DROP TABLE main.customer_details_v2")
+    proc = export(workspace, workspace.root / "out", ok=False)
+    assert proc.returncode == 1
+    assert proc.stderr.strip().startswith("error: the mart main.customer_details_v2 is not in")
+    assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_gate_refuses_a_failed_test_and_force_exports_loudly(workspace: Workspace) -> None:
+    make_mart(workspace)
+    open_gate(workspace, statuses={TEST_IDS[0]: "fail"})
+    out = workspace.root / "out"
+    proc = export(workspace, out, ok=False)
+    assert proc.returncode == 1
+    assert (
+        "export refused" in proc.stderr
+        and "not_null_customer_details_v2_CUSTOMERACCOUNT fail" in proc.stderr
+    )
+    assert not out.exists() or not any(out.iterdir())
+
+    forced = export(workspace, out, "--force")
+    assert "warning: --force: exporting although test not_null_customer_details_v2" in forced.stderr
+    data = summary(out)
+    assert data["gate"]["forced"] is True  # type: ignore[index]
+    assert any("fail" in p for p in data["gate"]["problems"])  # type: ignore[index]
+    assert "Exported with --force" in forced.stderr
+
+
+def test_gate_refuses_results_older_than_the_last_land(workspace: Workspace) -> None:
+    make_mart(workspace, land_finished=datetime(2026, 1, 3, 9, 0, 0))  # after the dbt run
+    open_gate(workspace)
+    proc = export(workspace, workspace.root / "out", ok=False)
+    assert proc.returncode == 1
+    assert "older than the last `loader land` (finished 2026-01-03 09:00:00 UTC)" in proc.stderr
+
+
+def _wait_for(predicate: object, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():  # type: ignore[operator]
+            return True
+        time.sleep(0.005)
+    return False
+
+
+def test_killed_export_leaves_the_earlier_export_untouched(workspace: Workspace) -> None:
+    make_mart(workspace)
+    open_gate(workspace)
+    out = workspace.root / "out"
+    export(workspace, out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    make_mart(
+        workspace,
+        sql="SELECT (['USMF', 'DEMF', 'GBSI'])[1 + i % 3], 'C' || lpad(i::VARCHAR, 9, '0'), "
+        "NULL, '001-0101-' || (i % 97) FROM range(600000) t(i)",
+    )
+    proc = subprocess.Popen(
+        [str(VENV_BIN / "loader"), "export", "--out", str(out), "--max-rows", "20000"],
+        env=workspace.env,
+        cwd=workspace.root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert _wait_for(lambda: any(out.glob(".loader-export-*/*.zip")), 60)
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    final = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    assert final == before
+    # The next export clears what the killed one left behind.
+    export(workspace, out)
+    assert not list(out.glob(".loader-export-*"))
+
+
+def test_verify_passes_what_export_writes(workspace: Workspace) -> None:
+    make_mart(workspace)
+    open_gate(workspace)
+    out = workspace.root / "out"
+    export(workspace, out, "--max-rows", "2")
+    files = packages(out)
+    proc = workspace.loader("verify", *map(str, files))
+    assert proc.returncode == 0, proc.stdout
+    assert proc.stdout.count(": OK (") == len(files) == 4

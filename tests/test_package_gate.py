@@ -1,0 +1,138 @@
+"""The export gate: a pure function over dbt's artefacts, and the same gate after a real dbt run."""
+
+import json
+from datetime import UTC, datetime
+
+import duckdb
+import pytest
+
+from loader.gate import check
+from tests.conftest import PROJECT_DIR, Workspace
+from tests.test_export import MODEL_ID, TEST_IDS, dbt_artifacts, read_package
+
+RUN = datetime(2026, 1, 2, 8, 0, 0, tzinfo=UTC)
+LAND = datetime(2026, 1, 2, 7, 0, 0)  # naive UTC, as raw._loads holds it
+
+
+def problems(statuses: dict[str, str] | None = None, land: datetime | None = LAND) -> list[str]:
+    run_results, manifest = dbt_artifacts(statuses, RUN)
+    return check(run_results, manifest, land)
+
+
+def test_built_and_tested_after_the_land_opens_the_gate() -> None:
+    assert problems() == []
+
+
+def test_a_warning_does_not_block() -> None:
+    assert problems({TEST_IDS[0]: "warn", TEST_IDS[1]: "warn"}) == []
+
+
+@pytest.mark.parametrize("status", ["fail", "error", "skipped"])
+def test_a_test_that_did_not_pass_blocks(status: str) -> None:
+    (problem,) = problems({TEST_IDS[0]: status})
+    assert problem.startswith(f"test not_null_customer_details_v2_CUSTOMERACCOUNT {status}")
+    if status == "fail":
+        assert "(5 failing rows)" in problem
+
+
+@pytest.mark.parametrize("status", ["error", "skipped"])
+def test_a_model_that_did_not_build_blocks(status: str) -> None:
+    (problem,) = problems({MODEL_ID: status})
+    assert problem.startswith(f"model customer_details_v2 {status}")
+
+
+def test_tests_that_did_not_run_block() -> None:
+    # `dbt run` only: the model built, no test ran.
+    (problem,) = problems({TEST_IDS[0]: "absent", TEST_IDS[1]: "absent"})
+    assert problem.startswith("dbt's latest run has no result for test ")
+    assert "test not_null_customer_details_v2_CUSTOMERACCOUNT" in problem
+    assert "run `dbt build` (not only `dbt run`)" in problem
+
+
+def test_a_run_without_the_model_blocks() -> None:
+    (problem,) = problems({MODEL_ID: "absent"})
+    assert "no result for model customer_details_v2" in problem
+
+
+def test_results_older_than_the_last_land_block() -> None:
+    (problem,) = problems(land=datetime(2026, 1, 2, 9, 0, 0))
+    assert "older than the last `loader land` (finished 2026-01-02 09:00:00 UTC)" in problem
+    # A land at the very moment the build started is not newer than it.
+    assert problems(land=RUN.replace(tzinfo=None)) == []
+
+
+def test_no_land_recorded_blocks() -> None:
+    assert problems(land=None) == ["no `loader land` is recorded (raw._loads is empty or missing)"]
+
+
+def test_a_unit_test_of_the_mart_counts() -> None:
+    run_results, manifest = dbt_artifacts(None, RUN)
+    unit = "unit_test.d365_customer_migration.customer_details_v2.keeps_empty_cells"
+    manifest["unit_tests"] = {  # type: ignore[index]
+        unit: {"resource_type": "unit_test", "depends_on": {"nodes": [MODEL_ID]}}
+    }
+    (problem,) = check(run_results, manifest, LAND)
+    assert "no result for unit test customer_details_v2.keeps_empty_cells" in problem
+
+
+def test_a_manifest_without_the_model_blocks() -> None:
+    run_results, manifest = dbt_artifacts(None, RUN)
+    manifest["nodes"] = {}
+    assert check(run_results, manifest, LAND) == [
+        "dbt's manifest has no model customer_details_v2: run `dbt build`"
+    ]
+
+
+# -- the gate after a real `loader land` + `dbt build` ---------------------------------------
+
+MART_SQL = PROJECT_DIR / "models" / "marts" / "customer_details_v2.sql"
+
+
+@pytest.mark.skipif(not MART_SQL.exists(), reason="the mart model is not written yet")
+def test_gate_on_a_real_dbt_run(workspace: Workspace) -> None:
+    extracts = workspace.root / "extracts"
+    workspace.loader("demo-data", "--out", str(extracts), "--customers", "200", check=True)
+    workspace.loader("land", str(extracts), check=True)
+    workspace.dbt("build", check=True)
+    out = workspace.root / "out"
+
+    # Built and tested after the land: the gate is open, packages verify.
+    opened = workspace.loader("export", "--out", str(out))
+    assert opened.returncode == 0, opened.stderr
+    files = sorted(out.glob("*.zip"))
+    assert files
+    for path in files:
+        read_package(path)
+    assert workspace.loader("verify", *map(str, files)).returncode == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    # A newer land: dbt's results are stale.
+    workspace.loader("land", str(extracts), check=True)
+    stale = workspace.loader("export", "--out", str(out))
+    assert stale.returncode == 1
+    assert "older than the last `loader land`" in stale.stderr
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+    # A failing dbt test: a duplicate account (differing by case) slipped into the mart.
+    with duckdb.connect(str(workspace.database)) as con:
+        con.execute(
+            'INSERT INTO main.customer_details_v2 SELECT "DATAAREAID", lower("CUSTOMERACCOUNT"), '
+            '"INVOICEACCOUNT", "DEFAULTDIMENSIONDISPLAYVALUE" FROM main.customer_details_v2 LIMIT 1'
+        )
+    failed_test = workspace.dbt("test", "--select", "customer_details_v2")
+    assert failed_test.returncode != 0
+    run_results = json.loads((workspace.target_dir / "run_results.json").read_text())
+    assert any(r["status"] == "fail" for r in run_results["results"])
+    refused = workspace.loader("export", "--out", str(out))
+    assert refused.returncode == 1
+    assert "export refused" in refused.stderr
+    assert "unique_normalized_combination_customer_details_v2" in refused.stderr
+    assert " fail (1 failing rows)" in refused.stderr
+
+    # --force exports anyway, loudly, and the summary records it.
+    forced = workspace.loader("export", "--out", str(out), "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert "warning: --force: exporting although" in forced.stderr
+    summary = json.loads((out / "export-summary.json").read_text())
+    assert summary["gate"]["forced"] is True
+    assert any("unique_normalized_combination" in p for p in summary["gate"]["problems"])

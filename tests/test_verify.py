@@ -1,0 +1,305 @@
+"""`loader verify`: every crafted defect is reported on its own line, and good packages pass.
+
+A good package is written with the package writer; each defect is made by rewriting one
+part of it with zipfile, exactly as a broken or hostile package would arrive.
+"""
+
+import zipfile
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from loader.package.csv_unicode import Lines
+from loader.package.entities import CUSTOMER_DETAILS_V2
+from loader.package.writer import PackageWriter, SplitLimits
+from tests.conftest import Workspace
+
+DATA = "Customer details V2.csv"
+HEADER = "CUSTOMERACCOUNT,INVOICEACCOUNT,DEFAULTDIMENSIONDISPLAYVALUE"
+ROWS = ["C0001,,001-0101", "C0002,C0001,", "C0003,C0001,002-0102-022"]
+
+
+def good_package(folder: Path, rows: list[str] = ROWS) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    writer = PackageWriter(
+        folder, CUSTOMER_DETAILS_V2, CUSTOMER_DETAILS_V2.field_names, "USMF", SplitLimits()
+    )
+    writer.write(Lines(pa.array([r + "\r\n" for r in rows])))
+    (written,) = writer.close()
+    return folder / written.name
+
+
+def utf16(text: str) -> bytes:
+    return b"\xff\xfe" + text.encode("utf-16-le")
+
+
+def csv(rows: list[str], header: str = HEADER, end: str = "\r\n") -> bytes:
+    return utf16(end.join([header, *rows]) + end)
+
+
+def rewrite(
+    source: Path,
+    target: Path,
+    change: Callable[[dict[str, bytes]], dict[str, bytes]],
+) -> Path:
+    """Copy SOURCE to TARGET with its entries passed through CHANGE (name -> bytes, in order)."""
+    with zipfile.ZipFile(source) as archive:
+        entries = {name: archive.read(name) for name in archive.namelist()}
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in change(entries).items():
+            archive.writestr(name, data)
+    return target
+
+
+def edit_xml(name: str, old: str, new: str) -> Callable[[dict[str, bytes]], dict[str, bytes]]:
+    def change(entries: dict[str, bytes]) -> dict[str, bytes]:
+        text = entries[name][2:].decode("utf-16-le")
+        assert old in text, old
+        return {**entries, name: utf16(text.replace(old, new, 1))}
+
+    return change
+
+
+def central_entry(data: bytes, name: str) -> int:
+    """Where NAME's record starts in the zip's central directory."""
+    start = data.find(b"PK\x01\x02")
+    while start >= 0 and data[start + 46 : start + 46 + len(name.encode())] != name.encode():
+        start = data.find(b"PK\x01\x02", start + 4)
+    assert start >= 0, name
+    return start
+
+
+def run_verify(ws: Workspace, *paths: Path) -> tuple[int, list[str]]:
+    proc = ws.loader("verify", *map(str, paths))
+    assert "Traceback" not in proc.stderr, proc.stderr
+    return proc.returncode, proc.stdout.splitlines()
+
+
+@pytest.fixture
+def good(tmp_path: Path) -> Path:
+    return good_package(tmp_path / "good")
+
+
+def assert_reported(ws: Workspace, package: Path, where: str, what: str) -> list[str]:
+    code, lines = run_verify(ws, package)
+    assert code == 1, lines
+    assert any(line.startswith(f"{package}: {where}") and what in line for line in lines), lines
+    assert not any(": OK (" in line for line in lines)
+    return lines
+
+
+def test_a_good_package_passes(workspace: Workspace, good: Path) -> None:
+    code, lines = run_verify(workspace, good)
+    assert (code, lines) == (0, [f"{good}: OK (Customer details V2: 3 rows)"])
+
+
+def test_folder_inside_the_zip(workspace: Workspace, good: Path, tmp_path: Path) -> None:
+    bad = rewrite(good, tmp_path / "bad.zip", lambda e: {f"pkg/{n}": d for n, d in e.items()})
+    lines = assert_reported(workspace, bad, "entry 'pkg/Manifest.xml'", "inside a folder")
+    assert any("PackageHeader.xml: missing" in line for line in lines)
+
+
+def test_missing_package_header(workspace: Workspace, good: Path, tmp_path: Path) -> None:
+    bad = rewrite(
+        good,
+        tmp_path / "bad.zip",
+        lambda e: {n: d for n, d in e.items() if n != "PackageHeader.xml"},
+    )
+    assert_reported(workspace, bad, "PackageHeader.xml", "missing")
+
+
+def test_data_file_in_utf8(workspace: Workspace, good: Path, tmp_path: Path) -> None:
+    data = ("\ufeff" + "\r\n".join([HEADER, *ROWS]) + "\r\n").encode("utf-8")
+    bad = rewrite(good, tmp_path / "bad.zip", lambda e: {**e, DATA: data})
+    assert_reported(workspace, bad, DATA, "encoded UTF-8 (with BOM): CSV-Unicode needs UTF-16 LE")
+
+
+def test_xml_without_bom(workspace: Workspace, good: Path, tmp_path: Path) -> None:
+    def change(entries: dict[str, bytes]) -> dict[str, bytes]:
+        text = entries["PackageHeader.xml"][2:].decode("utf-16-le")
+        return {**entries, "PackageHeader.xml": text.encode("utf-8")}
+
+    bad = rewrite(good, tmp_path / "bad.zip", change)
+    assert_reported(workspace, bad, "PackageHeader.xml", "no UTF-16 LE byte-order mark")
+
+
+def test_element_out_of_order(workspace: Workspace, good: Path, tmp_path: Path) -> None:
+    moved = "<SourceFormat>CSV-Unicode</SourceFormat>"
+    bad = rewrite(
+        good,
+        tmp_path / "bad.zip",
+        lambda e: edit_xml("Manifest.xml", "<RunBusinessLogic>", moved + "<RunBusinessLogic>")(
+            edit_xml("Manifest.xml", moved, "")(e)
+        ),
+    )
+    assert_reported(
+        workspace, bad, "Manifest.xml", "RunBusinessLogic comes after SourceFormat: elements must"
+    )
+
+
+def test_missing_field_map(workspace: Workspace, good: Path, tmp_path: Path) -> None:
+    def change(entries: dict[str, bytes]) -> dict[str, bytes]:
+        text = entries["Manifest.xml"][2:].decode("utf-16-le")
+        start = text.index("<EntityMap><ArrayIndex>0</ArrayIndex><EntityField>DEFAULTDIMENSION")
+        end = text.index("</EntityMap>", start) + len("</EntityMap>")
+        return {**entries, "Manifest.xml": utf16(text[:start] + text[end:])}
+
+    bad = rewrite(good, tmp_path / "bad.zip", change)
+    assert_reported(
+        workspace,
+        bad,
+        f"{DATA} line 1",
+        "DEFAULTDIMENSIONDISPLAYVALUE in the header but no field map in Manifest.xml",
+    )
+
+
+def test_no_field_maps_at_all(workspace: Workspace, good: Path, tmp_path: Path) -> None:
+    def change(entries: dict[str, bytes]) -> dict[str, bytes]:
+        text = entries["Manifest.xml"][2:].decode("utf-16-le")
+        start = text.index("<EntityMapList>") + len("<EntityMapList>")
+        end = text.index("</EntityMapList>")
+        return {**entries, "Manifest.xml": utf16(text[:start] + text[end:])}
+
+    bad = rewrite(good, tmp_path / "bad.zip", change)
+    assert_reported(workspace, bad, "Manifest.xml Customer details V2", "no field maps")
+
+
+def test_lf_line_ends(workspace: Workspace, good: Path, tmp_path: Path) -> None:
+    bad = rewrite(good, tmp_path / "bad.zip", lambda e: {**e, DATA: csv(ROWS, end="\n")})
+    assert_reported(workspace, bad, DATA, "lines do not end in CRLF")
+
+
+def test_lf_inside_a_value(workspace: Workspace, good: Path, tmp_path: Path) -> None:
+    rows = [*ROWS, "C0004,,00\n1"]
+    bad = rewrite(good, tmp_path / "bad.zip", lambda e: {**e, DATA: csv(rows)})
+    assert_reported(workspace, bad, f"{DATA} line 5", "an LF without CR")
+
+
+def test_duplicate_key_differing_only_by_case(
+    workspace: Workspace, good: Path, tmp_path: Path
+) -> None:
+    rows = [*ROWS, "c0002 ,,001"]
+    bad = rewrite(good, tmp_path / "bad.zip", lambda e: {**e, DATA: csv(rows)})
+    assert_reported(workspace, bad, DATA, "key CUSTOMERACCOUNT 'c0002' appears 2 times")
+
+
+def test_value_holding_the_delimiter_or_a_quote(
+    workspace: Workspace, good: Path, tmp_path: Path
+) -> None:
+    bad = rewrite(good, tmp_path / "bad.zip", lambda e: {**e, DATA: csv([*ROWS, "C9,,1,2"])})
+    assert_reported(workspace, bad, f"{DATA} line 5", "4 fields where the header has 3")
+    quoted = rewrite(good, tmp_path / "q.zip", lambda e: {**e, DATA: csv([*ROWS, 'C9,,"1"'])})
+    assert_reported(workspace, quoted, f"{DATA} line 5", "a double quote")
+
+
+def test_account_longer_than_the_limit(workspace: Workspace, good: Path, tmp_path: Path) -> None:
+    rows = [*ROWS, "C" * 21 + ",,001"]
+    bad = rewrite(good, tmp_path / "bad.zip", lambda e: {**e, DATA: csv(rows)})
+    assert_reported(workspace, bad, f"{DATA} line 5", "is 21 characters, over 20")
+    proc = workspace.loader("verify", "--max-account-length", "21", str(bad))
+    assert proc.returncode == 0, proc.stdout
+
+
+def test_header_only_data_file(workspace: Workspace, good: Path, tmp_path: Path) -> None:
+    bad = rewrite(good, tmp_path / "bad.zip", lambda e: {**e, DATA: csv([])})
+    assert_reported(workspace, bad, DATA, "no data rows")
+
+
+def test_wrong_header_constant(workspace: Workspace, good: Path, tmp_path: Path) -> None:
+    bad = rewrite(
+        good,
+        tmp_path / "bad.zip",
+        edit_xml("PackageHeader.xml", "<PackageVersion>2<", "<PackageVersion>3<"),
+    )
+    assert_reported(workspace, bad, "PackageHeader.xml", "PackageVersion is '3', expected '2'")
+
+
+def test_data_file_named_by_the_manifest_is_missing(
+    workspace: Workspace, good: Path, tmp_path: Path
+) -> None:
+    bad = rewrite(good, tmp_path / "bad.zip", lambda e: {n: d for n, d in e.items() if n != DATA})
+    assert_reported(
+        workspace, bad, DATA, "named by Manifest.xml (InputFilePath) but not in the zip"
+    )
+
+
+def test_parent_directory_entry_name(workspace: Workspace, good: Path, tmp_path: Path) -> None:
+    bad = rewrite(good, tmp_path / "bad.zip", lambda e: {**e, "../evil.csv": b"x"})
+    assert_reported(workspace, bad, "entry '../evil.csv'", "unsafe path")
+    assert not (tmp_path / "evil.csv").exists()
+
+
+def test_entity_expansion_in_xml(workspace: Workspace, good: Path, tmp_path: Path) -> None:
+    bomb = (
+        '<!DOCTYPE d [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+        "<DataManagementPackageHeader"
+    )
+    bad = rewrite(
+        good,
+        tmp_path / "bad.zip",
+        edit_xml("PackageHeader.xml", "<DataManagementPackageHeader", bomb),
+    )
+    assert_reported(
+        workspace, bad, "PackageHeader.xml", "holds a DTD (<!DOCTYPE>): refused, not expanded"
+    )
+
+
+def test_zip_bomb_is_not_read(workspace: Workspace, good: Path, tmp_path: Path) -> None:
+    # 64 MiB that deflate to about 64 KiB: a ratio no CSV has.
+    payload = utf16(HEADER + "\r\n") + b"\x00" * (64 << 20)
+    bad = rewrite(good, tmp_path / "bad.zip", lambda e: {**e, DATA: payload})
+    assert_reported(workspace, bad, DATA, "looks like a zip bomb: not read")
+
+
+def test_absurd_declared_size_is_not_read(workspace: Workspace, good: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.zip"
+    data = bytearray(good.read_bytes())
+    # Patch the manifest's uncompressed size in the central directory to 100 MB.
+    start = central_entry(bytes(data), "Manifest.xml")
+    data[start + 24 : start + 28] = (100_000_000).to_bytes(4, "little")
+    bad.write_bytes(bytes(data))
+    assert_reported(workspace, bad, "Manifest.xml", "declares 100,000,000 bytes, over 16,777,216")
+
+
+def test_entry_that_lies_about_its_size(workspace: Workspace, good: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.zip"
+    data = bytearray(good.read_bytes())
+    start = central_entry(bytes(data), DATA)
+    real = int.from_bytes(data[start + 24 : start + 28], "little")
+    data[start + 24 : start + 28] = (real // 2).to_bytes(4, "little")  # declares half
+    bad.write_bytes(bytes(data))
+    assert_reported(workspace, bad, DATA, "cannot be read")
+
+
+def test_not_a_zip_is_one_line(workspace: Workspace, tmp_path: Path) -> None:
+    bad = tmp_path / "notes.zip"
+    bad.write_bytes(b"just text, " * 100)
+    code, lines = run_verify(workspace, bad)
+    assert code == 1
+    assert len(lines) == 1 and lines[0].startswith(f"{bad}: file: not a zip file")
+
+
+def test_several_packages_one_report_each(workspace: Workspace, good: Path, tmp_path: Path) -> None:
+    other = good_package(tmp_path / "other", ["D1,,001"])
+    missing = tmp_path / "nowhere.zip"
+    code, lines = run_verify(workspace, good, other, missing)
+    assert code == 1
+    assert lines == [
+        f"{good}: OK (Customer details V2: 3 rows)",
+        f"{other}: OK (Customer details V2: 1 rows)",
+        f"{missing}: file: no such file",
+    ]
+
+
+def test_deflate_of_our_writer_is_standard(good: Path) -> None:
+    """The writer's sync-flushed deflate streams are plain deflate to any reader."""
+    with zipfile.ZipFile(good) as archive:
+        info = archive.getinfo(DATA)
+        raw = good.read_bytes()[info.header_offset :]
+        offset = 30 + len(info.filename)
+        compressed = raw[offset : offset + info.compress_size]
+    text = zlib.decompress(compressed, -15)
+    assert zlib.crc32(text) == info.CRC and len(text) == info.file_size
