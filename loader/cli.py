@@ -7,13 +7,16 @@ print its summary. Heavy imports (dbt, pyarrow) happen inside commands so that
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from loader import __version__
 from loader.errors import LoaderError
 from loader.output import OUTPUT
+
+if TYPE_CHECKING:
+    from loader.export import ExportOptions
 
 app = typer.Typer(
     name="loader",
@@ -59,27 +62,32 @@ def _main(
     OUTPUT.configure(quiet=quiet, as_json=as_json)
 
 
+ExtractsDirArgument = Annotated[
+    Path,
+    typer.Argument(
+        metavar="EXTRACTS_DIR",
+        help="Folder holding customers.csv, customer_dimensions.csv and optionally target_customers.csv.",
+    ),
+]
+EncodingOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Encoding of files without a byte-order mark, e.g. cp1252 or latin-1 (default: UTF-8)."
+    ),
+]
+DelimiterOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Field delimiter: ',', ';' or 'tab' (default: detected from the header line)."
+    ),
+]
+
+
 @app.command()
 def land(
-    extracts_dir: Annotated[
-        Path,
-        typer.Argument(
-            metavar="EXTRACTS_DIR",
-            help="Folder holding customers.csv, customer_dimensions.csv and optionally target_customers.csv.",
-        ),
-    ],
-    encoding: Annotated[
-        str | None,
-        typer.Option(
-            help="Encoding of files without a byte-order mark, e.g. cp1252 or latin-1 (default: UTF-8)."
-        ),
-    ] = None,
-    delimiter: Annotated[
-        str | None,
-        typer.Option(
-            help="Field delimiter: ',', ';' or 'tab' (default: detected from the header line)."
-        ),
-    ] = None,
+    extracts_dir: ExtractsDirArgument,
+    encoding: EncodingOption = None,
+    delimiter: DelimiterOption = None,
 ) -> None:
     """Land the legacy CSV extracts in the raw schema of the migration database.
 
@@ -114,53 +122,97 @@ def demo_data(
     console.print(summary)
 
 
+# Options shared by `export` and `run`.
+OutOption = Annotated[
+    Path, typer.Option("--out", help="Folder to write the packages and export-summary.json into.")
+]
+FieldsOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Comma-separated fields to update (the key is always in), e.g. "
+        "INVOICEACCOUNT. Default: every field of the entity."
+    ),
+]
+MaxMbOption = Annotated[
+    float,
+    typer.Option(
+        min=0.001,
+        help="Split a legal entity's package into parts so no zip is larger than this "
+        "(MB of 1,000,000 bytes; the package API's documented limit is 256).",
+    ),
+]
+MaxRowsOption = Annotated[
+    int | None, typer.Option(min=1, help="Also split after this many rows per part.")
+]
+ForceOption = Annotated[
+    bool,
+    typer.Option(
+        "--force", help="Export even when dbt's latest results are missing, failed or stale."
+    ),
+]
+
+
+def _export_options(
+    out: Path, fields: str | None, max_mb: float, max_rows: int | None, force: bool
+) -> "ExportOptions":
+    from loader.export import ExportOptions
+    from loader.package.writer import SplitLimits
+
+    return ExportOptions(
+        out_dir=out,
+        fields=fields.split(",") if fields else None,
+        limits=SplitLimits(max_bytes=int(max_mb * 1_000_000), max_rows=max_rows),
+        force=force,
+    )
+
+
 @app.command()
 def export(
-    out: Annotated[
-        Path,
-        typer.Option("--out", help="Folder to write the packages and export-summary.json into."),
-    ],
-    fields: Annotated[
-        str | None,
-        typer.Option(
-            help="Comma-separated fields to update (the key is always in), e.g. "
-            "INVOICEACCOUNT. Default: every field of the entity."
-        ),
-    ] = None,
-    max_mb: Annotated[
-        float,
-        typer.Option(
-            min=0.001,
-            help="Split a legal entity's package into parts so no zip is larger than this "
-            "(MB of 1,000,000 bytes; the package API's documented limit is 256).",
-        ),
-    ] = 200.0,
-    max_rows: Annotated[
-        int | None, typer.Option(min=1, help="Also split after this many rows per part.")
-    ] = None,
-    force: Annotated[
-        bool,
-        typer.Option(
-            "--force", help="Export even when dbt's latest results are missing, failed or stale."
-        ),
-    ] = False,
+    out: OutOption,
+    fields: FieldsOption = None,
+    max_mb: MaxMbOption = 200.0,
+    max_rows: MaxRowsOption = None,
+    force: ForceOption = False,
 ) -> None:
     """Write one F&O data package per legal entity from the customer_details_v2 mart.
 
     Refuses unless dbt built and tested the mart after the last `loader land`.
     Everything is written under temporary names and moved into place at the end.
     """
-    from loader.export import ExportOptions, export_packages
-    from loader.package.writer import SplitLimits
+    from loader.export import export_packages
 
-    options = ExportOptions(
-        out_dir=out,
-        fields=fields.split(",") if fields else None,
-        limits=SplitLimits(max_bytes=int(max_mb * 1_000_000), max_rows=max_rows),
-        force=force,
-    )
+    options = _export_options(out, fields, max_mb, max_rows, force)
     summary = export_packages(options, console, OUTPUT.warn)
     OUTPUT.result(summary.renderable(), summary.to_dict())
+
+
+@app.command()
+def run(
+    extracts_dir: ExtractsDirArgument,
+    out: OutOption,
+    encoding: EncodingOption = None,
+    delimiter: DelimiterOption = None,
+    fields: FieldsOption = None,
+    max_mb: MaxMbOption = 200.0,
+    max_rows: MaxRowsOption = None,
+) -> None:
+    """Land the extracts, run `dbt build` and export the packages: the whole job.
+
+    Stops at the first failing step with its message; a failing dbt test stops
+    the export (run `dbt build` and read the failing test, or the rejects model).
+    """
+    from loader.pipeline import run_pipeline
+
+    options = _export_options(out, fields, max_mb, max_rows, force=False)
+    result = run_pipeline(
+        extracts_dir,
+        options,
+        console=console,
+        warn=OUTPUT.warn,
+        encoding=encoding,
+        delimiter=delimiter,
+    )
+    OUTPUT.result(result.renderable(), result.to_dict())
 
 
 @app.command()

@@ -1,0 +1,87 @@
+"""`loader run`: land, build and export in one command, stopping at the first failing step.
+
+Each step is the same code its own command runs; this module only sequences
+them and keeps one progress display. dbt runs in-process and its DuckDB
+connection is closed before the export opens the file.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from rich.console import Console, Group, RenderableType
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from loader.dbt_runner import BuildOutcome, build
+from loader.errors import LoaderError
+from loader.export import ExportOptions, export_packages
+from loader.landing import LandResult, land_extracts
+from loader.package.summary import ExportSummary
+
+T = TypeVar("T")
+
+
+@dataclass
+class RunResult:
+    land: LandResult
+    build: BuildOutcome
+    export: ExportSummary
+    steps: list[str] = field(default_factory=list)
+
+    def renderable(self) -> RenderableType:
+        return Group(self.land.table(), self.export.renderable())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "land": self.land.to_dict(),
+            "build": {"counts": self.build.counts, "warnings": self.build.warnings},
+            "export": self.export.to_dict(),
+        }
+
+
+def run_pipeline(
+    extracts_dir: Path,
+    export_options: ExportOptions,
+    *,
+    console: Console,
+    warn: Callable[[str], None],
+    encoding: str | None = None,
+    delimiter: str | None = None,
+) -> RunResult:
+    land = _step(
+        console,
+        "1/3 land",
+        lambda: land_extracts(
+            extracts_dir, encoding=encoding, delimiter=delimiter, console=console
+        ),
+    )
+    outcome = _step(console, "2/3 dbt build", lambda: _build_with_progress(console))
+    for warning in outcome.warnings:
+        warn(f"dbt: {warning}")
+    summary = _step(console, "3/3 export", lambda: export_packages(export_options, console, warn))
+    return RunResult(land=land, build=outcome, export=summary)
+
+
+def _step(console: Console, name: str, work: Callable[[], T]) -> T:
+    console.print(f"[bold]{name}[/bold]")
+    try:
+        return work()
+    except LoaderError as exc:
+        raise LoaderError(f"{name.split(' ', 1)[1]} failed: {exc}") from exc
+
+
+def _build_with_progress(console: Console) -> BuildOutcome:
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("dbt build", total=None)
+        done = 0
+
+        def on_node_done(unique_id: str, status: str) -> None:
+            nonlocal done
+            done += 1
+            progress.update(
+                task, description=f"dbt build: {done} nodes done, last {unique_id} ({status})"
+            )
+
+        return build(on_node_done)
