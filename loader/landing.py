@@ -219,7 +219,7 @@ def _land_one(
         [
             *_data_columns(extract),
             "? as _source_file",
-            f"{lines.expression} as _source_line",
+            f"({lines.expression})::bigint as _source_line",
             "? as _load_id",
             "?::timestamp as _loaded_at",
         ]

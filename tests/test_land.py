@@ -71,6 +71,11 @@ def test_embedded_newlines_give_the_lines_that_follow(workspace: Workspace, tmp_
     land_ok(workspace, folder)
     rows = raw_rows(workspace, "customers", "customer_number, customer_name, _source_line")
     assert rows == [("C1", "two\r\nlines", 2), ("C2", "three\nline\nname", 4), ("C3", "plain", 7)]
+    line_type = workspace.query(
+        "select data_type from information_schema.columns "
+        "where table_name = 'customers' and column_name = '_source_line'"
+    )
+    assert line_type == [("BIGINT",)]
 
 
 def test_blank_lines_between_records_keep_the_line_numbers_exact(
