@@ -247,6 +247,15 @@ def verify(
         raise typer.Exit(1)
 
 
+@app.command()
+def status() -> None:
+    """Show what is landed, whether dbt's results are current, and what was last exported."""
+    from loader.status import collect_status
+
+    current = collect_status()
+    OUTPUT.result(current.renderable(), current.to_dict())
+
+
 def main() -> None:
     """Run the CLI: user mistakes end as one line on stderr, never a traceback.
 

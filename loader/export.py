@@ -34,6 +34,7 @@ from loader.package.writer import (
     package_name_pattern,
 )
 from loader.settings import database_path, dbt_target_dir
+from loader.status import record_export
 
 BATCH_ROWS = 1 << 17  # ~10 MB of UTF-16 per batch: large enough for zlib, small for memory
 # DuckDB sorts each legal entity; past this it spills to disk (beside the database) instead
@@ -153,6 +154,7 @@ def export_packages(
         except BaseException:
             staged.discard()
             raise
+    record_export(options.out_dir, summary.to_dict())
     return summary
 
 

@@ -70,3 +70,19 @@ def test_a_failing_step_stops_the_run_with_its_message(
     )
     assert "2/3" not in proc.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_status_shows_the_load_the_dbt_results_and_the_last_export(
+    demo_run: tuple[Workspace, dict[str, object], Path],
+) -> None:
+    ws, summary, packages = demo_run
+    status = json.loads(ws.loader("--json", "status", check=True).stdout)
+    load_ids = {row["load_id"] for row in status["landed"]}
+    assert load_ids == {summary["land"]["load_id"]}  # type: ignore[index]
+    assert status["dbt_results_current"] is True
+    assert status["last_export"]["out_dir"] == str(packages.resolve())
+    # A newer land makes the dbt results stale, and status says so.
+    ws.loader("land", str(ws.root / "extracts"), check=True)
+    stale = json.loads(ws.loader("--json", "status", check=True).stdout)
+    assert stale["dbt_results_current"] is False
+    assert stale["dbt_problems"]

@@ -1,0 +1,115 @@
+"""`loader status`: what is landed, whether dbt's results are current, what was last exported.
+
+The last export is remembered in a small JSON file beside the database (the
+export itself only reads the database), so each database has its own history.
+"""
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from rich.console import Group, RenderableType
+from rich.table import Table
+
+from loader import gate
+from loader.database import connect
+from loader.settings import database_path, dbt_target_dir
+
+
+def last_export_record() -> Path:
+    database = database_path()
+    return database.with_name(f"{database.stem}.last-export.json")
+
+
+def record_export(out_dir: Path, summary: dict[str, Any]) -> None:
+    """Remember where the latest export went (atomically: a crash leaves the previous record)."""
+    record = {
+        "out_dir": str(out_dir.resolve()),
+        "exported_at": summary.get("exported_at"),
+        "packages": [p.get("file") for p in summary.get("packages", [])],
+        "rows": summary.get("rows"),
+        "gate_forced": (summary.get("gate") or {}).get("forced"),
+    }
+    path = last_export_record()
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(handle, "w") as stream:
+        json.dump(record, stream, indent=2)
+    Path(temp).replace(path)
+
+
+@dataclass
+class Status:
+    database: str
+    loads: list[dict[str, Any]] = field(default_factory=list)
+    dbt_problems: list[str] = field(default_factory=list)
+    last_export: dict[str, Any] | None = None
+
+    @property
+    def dbt_current(self) -> bool:
+        return bool(self.loads) and not self.dbt_problems
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "database": self.database,
+            "landed": self.loads,
+            "dbt_results_current": self.dbt_current,
+            "dbt_problems": self.dbt_problems,
+            "last_export": self.last_export,
+        }
+
+    def renderable(self) -> RenderableType:
+        load_id = self.loads[0]["load_id"] if self.loads else "none"
+        landed = Table(title=f"Landed: load {load_id} in {self.database}", title_justify="left")
+        for column in ("file", "rows", "finished (UTC)", "sha256"):
+            landed.add_column(column, justify="right" if column == "rows" else "left")
+        for load in self.loads:
+            landed.add_row(
+                load["file_name"],
+                f"{load['rows']:,}",
+                str(load["finished_at"])[:19],
+                load["sha256"][:16],
+            )
+        lines = [landed]
+        if self.dbt_current:
+            lines.append("dbt results: current (the mart and its tests passed after the last land)")
+        else:
+            lines.append("dbt results: NOT current; `loader export` will refuse:")
+            lines.extend(f"  - {problem}" for problem in self.dbt_problems)
+        if self.last_export:
+            export = self.last_export
+            lines.append(
+                f"last export: {export.get('exported_at')} to {export.get('out_dir')} "
+                f"({len(export.get('packages') or [])} packages)"
+            )
+        else:
+            lines.append("last export: none recorded for this database")
+        return Group(*lines)
+
+
+def collect_status() -> Status:
+    status = Status(database=str(database_path()))
+    with connect(read_only=True) as con:
+        status.loads = _latest_load(con)
+        status.dbt_problems = gate.blocking_problems(con, dbt_target_dir())
+    if not status.loads:
+        status.dbt_problems = ["nothing is landed yet: run `loader land EXTRACTS_DIR`"]
+    record = last_export_record()
+    if record.exists():
+        status.last_export = json.loads(record.read_text())
+    return status
+
+
+def _latest_load(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    if gate.last_land(con) is None:
+        return []
+    cursor = con.execute(
+        "select load_id, file_name, rows, sha256, finished_at from raw._loads "
+        "where load_id = (select load_id from raw._loads order by finished_at desc limit 1) "
+        "order by file_name"
+    )
+    names = [d[0] for d in cursor.description or []]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
