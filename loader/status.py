@@ -73,7 +73,7 @@ class Status:
                 str(load["finished_at"])[:19],
                 load["sha256"][:16],
             )
-        lines = [landed]
+        lines: list[RenderableType] = [landed]
         if self.dbt_current:
             lines.append("dbt results: current (the mart and its tests passed after the last land)")
         else:

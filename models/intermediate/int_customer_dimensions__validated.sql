@@ -142,7 +142,7 @@ mapped as (
 
     left join value_map_keyed
         on dimensions_keyed.dimension_key = value_map_keyed.dimension_key
-        and dimensions_keyed.legacy_value_key = value_map_keyed.legacy_value_key
+            and dimensions_keyed.legacy_value_key = value_map_keyed.legacy_value_key
 
 ),
 
@@ -161,8 +161,10 @@ looked_up as (
         customer_status.customer_source_file,
         customer_status.customer_source_line,
         {{ first_forbidden_character('mapped.mapped_value') }} as value_forbidden_character,
-        coalesce({{ dbt.position(dimension_delimiter_literal(), 'mapped.mapped_value') }} > 0, false) as value_contains_delimiter,
-        coalesce({{ dbt.length('mapped.mapped_value') }} > {{ var('dimension_value_max_length') }}, false) as is_value_too_long
+        coalesce({{ dbt.position(dimension_delimiter_literal(), 'mapped.mapped_value') }} > 0, false)
+            as value_contains_delimiter,
+        coalesce({{ dbt.length('mapped.mapped_value') }} > {{ var('dimension_value_max_length') }}, false)
+            as is_value_too_long
 
     from mapped
 
@@ -177,11 +179,11 @@ looked_up as (
 
     left join allowed_values
         on mapped.dimension_key = allowed_values.dimension_key
-        and {{ normalized_key('mapped.mapped_value') }} = allowed_values.value_key
+            and {{ normalized_key('mapped.mapped_value') }} = allowed_values.value_key
 
     left join customer_status
         on mapped.company_key = customer_status.company_key
-        and mapped.customer_key = customer_status.customer_key
+            and mapped.customer_key = customer_status.customer_key
 
 ),
 
@@ -230,8 +232,8 @@ row_rules as (
 
     left join conflicts
         on looked_up.company_key = conflicts.company_key
-        and looked_up.customer_key = conflicts.customer_key
-        and looked_up.dimension_key = conflicts.dimension_key
+            and looked_up.customer_key = conflicts.customer_key
+            and looked_up.dimension_key = conflicts.dimension_key
 
 ),
 
@@ -247,13 +249,14 @@ held_back_customers as (
 
     from row_rules
 
-    where row_rule in (
-        'UNKNOWN_DIMENSION',
-        'BLANK_DIMENSION_VALUE',
-        'INVALID_DIMENSION_VALUE',
-        'UNKNOWN_DIMENSION_VALUE',
-        'CONFLICTING_DIMENSION_VALUES'
-    )
+    where
+        row_rule in (
+            'UNKNOWN_DIMENSION',
+            'BLANK_DIMENSION_VALUE',
+            'INVALID_DIMENSION_VALUE',
+            'UNKNOWN_DIMENSION_VALUE',
+            'CONFLICTING_DIMENSION_VALUES'
+        )
 
     group by company_key, customer_key
 
@@ -274,7 +277,7 @@ ruled as (
 
     left join held_back_customers
         on row_rules.company_key = held_back_customers.company_key
-        and row_rules.customer_key = held_back_customers.customer_key
+            and row_rules.customer_key = held_back_customers.customer_key
 
 ),
 
@@ -304,24 +307,25 @@ final as (
                 "coalesce(company, '')",
                 "''' in customers.csv: add the customer to the customer extract or remove this row.'",
             ]) }}
-            when 'CUSTOMER_REJECTED' then
-                case
-                    when is_customer_rejected then {{ dbt.concat([
-                        "'The customer record of this row ('",
-                        'customer_source_file',
-                        "' line '",
-                        'cast(customer_source_line as ' ~ dbt.type_string() ~ ')',
-                        "') is rejected: fix that record (see its reject rows); its dimension rows are held back with it.'",
-                    ]) }}
-                    else {{ dbt.concat([
-                        "'Customer '''",
-                        'customer_number',
-                        "''' is held back because other dimension rows of it are rejected (lines '",
-                        'customer_rejected_lines',
-                        line_list_ellipsis('customer_rejected_rows'),
-                        "'): a partial display value would clear the missing dimensions in F&O. Fix those rows.'",
-                    ]) }}
-                end
+            when 'CUSTOMER_REJECTED'
+                then
+                    case
+                        when is_customer_rejected then {{ dbt.concat([
+                            "'The customer record of this row ('",
+                            'customer_source_file',
+                            "' line '",
+                            'cast(customer_source_line as ' ~ dbt.type_string() ~ ')',
+                            "') is rejected: fix that record (see its reject rows); its dimension rows are held back with it.'",
+                        ]) }}
+                        else {{ dbt.concat([
+                            "'Customer '''",
+                            'customer_number',
+                            "''' is held back because other dimension rows of it are rejected (lines '",
+                            'customer_rejected_lines',
+                            line_list_ellipsis('customer_rejected_rows'),
+                            "'): a partial display value would clear the missing dimensions in F&O. Fix those rows.'",
+                        ]) }}
+                    end
             when 'UNKNOWN_DIMENSION' then {{ dbt.concat([
                 "'Dimension '''",
                 "coalesce(dimension, '')",

@@ -57,7 +57,7 @@ checked as (
 
     left join duplicate_keys
         on customers.data_area_key = duplicate_keys.data_area_key
-        and customers.customer_key = duplicate_keys.customer_key
+            and customers.customer_key = duplicate_keys.customer_key
 
 ),
 

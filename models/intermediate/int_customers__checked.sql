@@ -34,7 +34,7 @@ joined as (
 
     left join invoice_accounts
         on customers.source_file = invoice_accounts.source_file
-        and customers.source_line = invoice_accounts.source_line
+            and customers.source_line = invoice_accounts.source_line
 
 ),
 
@@ -56,10 +56,10 @@ final as (
         ) as is_invoice_account_rejected,
         invoice_account_status,
         invoice_account,
-        is_account_rejected
-            or coalesce(
-                invoice_account_status in ('invalid', 'rejected', 'not_found', 'cycle'), false
-            ) as is_customer_rejected
+        (
+            is_account_rejected
+            or coalesce(invoice_account_status in ('invalid', 'rejected', 'not_found', 'cycle'), false)
+        ) as is_customer_rejected
 
     from joined
 

@@ -69,8 +69,8 @@ segments as (
 
     left join accepted_values
         on customers_with_values.company_key = accepted_values.company_key
-        and customers_with_values.customer_key = accepted_values.customer_key
-        and format_keyed.format_position = accepted_values.format_position
+            and customers_with_values.customer_key = accepted_values.customer_key
+            and format_keyed.format_position = accepted_values.format_position
 
     {% if var('dimension_trim_trailing_empty_segments') %}
     -- Trailing empty segments are left off: `001-0101`, not `001-0101-`.
@@ -84,7 +84,8 @@ assembled as (
     select
         company_key,
         customer_key,
-        {{ dbt.listagg('segment', dimension_delimiter_literal(), 'order by format_position') }} as default_dimension_display_value
+        {{ dbt.listagg('segment', dimension_delimiter_literal(), 'order by format_position') }}
+            as default_dimension_display_value
 
     from segments
 

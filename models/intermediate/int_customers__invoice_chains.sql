@@ -65,7 +65,7 @@ hop_{{ step + 1 }} as (
 
     left join hop_{{ step }} as second_half
         on first_half.data_area_key = second_half.data_area_key
-        and first_half.to_key = second_half.from_key
+            and first_half.to_key = second_half.from_key
 
 ),
 
@@ -101,11 +101,11 @@ walked as (
 
     inner join walks
         on invoice_accounts.data_area_key = walks.data_area_key
-        and invoice_accounts.customer_key = walks.from_key
+            and invoice_accounts.customer_key = walks.from_key
 
     left join reached
         on invoice_accounts.data_area_key = reached.data_area_key
-        and invoice_accounts.customer_key = reached.customer_key
+            and invoice_accounts.customer_key = reached.customer_key
 
 ),
 
@@ -115,7 +115,8 @@ cycles as (
         data_area_key,
         cycle_key,
         count(*) as cycle_length,
-        {{ dbt.listagg('customer_number', "', '", 'order by customer_number', var('detail_max_listed_lines')) }} as cycle_accounts,
+        {{ dbt.listagg('customer_number', "', '", 'order by customer_number', var('detail_max_listed_lines')) }}
+            as cycle_accounts,
         {{ line_list('source_line') }} as cycle_lines
 
     from walked
@@ -136,7 +137,8 @@ with_outcome as (
         -- The line of the migrated customer the invoice account names, for the detail.
         invoice_target.source_line as invoice_target_line,
         case
-            when walked.invoice_account_status in ('invalid', 'rejected', 'not_found') then walked.invoice_account_status
+            when walked.invoice_account_status in ('invalid', 'rejected', 'not_found')
+                then walked.invoice_account_status
             when walked.is_on_cycle then 'cycle'
             -- past a rejected customer, or into a cycle (a walk still running off the cycle)
             when walked.meets_rejected or walked.is_walk_unfinished then 'rejected'
@@ -147,12 +149,12 @@ with_outcome as (
 
     left join cycles
         on walked.data_area_key = cycles.data_area_key
-        and walked.cycle_key = cycles.cycle_key
+            and walked.cycle_key = cycles.cycle_key
 
     left join invoice_accounts as invoice_target
         on walked.data_area_key = invoice_target.data_area_key
-        and walked.invoice_account_key = invoice_target.customer_key
-        and walked.invoice_account_origin = 'migrated'
+            and walked.invoice_account_key = invoice_target.customer_key
+            and walked.invoice_account_origin = 'migrated'
 
 ),
 

@@ -80,11 +80,11 @@ looked_up as (
 
     left join existing_accounts
         on candidates.data_area_key = existing_accounts.data_area_key
-        and candidates.bill_to_key = existing_accounts.customer_key
+            and candidates.bill_to_key = existing_accounts.customer_key
 
     left join rejected_accounts
         on candidates.data_area_key = rejected_accounts.data_area_key
-        and candidates.bill_to_key = rejected_accounts.customer_key
+            and candidates.bill_to_key = rejected_accounts.customer_key
 
     left join other_legal_entities
         on candidates.bill_to_key = other_legal_entities.customer_key
@@ -125,7 +125,8 @@ final as (
         invoice_account_status,
         case when invoice_account_status = 'resolved' then existing_account end as invoice_account,
         case when invoice_account_status = 'resolved' then existing_origin end as invoice_account_origin,
-        case when invoice_account_status = 'resolved' then {{ normalized_key('existing_account') }} end as invoice_account_key,
+        case when invoice_account_status = 'resolved' then {{ normalized_key('existing_account') }} end
+            as invoice_account_key,
         case
             when invoice_account_status = 'invalid' then {{ dbt.concat([
                 "'Invoice account '''",

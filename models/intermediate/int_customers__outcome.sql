@@ -50,8 +50,10 @@ joined as (
         customers.is_customer_rejected,
         customers.invoice_account_status,
         customers.invoice_account,
-        not customers.is_customer_rejected
-            and dimension_rejected_customers.customer_key is not null as is_dimension_rejected,
+        (
+            not customers.is_customer_rejected
+            and dimension_rejected_customers.customer_key is not null
+        ) as is_dimension_rejected,
         dimension_rejected_customers.rejected_rows as dimension_rejected_rows,
         dimension_rejected_customers.rejected_lines as dimension_rejected_lines,
         display_values.default_dimension_display_value
@@ -60,13 +62,13 @@ joined as (
 
     left join dimension_rejected_customers
         on customers.company_key = dimension_rejected_customers.company_key
-        and customers.customer_key = dimension_rejected_customers.customer_key
+            and customers.customer_key = dimension_rejected_customers.customer_key
 
     -- Display values exist only for customers that passed their own checks (unique keys).
     left join display_values
         on not customers.is_customer_rejected
-        and customers.company_key = display_values.company_key
-        and customers.customer_key = display_values.customer_key
+            and customers.company_key = display_values.company_key
+            and customers.customer_key = display_values.customer_key
 
 ),
 

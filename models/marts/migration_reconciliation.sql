@@ -108,15 +108,15 @@ customer_records as (
 
     left join exported_keys
         on customers.data_area_key = exported_keys.data_area_key
-        and customers.customer_key = exported_keys.customer_key
+            and customers.customer_key = exported_keys.customer_key
 
     left join rejected_records
         on customers.source_file = rejected_records.source_file
-        and customers.source_line = rejected_records.source_line
+            and customers.source_line = rejected_records.source_line
 
     left join skipped_customers
         on customers.source_file = skipped_customers.source_file
-        and customers.source_line = skipped_customers.source_line
+            and customers.source_line = skipped_customers.source_line
 
 ),
 
@@ -139,15 +139,15 @@ dimension_records as (
 
     left join exported_keys
         on legal_entities_keyed.data_area_key = exported_keys.data_area_key
-        and dimensions.customer_key = exported_keys.customer_key
+            and dimensions.customer_key = exported_keys.customer_key
 
     left join rejected_records
         on dimensions.source_file = rejected_records.source_file
-        and dimensions.source_line = rejected_records.source_line
+            and dimensions.source_line = rejected_records.source_line
 
     left join skipped_customer_keys
         on dimensions.company_key = skipped_customer_keys.company_key
-        and dimensions.customer_key = skipped_customer_keys.customer_key
+            and dimensions.customer_key = skipped_customer_keys.customer_key
 
 ),
 
