@@ -1,0 +1,1 @@
+"""Performance benchmark of the migration pipeline: `make bench` (see docs/benchmarks.md)."""

@@ -1,0 +1,152 @@
+"""The floor: the least work that turns the extracts into an equivalent Customer details V2 file.
+
+One DuckDB query reads customers.csv and customer_dimensions.csv, maps the company to
+its legal entity, looks up the invoice account in the same legal entity and joins the
+dimension values in format order with `-`; DuckDB writes the rows as UTF-8 CSV with
+CRLF, and one streaming pass re-encodes them to UTF-16 LE with a BOM into a deflated
+zip entry (DuckDB cannot write UTF-16). No validation, no rejects, no dbt, no row order.
+
+Run by the benchmark as its own process; prints {"rows": N, "zip_bytes": N} on stdout.
+Usage: python benchmarks/floor.py EXTRACTS_DIR SEEDS_DIR OUT.zip
+"""
+
+import codecs
+import csv
+import json
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+import duckdb
+
+ENTRY_NAME = "Customer details V2.csv"
+CHUNK_BYTES = 1 << 20
+COMPRESS_LEVEL = 1  # the export's default (loader.package.writer): same file, least work
+
+
+def sql_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def read_seed(seeds: Path, name: str) -> list[dict[str, str]]:
+    with (seeds / name).open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def case(expression: str, pairs: list[tuple[str, str]], otherwise: str = "null") -> str:
+    """A seed lookup as a CASE expression: cheaper per row than a join to a tiny table."""
+    whens = " ".join(f"when {sql_literal(k)} then {sql_literal(v)}" for k, v in pairs)
+    return f"case {expression} {whens} else {otherwise} end"
+
+
+def extract(extracts: Path, name: str, columns: tuple[str, ...]) -> str:
+    """An extract as text columns; the header is known, so nothing is sniffed."""
+    struct = ", ".join(f"'{c}': 'VARCHAR'" for c in columns)
+    return (
+        f"read_csv({sql_literal(str(extracts / name))}, header=true, auto_detect=false, "
+        f"quote='\"', escape='\"', columns={{{struct}}})"
+    )
+
+
+def display_value(seeds: Path) -> str:
+    """The dimension values in format order joined with `-`, trailing empty segments left off."""
+    value_map = read_seed(seeds, "dimension_value_map.csv")
+    segments = []
+    for row in sorted(read_seed(seeds, "dimension_format.csv"), key=lambda r: int(r["position"])):
+        pairs = [
+            (m["legacy_value"], m["value"]) for m in value_map if m["dimension"] == row["dimension"]
+        ]
+        value = case("value", pairs, otherwise="value") if pairs else "value"
+        segments.append(
+            f"coalesce(max({value}) filter (where dimension = {sql_literal(row['dimension'])}), '')"
+        )
+    return f"rtrim(concat_ws('-', {', '.join(segments)}), '-')"
+
+
+def customer_rows_query(extracts: Path, seeds: Path) -> str:
+    """DATAAREAID, CUSTOMERACCOUNT, INVOICEACCOUNT, DEFAULTDIMENSIONDISPLAYVALUE per customer.
+
+    Keys are compared as extracted: normalising them is validation work the floor skips.
+    """
+    customers = extract(
+        extracts,
+        "customers.csv",
+        ("company", "customer_number", "bill_to_customer_number", "customer_name"),
+    )
+    dimensions = extract(
+        extracts, "customer_dimensions.csv", ("company", "customer_number", "dimension", "value")
+    )
+    targets = extract(extracts, "target_customers.csv", ("data_area_id", "customer_account"))
+    entities = [
+        (e["legacy_company"], e["data_area_id"]) for e in read_seed(seeds, "legal_entities.csv")
+    ]
+    data_area = case("c.company", entities)
+    company_of = case("data_area_id", [(area, company) for company, area in entities])
+    return f"""
+    with
+    customers as materialized (
+        select company, customer_number, bill_to_customer_number as bill_to
+        from {customers} where customer_number is not null
+    ),
+    -- Only referenced accounts go into the lookup's hash table.
+    accounts as (
+        select company, customer_number from customers
+        where (company, customer_number) in
+              (select company, bill_to from customers where bill_to is not null)
+        union
+        select {company_of}, customer_account from {targets}
+    ),
+    dimension_strings as (
+        select company, customer_number, {display_value(seeds)} as display_value
+        from {dimensions} group by company, customer_number
+    )
+    select {data_area} as DATAAREAID,
+           c.customer_number as CUSTOMERACCOUNT,
+           a.customer_number as INVOICEACCOUNT,
+           nullif(d.display_value, '') as DEFAULTDIMENSIONDISPLAYVALUE
+    from customers as c
+    left join accounts as a on a.company = c.company and a.customer_number = c.bill_to
+    left join dimension_strings as d
+      on d.company = c.company and d.customer_number = c.customer_number
+    where {data_area} is not null
+    """
+
+
+def write_utf8_csv(query: str, path: Path) -> int:
+    with duckdb.connect() as con:
+        con.execute("set preserve_insertion_order = false")  # the floor promises no order
+        row = con.execute(
+            f"copy ({query}) to {sql_literal(str(path))} "
+            "(format csv, header true, delimiter ',', new_line '\\r\\n')"
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def zip_as_utf16(source: Path, out: Path) -> None:
+    """Stream the UTF-8 file into one deflated zip entry as UTF-16 LE with a BOM."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    # UTF-16 never takes more than twice the UTF-8 bytes; zip64 is needed past 2 GiB.
+    large = 2 * source.stat().st_size + 2 > zipfile.ZIP64_LIMIT
+    with (
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as archive,
+        archive.open(ENTRY_NAME, "w", force_zip64=large) as entry,
+        source.open("rb") as handle,
+    ):
+        entry.write(codecs.BOM_UTF16_LE)
+        while chunk := handle.read(CHUNK_BYTES):
+            entry.write(decoder.decode(chunk).encode("utf-16-le"))
+        entry.write(decoder.decode(b"", final=True).encode("utf-16-le"))
+
+
+def main(argv: list[str]) -> None:
+    extracts, seeds, out = Path(argv[0]), Path(argv[1]), Path(argv[2])
+    with tempfile.TemporaryDirectory(dir=out.parent, prefix="floor-") as temp:
+        utf8 = Path(temp) / "rows.csv"
+        rows = write_utf8_csv(customer_rows_query(extracts, seeds), utf8)
+        zip_as_utf16(utf8, out)
+    print(json.dumps({"rows": rows, "zip_bytes": out.stat().st_size}))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

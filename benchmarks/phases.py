@@ -1,0 +1,177 @@
+"""The measured phases: the pipeline's four commands, the floor and the naive reference.
+
+Every phase is a separate process run exactly as a user runs it, against a private
+database, dbt target folder and log folder inside the benchmark's work folder.
+"""
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from benchmarks.config import BENCH_DIR, PROJECT_DIR, Config
+from benchmarks.measure import Run
+
+PIPELINE = ("land", "dbt_build", "export", "verify")
+END_TO_END = ("land", "dbt_build", "export")  # what the floor does; verify is extra
+REFERENCES = ("floor", "naive")
+LABELS = {
+    "floor": "floor (one DuckDB script)",
+    "land": "loader land",
+    "dbt_build": "dbt build",
+    "export": "loader export",
+    "verify": "loader verify",
+    "naive": "naive (pandas)",
+}
+# What each phase's rows/s counts.
+ROW_UNITS = {
+    "land": "extract records landed",
+    "dbt_build": "customer records built",
+    "export": "package rows written",
+    "verify": "package rows verified",
+    "floor": "rows written",
+    "naive": "rows written",
+}
+MART_MODEL = "customer_details_v2"
+MARKER = ".bench-work"  # only a folder holding this is ever removed
+
+
+@dataclass
+class PhaseState:
+    """A phase's outcome across the repeats."""
+
+    name: str
+    status: str = "ok"  # ok | not available | blocked | failed | skipped
+    reason: str = ""
+    runs: list[Run] = field(default_factory=list)
+    rows: int = 0
+
+    @property
+    def runnable(self) -> bool:
+        return self.status == "ok"
+
+    def stop(self, status: str, reason: str) -> None:
+        self.status, self.reason = status, reason
+
+
+@dataclass(frozen=True)
+class Workspace:
+    config: Config
+
+    @property
+    def root(self) -> Path:
+        return self.config.work_dir
+
+    @property
+    def extracts(self) -> Path:
+        return self.config.extracts or self.root / "extracts"
+
+    @property
+    def database(self) -> Path:
+        return self.root / "migration.duckdb"
+
+    @property
+    def packages(self) -> Path:
+        return self.root / "packages"
+
+    @property
+    def logs(self) -> Path:
+        return self.root / "logs"
+
+    def tool(self, name: str) -> str:
+        return str(self.config.bin_dir / name)
+
+    @property
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            MIGRATION_DB=str(self.database),
+            DBT_TARGET_PATH=str(self.root / "target"),
+            DBT_LOG_PATH=str(self.root / "dbt-logs"),
+            DO_NOT_TRACK="1",
+            DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+            DBT_USE_COLORS="false",
+            NO_COLOR="1",
+            COLUMNS="120",
+        )
+        return env
+
+    def reset_database(self) -> None:
+        """Each repeat lands into a new database, as a first land does."""
+        for suffix in ("", ".wal"):
+            Path(f"{self.database}{suffix}").unlink(missing_ok=True)
+
+
+def _exits_zero(cmd: list[str], env: dict[str, str]) -> bool:
+    proc = subprocess.run(cmd, env=env, capture_output=True, check=False)  # noqa: S603
+    return proc.returncode == 0
+
+
+def unavailable_reason(ws: Workspace, name: str) -> str:
+    """Why a phase cannot run on this checkout, or '' when it can."""
+    if name in ("land", "export", "verify"):
+        if not _exits_zero([ws.tool("loader"), name, "--help"], ws.env):
+            return f"`loader {name}` does not exist yet"
+    elif name == "dbt_build":
+        if not Path(ws.tool("dbt")).exists():
+            return "dbt is not installed"
+        if not any((PROJECT_DIR / "models").rglob(f"{MART_MODEL}.sql")):
+            return f"the dbt model {MART_MODEL} does not exist yet"
+    elif name == "naive" and not _exits_zero([sys.executable, "-c", "import pandas"], ws.env):
+        return "pandas is not installed: install the `bench` extra"
+    return ""
+
+
+def command(ws: Workspace, name: str) -> list[str]:
+    seeds = str(PROJECT_DIR / "seeds")
+    match name:
+        case "land":
+            return [ws.tool("loader"), "land", str(ws.extracts)]
+        case "dbt_build":
+            project = str(PROJECT_DIR)
+            return [ws.tool("dbt"), "build", "--project-dir", project, "--profiles-dir", project]
+        case "export":
+            return [ws.tool("loader"), "export", "--out", str(ws.packages)]
+        case "verify":
+            return [ws.tool("loader"), "verify", *map(str, sorted(ws.packages.glob("*.zip")))]
+        case "floor" | "naive":
+            out = ws.root / name / f"{name}.zip"
+            return [
+                sys.executable,
+                str(BENCH_DIR / f"{name}.py"),
+                str(ws.extracts),
+                seeds,
+                str(out),
+            ]
+    raise ValueError(name)
+
+
+def prepare_output(ws: Workspace, name: str) -> None:
+    """Remove what the previous repeat wrote, so every repeat writes from scratch."""
+    folder = {"export": ws.packages, "floor": ws.root / "floor", "naive": ws.root / "naive"}.get(
+        name
+    )
+    if folder is None:
+        return
+    for path in folder.glob("*") if folder.exists() else ():
+        path.unlink()
+    folder.mkdir(parents=True, exist_ok=True)
+
+
+def _count(ws: Workspace, sql: str) -> int:
+    with duckdb.connect(str(ws.database), read_only=True) as con:
+        row = con.execute(sql).fetchone()
+    return int(row[0]) if row else 0
+
+
+def pipeline_rows(ws: Workspace, name: str) -> int:
+    """The rows a pipeline phase handled, read from the database once it has finished."""
+    if name == "land":
+        tables = ("customers", "customer_dimensions", "target_customers")
+        return _count(ws, "select " + " + ".join(f"(select count(*) from raw.{t})" for t in tables))
+    if name == "dbt_build":
+        return _count(ws, "select count(*) from raw.customers")
+    return _count(ws, f"select count(*) from main.{MART_MODEL}")
