@@ -1,5 +1,6 @@
 """Opening the shared DuckDB file, with a clear message when another process holds it."""
 
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -9,6 +10,8 @@ import duckdb
 
 from loader.errors import LoaderError
 from loader.settings import database_path
+
+MEMORY_LIMIT = os.environ.get("MIGRATION_DB_MEMORY_LIMIT", "2GB")
 
 
 def quote_ident(name: str) -> str:
@@ -44,6 +47,9 @@ def connect(
         ) from exc
     try:
         con.execute("set enable_progress_bar = false")  # loader draws its own progress
+        # Bounded memory whatever the data size: past the limit DuckDB spills to disk
+        # (beside the database), so a 10-million-row land needs no more RAM than a small one.
+        con.execute("set memory_limit = ?", [MEMORY_LIMIT])
         yield con
     finally:
         con.close()

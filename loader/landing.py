@@ -93,8 +93,14 @@ def land_extracts(
     encoding: str | None = None,
     delimiter: str | None = None,
     console: Console | None = None,
+    parquet_dir: Path | None = None,
 ) -> LandResult:
-    """Land every extract of EXTRACTS_DIR into the raw schema in one transaction."""
+    """Land every extract of EXTRACTS_DIR into the raw schema in one transaction.
+
+    With PARQUET_DIR the migration database is not touched: the extracts are landed into a
+    scratch database (continuing the landing history of PARQUET_DIR/raw/_loads) and the raw
+    tables are written as Parquet to PARQUET_DIR/raw/TABLE/ (loader.parquet).
+    """
     console = console or Console(stderr=True)
     directory = _check_directory(extracts_dir)
     found = _find_files(directory)
@@ -108,9 +114,34 @@ def land_extracts(
     result.absent = [spec.file_name for spec in EXTRACTS if found.get(spec.table) is None]
     with tempfile.TemporaryDirectory(prefix="loader-land-") as temp:
         prepared = _prepare_all(found, encoding, delimiter, Path(temp), console)
+        if parquet_dir is not None:
+            with console.status(f"Writing the raw tables to {parquet_dir}"):
+                result.files = _land_parquet(
+                    prepared, result.load_id, started_at, parquet_dir, Path(temp)
+                )
+            return result
         with connect() as con, console.status("Writing the raw tables"):
             result.files = _write_raw_tables(con, prepared, result.load_id, started_at)
     return result
+
+
+def _land_parquet(
+    prepared: list[PreparedExtract],
+    load_id: str,
+    started_at: datetime,
+    parquet_dir: Path,
+    temp_dir: Path,
+) -> list[LandedFile]:
+    """Land into a scratch database in TEMP_DIR, then write its raw tables as Parquet."""
+    from loader import parquet
+
+    with connect(path=temp_dir / "land.duckdb") as con:
+        con.execute("create schema if not exists raw")
+        con.execute(LOADS_DDL)
+        parquet.load_history(con, parquet_dir)
+        files = _write_raw_tables(con, prepared, load_id, started_at)
+        parquet.write_raw_tables(con, parquet_dir)
+    return files
 
 
 def _utc_now() -> datetime:
@@ -224,11 +255,10 @@ def _land_one(
             "?::timestamp as _loaded_at",
         ]
     )
-    # Joins do not keep file order; a plain projection of the staging table does.
-    order = " order by s.rowid" if lines.join else ""
+    # No ORDER BY: `_source_line` carries the file order, so the rows need not.
     con.execute(
         f"create or replace table raw.{quote_ident(extract.spec.table)} as "
-        f"select {select_list} from {STAGE_TABLE} as s {lines.join}{order}",
+        f"select {select_list} from {STAGE_TABLE} as s {lines.join}",
         [extract.source.path.name, load_id, loaded_at],
     )
     con.execute(f"drop table {STAGE_TABLE}")
