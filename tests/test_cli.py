@@ -1,0 +1,64 @@
+"""The command line as scripts and people use it: help, JSON, quiet, colour, completion, exit codes."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Workspace
+from tests.test_land import CUSTOMERS_HEADER, write_extracts
+
+COMMANDS = ["land", "demo-data", "export", "verify", "run", "status"]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_explains_itself(workspace: Workspace, command: str) -> None:
+    proc = workspace.loader(command, "--help", check=True)
+    assert "Usage: loader" in proc.stdout
+    assert len(proc.stdout.split()) > 20
+
+
+def test_version(workspace: Workspace) -> None:
+    proc = workspace.loader("--version", check=True)
+    assert proc.stdout.startswith("loader ")
+
+
+def test_usage_error_is_exit_code_2(workspace: Workspace) -> None:
+    proc = workspace.loader("land")
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+
+
+def test_json_export_matches_the_summary_file(workspace: Workspace) -> None:
+    extracts = workspace.root / "extracts"
+    workspace.loader(
+        "demo-data", "--out", str(extracts), "--customers", "300", "--seed", "5", check=True
+    )
+    workspace.loader("land", str(extracts), check=True)
+    workspace.dbt("build", check=True)
+    out = workspace.root / "packages"
+    proc = workspace.loader("--json", "export", "--out", str(out), check=True)
+    assert json.loads(proc.stdout) == json.loads((out / "export-summary.json").read_text())
+
+
+def test_quiet_prints_nothing_on_success(workspace: Workspace, tmp_path: Path) -> None:
+    folder = write_extracts(tmp_path / "x", f"{CUSTOMERS_HEADER}\nUS01,C1,,a\n")
+    proc = workspace.loader("--quiet", "land", str(folder), check=True)
+    assert proc.stdout == ""
+    assert proc.stderr.strip() == ""
+
+
+def test_no_color_is_honoured(workspace: Workspace) -> None:
+    workspace.env["FORCE_COLOR"] = "1"
+    workspace.env.pop("NO_COLOR", None)
+    coloured = workspace.loader("land", "/nonexistent")
+    assert "\x1b[1;31m" in coloured.stderr
+    workspace.env["NO_COLOR"] = "1"
+    plain = workspace.loader("land", "/nonexistent")
+    assert "31m" not in plain.stderr
+    assert "error: extracts folder /nonexistent does not exist" in plain.stderr
+
+
+def test_shell_completion_script(workspace: Workspace) -> None:
+    proc = workspace.loader("--show-completion", "bash", check=True)
+    assert "_loader_completion" in proc.stdout
