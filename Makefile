@@ -10,7 +10,7 @@ DEMO_CUSTOMERS ?= 5000
 export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: install demo test lint clean bench
+.PHONY: install demo test lint clean bench test-spark
 
 install: $(STAMP)
 
@@ -27,8 +27,8 @@ demo: install
 	$(BIN)/loader run $(DEMO_DIR)/extracts --out $(DEMO_DIR)/packages
 	$(BIN)/loader verify $(DEMO_DIR)/packages/*.zip
 
-test: install lint browser
-	$(BIN)/python -m pytest
+test: install lint browser test-spark
+	$(BIN)/python -m pytest -m "not spark"
 
 # The lint and convention gates (scripts/lint.py): ruff, mypy, dbt parse with deprecations as
 # errors, dbt-score, sqlfluff. Each runs even when another fails; dbt compiles against a
@@ -68,3 +68,21 @@ docs: install
 browser:
 	command -v chromium >/dev/null || \
 		{ apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver; }
+
+# The dbt project on Apache Spark (docs/scaling.md): the demo sample landed as Parquet, built by
+# a local PySpark session (profiles.yml target `spark`) and exported; the packages must be
+# byte-identical to DuckDB's (tests/test_spark.py). The spark extra is installed into .venv
+# once, again only when pyproject.toml changes. PySpark runs on Java 17 (or 21).
+JAVA := $(if $(JAVA_HOME),$(JAVA_HOME)/bin/java,java)
+test-spark: install
+	@version=$$($(JAVA) -version 2>&1 | sed -n 's/.*version "\(1\.\)\{0,1\}\([0-9]*\).*/\2/p' | head -n 1); \
+	if [ "$$version" != 17 ] && [ "$$version" != 21 ]; then \
+		echo "test-spark: Spark needs Java 17, and $(JAVA) is $${version:+Java $$version}$${version:-not there}." >&2; \
+		echo "  Debian/Ubuntu: sudo apt-get install openjdk-17-jre-headless" >&2; \
+		echo "  macOS: brew install openjdk@17, then export JAVA_HOME=\$$(brew --prefix openjdk@17)" >&2; \
+		echo "  Elsewhere: install a Java 17 runtime and set JAVA_HOME to it (or put its java on PATH)." >&2; \
+		exit 1; \
+	fi
+	@test $(VENV)/.spark-extra -nt pyproject.toml || \
+		{ $(BIN)/python -m pip install --quiet -e '.[dev,spark]' && touch $(VENV)/.spark-extra; }
+	$(BIN)/python -m pytest -m spark

@@ -6,6 +6,7 @@ print its summary. Heavy imports (dbt, pyarrow) happen inside commands so that
 """
 
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -83,22 +84,51 @@ DelimiterOption = Annotated[
 ]
 
 
+class LandFormat(StrEnum):
+    duckdb = "duckdb"
+    parquet = "parquet"
+
+
 @app.command()
 def land(
     extracts_dir: ExtractsDirArgument,
     encoding: EncodingOption = None,
     delimiter: DelimiterOption = None,
+    output_format: Annotated[
+        LandFormat,
+        typer.Option(
+            "--format",
+            help="duckdb: the raw schema of the migration database. parquet: Parquet files "
+            "in --to, for the Spark target (docs/scaling.md).",
+        ),
+    ] = LandFormat.duckdb,
+    to: Annotated[
+        Path | None,
+        typer.Option(
+            "--to",
+            help="With --format parquet: the Parquet folder; the raw tables go to TO/raw/TABLE/.",
+        ),
+    ] = None,
 ) -> None:
     """Land the legacy CSV extracts in the raw schema of the migration database.
 
     Every column is kept as text, with the source file and line of each record.
     All files replace the previous raw tables in one transaction: on any error
-    the previous raw tables stay exactly as they were.
+    the previous raw tables stay exactly as they were. With --format parquet the
+    raw tables are written as Parquet files to --to instead, all replaced at once.
     """
     from loader.landing import land_extracts
 
-    result = land_extracts(extracts_dir, encoding=encoding, delimiter=delimiter, console=console)
+    if (output_format is LandFormat.parquet) != (to is not None):
+        raise typer.BadParameter(
+            "--format parquet and --to DIR go together", param_hint="--format/--to"
+        )
+    result = land_extracts(
+        extracts_dir, encoding=encoding, delimiter=delimiter, console=console, parquet_dir=to
+    )
     OUTPUT.result(result.table(), result.to_dict())
+    if to is not None:
+        OUTPUT.note(f"the raw tables are Parquet files in {to / 'raw'}")
     for name in result.absent:
         OUTPUT.note(f"note: no {name} in the folder: its raw table is empty")
     for name in result.ignored:
@@ -153,7 +183,12 @@ ForceOption = Annotated[
 
 
 def _export_options(
-    out: Path, fields: str | None, max_mb: float, max_rows: int | None, force: bool
+    out: Path,
+    fields: str | None,
+    max_mb: float,
+    max_rows: int | None,
+    force: bool,
+    parquet_dir: Path | None = None,
 ) -> "ExportOptions":
     from loader.export import ExportOptions
     from loader.package.writer import SplitLimits
@@ -163,6 +198,7 @@ def _export_options(
         fields=fields.split(",") if fields else None,
         limits=SplitLimits(max_bytes=int(max_mb * 1_000_000), max_rows=max_rows),
         force=force,
+        parquet_dir=parquet_dir,
     )
 
 
@@ -173,6 +209,16 @@ def export(
     max_mb: MaxMbOption = 200.0,
     max_rows: MaxRowsOption = None,
     force: ForceOption = False,
+    from_parquet: Annotated[
+        Path | None,
+        typer.Option(
+            "--from-parquet",
+            metavar="DIR",
+            help="Read the mart from the Parquet folder a Spark build wrote (DIR/main/TABLE/, "
+            "with DIR/raw/_loads/ from `loader land --format parquet --to DIR`) instead of "
+            "the migration database.",
+        ),
+    ] = None,
 ) -> None:
     """Write one F&O data package per legal entity from the customer_details_v2 mart.
 
@@ -181,7 +227,7 @@ def export(
     """
     from loader.export import export_packages
 
-    options = _export_options(out, fields, max_mb, max_rows, force)
+    options = _export_options(out, fields, max_mb, max_rows, force, from_parquet)
     summary = export_packages(options, console, OUTPUT.warn)
     OUTPUT.result(summary.renderable(), summary.to_dict())
 

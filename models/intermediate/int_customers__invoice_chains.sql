@@ -6,7 +6,8 @@
     Every customer has at most one invoice account, so following them is a function f. hop_i
     holds, per customer x, f^(2^i)(x) (NULL once the walk has ended), the smallest key and
     whether a customer rejected for its invoice account was met on the way. hop_(i+1) is hop_i
-    joined to itself: one equi-join on a unique key per step, N = var('invoice_cycle_doubling_steps').
+    joined to itself on a unique key (as a window over hop_i read once, so that no engine
+    copies it), N = var('invoice_cycle_doubling_steps') steps.
 
     - Cycles: the customers still reached after 2^N steps lie on a cycle. Every member is
       reached from the member 2^N steps behind it; a customer off the cycle is reached only by
@@ -27,6 +28,8 @@ invoice_accounts as (
 
 ),
 
+-- Only customers on the invoice account graph are walked: those that name a migrated customer
+-- as invoice account, and those named so. Every other walk ends where it starts (in walked).
 hop_0 as (
 
     select
@@ -43,48 +46,124 @@ hop_0 as (
 
     from invoice_accounts
 
+    where (invoice_account_status = 'resolved' and invoice_account_origin = 'migrated')
+        or exists (
+            select invoicing.customer_key
+            from invoice_accounts as invoicing
+            where invoicing.data_area_key = invoice_accounts.data_area_key
+                and invoicing.invoice_account_key = invoice_accounts.customer_key
+                and invoicing.invoice_account_status = 'resolved'
+                and invoicing.invoice_account_origin = 'migrated'
+        )
+
 ),
 
 {% for step in range(steps) %}
+-- Every walk of hop_{{ step }} twice: as the first half of a walk twice as long, keyed by
+-- where it ends (by_end 1), and as the second half, keyed by where it starts (by_end 0).
+-- Each step reads the previous one once this way and never joins it to itself: an engine
+-- that inlines CTEs (Spark) would copy a self-joined step 2^N times. The two-row VALUES is
+-- written out at each use: Spark cannot ship one plan node shared by several joins.
+hop_{{ step }}_halves as (
+
+    select
+        walk.data_area_key,
+        case when walk_sides.by_end = 1 then walk.to_key else walk.from_key end as join_key,
+        walk_sides.by_end as is_first_half,
+        walk.from_key,
+        walk.to_key,
+        walk.min_key,
+        walk.meets_rejected
+
+    from hop_{{ step }} as walk
+
+    cross join (values (1), (0)) as walk_sides (by_end)
+
+),
+
+-- Each first half meets the second half that starts where it ends (at most one: keys are
+-- unique per legal entity).
+hop_{{ step }}_met as (
+
+    select
+        data_area_key,
+        from_key,
+        min_key,
+        meets_rejected,
+        is_first_half,
+        max(case when is_first_half = 0 then to_key end) over halves as second_to_key,
+        max(case when is_first_half = 0 then min_key end) over halves as second_min_key,
+        max(case when is_first_half = 0 then meets_rejected end) over halves as second_meets_rejected
+
+    from hop_{{ step }}_halves
+
+    window halves as (partition by data_area_key, join_key)
+
+),
+
 hop_{{ step + 1 }} as (
 
     select
-        first_half.data_area_key,
-        first_half.from_key,
-        second_half.to_key,
+        data_area_key,
+        from_key,
+        second_to_key as to_key,
         case
-            when second_half.min_key < first_half.min_key then second_half.min_key
-            else first_half.min_key
+            when second_min_key < min_key then second_min_key
+            else min_key
         end as min_key,
         case
-            when second_half.meets_rejected > first_half.meets_rejected then second_half.meets_rejected
-            else first_half.meets_rejected
+            when second_meets_rejected > meets_rejected then second_meets_rejected
+            else meets_rejected
         end as meets_rejected
 
-    from hop_{{ step }} as first_half
+    from hop_{{ step }}_met
 
-    left join hop_{{ step }} as second_half
-        on first_half.data_area_key = second_half.data_area_key
-            and first_half.to_key = second_half.from_key
+    where is_first_half = 1
 
 ),
 
 {% endfor %}
-walks as (
+-- Every walk of 2^N steps twice: by where it ends and by where it starts.
+walk_ends as (
 
-    select * from hop_{{ steps }}
+    select
+        walk.data_area_key,
+        case when walk_sides.by_end = 1 then walk.to_key else walk.from_key end as customer_key,
+        walk_sides.by_end as is_end,
+        walk.to_key,
+        walk.min_key,
+        walk.meets_rejected
+
+    from hop_{{ steps }} as walk
+
+    cross join (values (1), (0)) as walk_sides (by_end)
 
 ),
 
+-- A customer is on a cycle when some walk ends at it (hop_N read once, as above).
 reached as (
 
-    select distinct
+    select
+        *,
+        max(is_end) over (partition by data_area_key, customer_key) as is_reached
+
+    from walk_ends
+
+),
+
+walks as (
+
+    select
         data_area_key,
-        to_key as customer_key
+        customer_key as from_key,
+        to_key,
+        min_key,
+        meets_rejected,
+        is_reached = 1 as is_on_cycle
 
-    from walks
+    from reached
 
-    where to_key is not null
+    where is_end = 0
 
 ),
 
@@ -92,20 +171,16 @@ walked as (
 
     select
         invoice_accounts.*,
-        reached.customer_key is not null as is_on_cycle,
+        coalesce(walks.is_on_cycle, false) as is_on_cycle,
         walks.to_key is not null as is_walk_unfinished,
-        walks.meets_rejected = 1 as meets_rejected,
-        case when reached.customer_key is not null then walks.min_key end as cycle_key
+        coalesce(walks.meets_rejected = 1, false) as meets_rejected,
+        case when walks.is_on_cycle then walks.min_key end as cycle_key
 
     from invoice_accounts
 
-    inner join walks
+    left join walks
         on invoice_accounts.data_area_key = walks.data_area_key
             and invoice_accounts.customer_key = walks.from_key
-
-    left join reached
-        on invoice_accounts.data_area_key = reached.data_area_key
-            and invoice_accounts.customer_key = reached.customer_key
 
 ),
 

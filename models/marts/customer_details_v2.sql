@@ -10,10 +10,11 @@ customers as (
 exported as (
 
     select
-        cast(data_area_id as {{ dbt.type_string() }}) as "DATAAREAID",
-        cast(customer_number as {{ dbt.type_string() }}) as "CUSTOMERACCOUNT",
-        cast(invoice_account as {{ dbt.type_string() }}) as "INVOICEACCOUNT",
-        cast(default_dimension_display_value as {{ dbt.type_string() }}) as "DEFAULTDIMENSIONDISPLAYVALUE"
+        cast(data_area_id as {{ dbt.type_string() }}) as {{ adapter.quote('DATAAREAID') }},
+        cast(customer_number as {{ dbt.type_string() }}) as {{ adapter.quote('CUSTOMERACCOUNT') }},
+        cast(invoice_account as {{ dbt.type_string() }}) as {{ adapter.quote('INVOICEACCOUNT') }},
+        cast(default_dimension_display_value as {{ dbt.type_string() }})
+            as {{ adapter.quote('DEFAULTDIMENSIONDISPLAYVALUE') }}
 
     from customers
 
