@@ -65,7 +65,8 @@ value_map_keyed as (
     select
         {{ normalized_key('dimension') }} as dimension_key,
         {{ normalized_key('legacy_value') }} as legacy_value_key,
-        {{ trim_spaces('value') }} as mapped_value
+        {{ trim_spaces('value') }} as mapped_value,
+        {{ normalized_key('value') }} as mapped_value_key
 
     from dimension_value_map
 
@@ -131,12 +132,17 @@ dimensions_keyed as (
 
 ),
 
--- Values without a mapping pass through unchanged.
+-- Values without a mapping pass through unchanged. The key of the mapped value comes from
+-- the (small) map or is the legacy value's own key: no key is computed twice per row.
 mapped as (
 
     select
         dimensions_keyed.*,
-        coalesce(value_map_keyed.mapped_value, dimensions_keyed.legacy_value) as mapped_value
+        coalesce(value_map_keyed.mapped_value, dimensions_keyed.legacy_value) as mapped_value,
+        case
+            when value_map_keyed.mapped_value is not null then value_map_keyed.mapped_value_key
+            else dimensions_keyed.legacy_value_key
+        end as value_key
 
     from dimensions_keyed
 
@@ -150,7 +156,6 @@ looked_up as (
 
     select
         mapped.*,
-        {{ normalized_key('mapped.mapped_value') }} as value_key,
         legal_entities_keyed.data_area_id,
         format_keyed.format_dimension,
         format_keyed.format_position,
@@ -179,7 +184,7 @@ looked_up as (
 
     left join allowed_values
         on mapped.dimension_key = allowed_values.dimension_key
-            and {{ normalized_key('mapped.mapped_value') }} = allowed_values.value_key
+            and mapped.value_key = allowed_values.value_key
 
     left join customer_status
         on mapped.company_key = customer_status.company_key
@@ -187,7 +192,59 @@ looked_up as (
 
 ),
 
--- Two different values for one dimension of one customer: neither can be chosen.
+-- Rows that take part in the one-value-per-dimension check.
+comparable_values as (
+
+    select
+        company_key,
+        customer_key,
+        dimension_key,
+        value_key,
+        source_line
+
+    from looked_up
+
+    where has_customer
+        and not is_customer_rejected
+        and format_position is not null
+        and value_key is not null
+
+),
+
+-- Two different values for one dimension of one customer: neither can be chosen. Found with
+-- min/max over every group, so that only the few conflicting groups list their lines.
+conflicting_groups as (
+
+    select
+        company_key,
+        customer_key,
+        dimension_key
+
+    from comparable_values
+
+    group by company_key, customer_key, dimension_key
+
+    having min(value_key) <> max(value_key)
+
+),
+
+conflicting_rows as (
+
+    select
+        comparable_values.company_key,
+        comparable_values.customer_key,
+        comparable_values.dimension_key,
+        comparable_values.source_line
+
+    from comparable_values
+
+    inner join conflicting_groups
+        on comparable_values.company_key = conflicting_groups.company_key
+            and comparable_values.customer_key = conflicting_groups.customer_key
+            and comparable_values.dimension_key = conflicting_groups.dimension_key
+
+),
+
 conflicts as (
 
     select
@@ -197,16 +254,9 @@ conflicts as (
         count(*) as conflicting_rows,
         {{ line_list('source_line') }} as conflicting_lines
 
-    from looked_up
-
-    where has_customer
-        and not is_customer_rejected
-        and format_position is not null
-        and value_key is not null
+    from conflicting_rows
 
     group by company_key, customer_key, dimension_key
-
-    having count(distinct value_key) > 1
 
 ),
 

@@ -1,4 +1,5 @@
--- The customer account checks: legal entity, blank, length, characters, duplicates.
+-- The customer account checks: legal entity, blank, length, characters, Excel damage,
+-- duplicates.
 -- A record failing any of them is rejected and not checked further.
 with
 
@@ -9,14 +10,13 @@ customers as (
 ),
 
 -- Duplicates are counted per legal entity, not per legacy company: two companies mapped to
--- one legal entity share one key space in F&O.
-duplicate_keys as (
+-- one legal entity share one key space in F&O. A plain count finds them; only their records
+-- are then listed.
+duplicate_key_groups as (
 
     select
         data_area_key,
-        customer_key,
-        count(*) as records_with_key,
-        {{ line_list('source_line') }} as lines_with_key
+        customer_key
 
     from customers
 
@@ -26,6 +26,35 @@ duplicate_keys as (
     group by data_area_key, customer_key
 
     having count(*) > 1
+
+),
+
+duplicate_records as (
+
+    select
+        customers.data_area_key,
+        customers.customer_key,
+        customers.source_line
+
+    from customers
+
+    inner join duplicate_key_groups
+        on customers.data_area_key = duplicate_key_groups.data_area_key
+            and customers.customer_key = duplicate_key_groups.customer_key
+
+),
+
+duplicate_keys as (
+
+    select
+        data_area_key,
+        customer_key,
+        count(*) as records_with_key,
+        {{ line_list('source_line') }} as lines_with_key
+
+    from duplicate_records
+
+    group by data_area_key, customer_key
 
 ),
 
@@ -49,6 +78,9 @@ checked as (
             false
         ) as is_account_too_long,
         {{ first_forbidden_character('customers.customer_number') }} as account_forbidden_character,
+        coalesce(
+            {{ is_scientific_notation('customers.customer_number') }}, false
+        ) as is_account_scientific_notation,
         duplicate_keys.customer_key is not null as is_duplicate_account,
         coalesce(duplicate_keys.records_with_key, 1) as records_with_key,
         duplicate_keys.lines_with_key
@@ -70,6 +102,7 @@ final as (
             or is_blank_account
             or is_account_too_long
             or account_forbidden_character is not null
+            or is_account_scientific_notation
             or is_duplicate_account
         ) as is_account_rejected
 

@@ -33,7 +33,16 @@ rejected_accounts as (
 
 ),
 
--- For a reference not found in its own legal entity: where else it exists, as a hint.
+candidates as (
+
+    select * from customers
+
+    where not is_account_rejected
+
+),
+
+-- For a reference not found in its own legal entity: where else it exists, as a hint. Only
+-- for keys some record names as its invoice account, not for every existing account.
 other_legal_entities as (
 
     select
@@ -42,15 +51,9 @@ other_legal_entities as (
 
     from existing_accounts
 
+    where customer_key in (select candidates.bill_to_key from candidates)
+
     group by customer_key
-
-),
-
-candidates as (
-
-    select * from customers
-
-    where not is_account_rejected
 
 ),
 
@@ -68,6 +71,7 @@ looked_up as (
         candidates.data_area_id,
         candidates.data_area_key,
         existing_accounts.customer_account as existing_account,
+        existing_accounts.customer_key as existing_key,
         existing_accounts.origin as existing_origin,
         rejected_accounts.first_rejected_line,
         other_legal_entities.data_area_ids as other_data_area_ids,
@@ -125,8 +129,8 @@ final as (
         invoice_account_status,
         case when invoice_account_status = 'resolved' then existing_account end as invoice_account,
         case when invoice_account_status = 'resolved' then existing_origin end as invoice_account_origin,
-        case when invoice_account_status = 'resolved' then {{ normalized_key('existing_account') }} end
-            as invoice_account_key,
+        -- The existing account's key (the normalized key of its spelling), carried, not recomputed.
+        case when invoice_account_status = 'resolved' then existing_key end as invoice_account_key,
         case
             when invoice_account_status = 'invalid' then {{ dbt.concat([
                 "'Invoice account '''",
