@@ -86,9 +86,8 @@ def _staged(out: Path) -> Iterator[dict[str, Path]]:
 
 
 def _copy_csv(con: duckdb.DuckDBPyConnection, query: str, path: Path) -> None:
-    literal = "'" + str(path).replace("'", "''") + "'"
-    try:
-        con.execute(f"COPY ({query}) TO {literal} (FORMAT csv, HEADER true, DELIMITER ',')")
+    try:  # the path is a parameter, never SQL text: a folder may be named anything
+        con.execute(f"COPY ({query}) TO ? (FORMAT csv, HEADER true, DELIMITER ',')", [str(path)])
     except duckdb.IOException as exc:
         raise LoaderError(f"cannot write {path.name} into {path.parent}: {exc}") from exc
 

@@ -6,6 +6,7 @@ characters, Python only encodes UTF-16 and deflates, so memory stays flat as the
 """
 
 import queue
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -19,7 +20,7 @@ import pyarrow as pa
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from loader import gate
+from loader import gate, parquet
 from loader.database import connect, quote_ident
 from loader.errors import LoaderError
 from loader.package.csv_unicode import FORBIDDEN_RE2, Lines, first_forbidden
@@ -70,6 +71,8 @@ class ExportOptions:
     limits: SplitLimits = field(default_factory=SplitLimits)
     force: bool = False
     level: int = DEFAULT_LEVEL
+    # Read the mart from Parquet files (a Spark build) instead of the migration database.
+    parquet_dir: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -106,7 +109,7 @@ def export_packages(
             f"({', '.join(entity.key_fields)})"
         )
 
-    with connect(read_only=True) as con:
+    with _open_source(options.parquet_dir, mart) as con:
         con.execute(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
         problems = gate.blocking_problems(con, dbt_target_dir(), mart.table)
         if problems and not options.force:
@@ -122,7 +125,7 @@ def export_packages(
             limits=options.limits,
             compression_level=options.level,
             exported_at=datetime.now(UTC).isoformat(timespec="seconds"),
-            database=str(database_path()),
+            database=str(options.parquet_dir.resolve() if options.parquet_dir else database_path()),
             loads=_loads(con),
             gate_forced=bool(problems),
             gate_problems=problems,
@@ -155,7 +158,50 @@ def export_packages(
             staged.discard()
             raise
     record_export(options.out_dir, summary.to_dict())
+    if summary.note:
+        warn(f"{summary.note} ({mart.display})")
     return summary
+
+
+@contextmanager
+def _open_source(parquet_dir: Path | None, mart: Mart) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The migration database, read-only; or, with PARQUET_DIR, an in-memory database whose
+    views read the same tables from Parquet files: the mart and the reconciliation from
+    PARQUET_DIR/main/TABLE/ (written by a Spark build), raw._loads from PARQUET_DIR/raw/_loads/
+    (written by `loader land --format parquet`). Every query of the export then runs as is.
+    """
+    if parquet_dir is None:
+        with connect(read_only=True) as con:
+            yield con
+        return
+    if not parquet.has_table(parquet_dir, parquet.MART_SCHEMA, mart.table):
+        raise LoaderError(
+            f"no Parquet files of the mart {mart.display} in "
+            f"{parquet.table_dir(parquet_dir, parquet.MART_SCHEMA, mart.table)}: "
+            "run `dbt build --target spark` with MIGRATION_PARQUET_DIR set to this folder"
+        )
+    wanted = [
+        (parquet.MART_SCHEMA, mart.table),
+        (parquet.MART_SCHEMA, "migration_reconciliation"),
+        (parquet.RAW_SCHEMA, parquet.LOADS_TABLE),
+    ]
+    with tempfile.TemporaryDirectory(prefix="loader-export-") as spill:
+        con = duckdb.connect(":memory:")
+        try:
+            con.execute("SET enable_progress_bar = false")
+            con.execute(f"SET temp_directory = {parquet.sql_literal(spill)}")
+            for schema, table in wanted:
+                if not parquet.has_table(parquet_dir, schema, table):
+                    continue
+                files = parquet.sql_literal(parquet.table_glob(parquet_dir, schema, table))
+                con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(schema)}")
+                con.execute(
+                    f"CREATE VIEW {quote_ident(schema)}.{quote_ident(table)} AS "
+                    f"SELECT * FROM read_parquet({files})"
+                )
+            yield con
+        finally:
+            con.close()
 
 
 def _write_all(

@@ -118,6 +118,8 @@ def scan(
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
     newlines = 0
+    crlfs = 0  # CRLF pairs; fewer than the newlines means some lines end in LF alone
+    previous_cr = False
     head_parts: list[str] = []
     head_size = 0
     tail = ""
@@ -136,6 +138,8 @@ def scan(
             if "\x00" in text:
                 raise _nul_error(path, text, newlines)
             newlines += text.count("\n")
+            crlfs += text.count("\r\n") + (previous_cr and text.startswith("\n"))
+            previous_cr = text.endswith("\r")
             if head_size < HEAD_CHARS:
                 head_parts.append(text[: HEAD_CHARS - head_size])
                 head_size += len(head_parts[-1])
@@ -147,9 +151,16 @@ def scan(
         except UnicodeDecodeError as exc:
             raise _decode_error(path, encoding, exc, newlines, b"") from None
     head = "".join(head_parts).removeprefix("\ufeff") if bom_length else "".join(head_parts)
+    readable_path = path if in_place else copy_path
+    if crlfs and newlines > crlfs:
+        # Mixed CRLF and LF line ends: DuckDB's strict reader stops at the first change of
+        # line end, so the records are given one line end in a copy (values stay as they are).
+        unified = temp_dir / f"{path.name}.lf"
+        _unify_line_ends(readable_path, unified)
+        readable_path = unified
     return ScannedSource(
         path=path,
-        readable_path=path if in_place else copy_path,
+        readable_path=readable_path,
         encoding=_ENCODING_NAMES.get(encoding, encoding),
         sha256=digest.hexdigest(),
         head=head,
@@ -163,6 +174,30 @@ def _physical_lines(newlines: int, tail: str) -> int:
     if not content:
         return 0
     return newlines - tail[len(content) :].count("\n") + 1
+
+
+def _unify_line_ends(source: Path, target: Path) -> None:
+    """Copy SOURCE (UTF-8) with every CRLF outside quoted fields turned into LF.
+
+    A quote toggles between inside and outside a quoted field (an escaped `""` toggles twice),
+    so line breaks inside values are kept byte for byte; a CR without LF stays for the reader
+    to report. The number of lines does not change, so line numbers hold for the copy.
+    """
+    inside = False
+    carry = b""
+    with source.open("rb") as src, target.open("wb") as dst:
+        while chunk := src.read(CHUNK_BYTES):
+            data, carry = carry + chunk, b""
+            if data.endswith(b"\r"):  # its LF may start the next chunk
+                data, carry = data[:-1], b"\r"
+            parts = data.split(b'"')
+            for index, part in enumerate(parts):
+                if index:
+                    inside = not inside
+                if not inside:
+                    parts[index] = part.replace(b"\r\n", b"\n")
+            dst.write(b'"'.join(parts))
+        dst.write(carry)
 
 
 class _NullWriter:

@@ -44,6 +44,7 @@ EXPECTED_REJECTS = {
     (CUSTOMERS, 33, "DIMENSION_REJECTED"),
     (CUSTOMERS, 34, "UNKNOWN_LEGAL_ENTITY"),
     (CUSTOMERS, 34, "ACCOUNT_TOO_LONG"),
+    (CUSTOMERS, 35, "ACCOUNT_IN_SCIENTIFIC_NOTATION"),
     (DIMENSIONS, 5, "UNKNOWN_DIMENSION_VALUE"),
     (DIMENSIONS, 6, "CUSTOMER_REJECTED"),
     (DIMENSIONS, 7, "UNKNOWN_DIMENSION"),
@@ -76,7 +77,7 @@ EXPECTED_MART = {
 
 # (source_file, data_area_id, extracted, exported, rejected, skipped)
 EXPECTED_RECONCILIATION = {
-    (CUSTOMERS, "USMF", 28, 6, 20, 2),
+    (CUSTOMERS, "USMF", 29, 6, 21, 2),
     (CUSTOMERS, "DEMF", 2, 2, 0, 0),
     (CUSTOMERS, "GBSI", 1, 1, 0, 0),
     (CUSTOMERS, None, 2, 0, 2, 0),
@@ -285,4 +286,4 @@ def test_fixture_files_are_the_ones_described() -> None:
     lines = (FIXTURES / DIMENSIONS).read_text(encoding="utf-8").splitlines()
     assert lines[9].endswith("SALES\u00a0")
     assert "\u200b003" in lines[21]
-    assert (FIXTURES / CUSTOMERS).read_text(encoding="utf-8").count("\n") == 34
+    assert (FIXTURES / CUSTOMERS).read_text(encoding="utf-8").count("\n") == 35

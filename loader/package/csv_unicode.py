@@ -19,9 +19,10 @@ FORBIDDEN = re.compile('[,"\r\n\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]')
 # In a whole data file the delimiter and line ends are structure, so only these are forbidden.
 FORBIDDEN_IN_FILE = re.compile('["\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]')
 
-# Of a CSV line's UTF-8 bytes, keep only the structural and forbidden ones (controls, CR, LF,
-# delimiter, quote); what is left of a valid batch is exactly its delimiters and line ends.
-_DROP_ALLOWED = bytes(b for b in range(256) if b >= 0x20 and b not in b',"')
+# Of a CSV line's UTF-8 bytes, keep only the structural and forbidden ones (controls but tab,
+# CR, LF, delimiter, quote); what is left of a valid batch is exactly its delimiters and line
+# ends. Tab is XML-legal and no structure here, as FORBIDDEN says.
+_DROP_ALLOWED = bytes(b for b in range(256) if (b >= 0x20 or b == 0x09) and b not in b',"')
 _NONCHARACTERS = ("\ufffe".encode(), "\uffff".encode())
 
 _NAMES = {",": "the delimiter ','", '"': "a double quote", "\r": "a CR", "\n": "an LF"}

@@ -57,6 +57,18 @@ class ExportSummary:
     unexported_reconciliation: list[dict[str, Any]] = field(default_factory=list)
 
     @property
+    def note(self) -> str | None:
+        """Why no package was written, when none was (the export still succeeds)."""
+        if self.packages:
+            return None
+        if not self.legal_entities:
+            return (
+                "no package written: the mart has no rows (every extracted record was rejected "
+                "or skipped, or the extracts held none); the reconciliation says which"
+            )
+        return "no package written: no legal entity has rows to update (see the note of each)"
+
+    @property
     def rows(self) -> int:
         return sum(p.rows for p in self.packages)
 
@@ -123,6 +135,7 @@ class ExportSummary:
                 for p in self.packages
             ],
             "rows": self.rows,
+            "note": self.note,
             "legal_entities": [
                 {
                     "legal_entity": le.legal_entity,
@@ -180,6 +193,8 @@ class ExportSummary:
                 le.note or "",
             )
         parts: list[RenderableType] = [packages, entities, self._reconciliation_table()]
+        if self.note:
+            parts.append(Text(self.note, style="yellow"))
         loads = ", ".join(sorted({str(load["load_id"]) for load in self.loads})) or "none recorded"
         parts.append(Text(f"Loads: {loads}"))
         if self.stale_removed:

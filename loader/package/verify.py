@@ -28,6 +28,7 @@ _NS = "{" + manifest.NAMESPACE + "}"
 _READ_CHUNK = 1 << 20
 _MAX_PROBLEMS = 50  # per package: past this the rest is counted, not listed
 _MAX_DUPLICATES_LISTED = 10
+_MAX_XML_DEPTH = 32  # a package's XML is five levels deep
 _REFUSED_XML = {
     "DTDForbidden": "a DTD (<!DOCTYPE>)",
     "EntitiesForbidden": "an entity declaration (<!ENTITY>)",
@@ -236,24 +237,41 @@ class _Checker:
         self._check_order(name, root, root_name)
         return root
 
-    def _check_order(self, name: str, element: Element, path: str) -> None:
-        """Children in ordinal order at every level: F&O skips a member out of order, silently."""
-        previous = ""
-        reported = False
-        for child in element:
-            if not child.tag.startswith(_NS):
-                self.report.add(name, f"{path}: element {child.tag} is not in {manifest.NAMESPACE}")
-                continue
-            local = child.tag[len(_NS) :]
-            if local < previous and not reported:
+    def _check_order(self, name: str, root: Element, root_path: str) -> None:
+        """Children in ordinal order at every level: F&O skips a member out of order, silently.
+
+        Walked with a stack, not recursion, and only so deep: a hostile file may nest
+        elements 100,000 levels deep, where a package's XML has five.
+        """
+        stack = [(root, root_path, 1)]
+        while stack:
+            element, path, depth = stack.pop()
+            if depth > _MAX_XML_DEPTH and len(element):
                 self.report.add(
                     name,
-                    f"{path}: {local} comes after {previous}: elements must be in alphabetical "
-                    "order or F&O silently ignores them",
+                    f"{root_path}: elements nested deeper than {_MAX_XML_DEPTH} levels: not read",
                 )
-                reported = True
-            previous = max(previous, local)
-            self._check_order(name, child, f"{path}/{local}")
+                return
+            previous = ""
+            reported = False
+            children = []
+            for child in element:
+                if not child.tag.startswith(_NS):
+                    self.report.add(
+                        name, f"{path}: element {child.tag} is not in {manifest.NAMESPACE}"
+                    )
+                    continue
+                local = child.tag[len(_NS) :]
+                if local < previous and not reported:
+                    self.report.add(
+                        name,
+                        f"{path}: {local} comes after {previous}: elements must be in alphabetical "
+                        "order or F&O silently ignores them",
+                    )
+                    reported = True
+                previous = max(previous, local)
+                children.append((child, f"{path}/{local}", depth + 1))
+            stack.extend(reversed(children))  # depth first, in document order
 
     def _check_header(self, root: Element) -> None:
         values = {child.tag[len(_NS) :]: (child.text or "") for child in root}
@@ -492,8 +510,15 @@ class _DataFile:
                     f"{column} {value!r} is {len(value)} characters, over {limit}", first + index
                 )
         if self.keys and all(k in self.header for k in self.keys):
+            # As F&O compares keys: case-insensitive, trailing spaces ignored, and canonically
+            # equivalent spellings (NFC `Müller`, NFD `Mu\u0308ller`) equal.
             normalized = [
-                pc.utf8_lower(pc.utf8_rtrim(pc.list_element(cells, self.header.index(k)), " "))
+                pc.utf8_lower(
+                    pc.utf8_normalize(
+                        pc.utf8_rtrim(pc.list_element(cells, self.header.index(k)), " "),
+                        form="NFC",
+                    )
+                )
                 for k in self.keys
             ]
             key = (
@@ -532,7 +557,8 @@ class _DataFile:
             shown = ", ".join(str(n) for n in found[:5])
             self.add(
                 f"key {', '.join(self.keys)} {value!r} appears {len(found)} times (F&O compares "
-                f"keys case-insensitively, ignoring trailing spaces): lines {shown}"
+                "keys case-insensitively, ignoring trailing spaces and Unicode normalisation): "
+                f"lines {shown}"
             )
         if len(repeated) > _MAX_DUPLICATES_LISTED:
             self.add(f"{len(repeated) - _MAX_DUPLICATES_LISTED:,} more keys appear more than once")

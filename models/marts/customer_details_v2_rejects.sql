@@ -105,6 +105,26 @@ invalid_account as (
 
 ),
 
+account_in_scientific_notation as (
+
+    select
+        source_file,
+        source_line,
+        company,
+        customer_number,
+        'ACCOUNT_IN_SCIENTIFIC_NOTATION' as rule,
+        {{ dbt.concat([
+            "'Customer account '''",
+            'customer_number',
+            "''' is a number in scientific notation, as Excel writes a long number it has rounded: the real account is lost. Extract the file again without opening it in Excel (or import the column as text), and check the account in the legacy system.'",
+        ]) }} as detail
+
+    from customers
+
+    where is_account_scientific_notation
+
+),
+
 duplicate_account as (
 
     select
@@ -201,6 +221,8 @@ unioned as (
     select * from account_too_long
     union all
     select * from invalid_account
+    union all
+    select * from account_in_scientific_notation
     union all
     select * from duplicate_account
     union all

@@ -52,9 +52,9 @@ legal_entities_keyed as (
 exported_keys as (
 
     select
-        {{ normalized_key('"DATAAREAID"') }} as data_area_key,
-        {{ normalized_key('"CUSTOMERACCOUNT"') }} as customer_key,
-        "DEFAULTDIMENSIONDISPLAYVALUE" is not null as has_dimensions
+        {{ normalized_key(adapter.quote('DATAAREAID')) }} as data_area_key,
+        {{ normalized_key(adapter.quote('CUSTOMERACCOUNT')) }} as customer_key,
+        {{ adapter.quote('DEFAULTDIMENSIONDISPLAYVALUE') }} is not null as has_dimensions
 
     from exported_customers
 
