@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import machine, report
+from benchmarks import machine, nodes, report
 from benchmarks.config import PROJECT_DIR, RESULTS_DIR, Config, from_environment
 from benchmarks.measure import Run, log_tail, run_measured, summarise
 from benchmarks.phases import (
@@ -89,6 +89,10 @@ def run_phase(ws: Workspace, state: PhaseState, repeat: int) -> Run | None:
         state.stop("failed", f"exit {run.exit_code}: {log_tail(log)}")
         return None
     state.runs.append(run)
+    if state.name == "dbt_build":
+        found = nodes.read(ws.dbt_target / "run_results.json", run.wall_s, repeat)
+        if found:
+            state.details.append(found)
     if not state.rows:
         state.rows = _rows(ws, state.name, stdout)
     say(f"  {LABELS[state.name]:<28} {run.wall_s:8.2f} s  {run.peak_rss_bytes / 2**20:8.0f} MiB")
@@ -185,6 +189,9 @@ def build_result(
         "phases": phases,
         "end_to_end": e2e,
         "ratio_to_floor": ratios(phases, e2e),
+        # Per repeat: the ten slowest dbt nodes, the node count and the node times against the
+        # dbt build wall time (docs/benchmarks.md renders the median repeat's).
+        "dbt_slowest_nodes": states["dbt_build"].details,
     }
 
 

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -48,6 +49,7 @@ class PhaseState:
     reason: str = ""
     runs: list[Run] = field(default_factory=list)
     rows: int = 0
+    details: list[dict[str, Any]] = field(default_factory=list)  # per repeat: dbt's slowest nodes
 
     @property
     def runnable(self) -> bool:
@@ -81,6 +83,10 @@ class Workspace:
     def logs(self) -> Path:
         return self.root / "logs"
 
+    @property
+    def dbt_target(self) -> Path:
+        return self.root / "target"
+
     def tool(self, name: str) -> str:
         return str(self.config.bin_dir / name)
 
@@ -89,7 +95,7 @@ class Workspace:
         env = dict(os.environ)
         env.update(
             MIGRATION_DB=str(self.database),
-            DBT_TARGET_PATH=str(self.root / "target"),
+            DBT_TARGET_PATH=str(self.dbt_target),
             DBT_LOG_PATH=str(self.root / "dbt-logs"),
             DO_NOT_TRACK="1",
             DBT_SEND_ANONYMOUS_USAGE_STATS="false",
@@ -151,6 +157,9 @@ def command(ws: Workspace, name: str) -> list[str]:
 
 def prepare_output(ws: Workspace, name: str) -> None:
     """Remove what the previous repeat wrote, so every repeat writes from scratch."""
+    if name == "dbt_build":  # a failed build must not leave the previous repeat's node times
+        (ws.dbt_target / "run_results.json").unlink(missing_ok=True)
+        return
     folder = {"export": ws.packages, "floor": ws.root / "floor", "naive": ws.root / "naive"}.get(
         name
     )

@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from benchmarks import chart
+from benchmarks import chart, nodes
 from benchmarks.config import CHART_PATH, DOC_PATH, RESULTS_DIR
 from benchmarks.phases import LABELS, ROW_UNITS
 
@@ -64,6 +64,13 @@ METHOD = """\
   `read_csv`, `merge`, `pivot_table`, `to_csv(encoding="utf-16")`, then `zipfile`, all in
   memory. It does no validation either, so it is not a replacement: it shows what the
   checks and the streaming design cost or save.
+- **Ten slowest dbt nodes**: after each `dbt build`, its `run_results.json` (in the work
+  folder's dbt target) gives every node's execution time and dbt's own `elapsed_time` of
+  the node run. The results JSON keeps, per repeat, the ten slowest nodes, the node count
+  and the sum of node times (`dbt_slowest_nodes`); this page shows the repeat with the
+  median dbt build wall time. Wall time minus `elapsed_time` is what dbt spends before
+  and after its nodes (Python start-up, parsing, writing artifacts), a fixed cost that
+  does not shrink with the data.
 - Phases whose command or dbt model does not exist yet are reported as not available.
 - The machine is shared. On 2 cores a phase whose wall time is well above its CPU time
   was waiting, for the disk or for other processes: the load average in the machine table
@@ -159,7 +166,38 @@ def scale_section(result: dict[str, Any]) -> str:
             lines.append(_phase_row(label, e2e, ratio.get("end_to_end")))
         elif name in phases:
             lines.append(_phase_row(LABELS[name], phases[name], ratio.get(name)))
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n\n" + nodes_section(result)
+
+
+def nodes_section(result: dict[str, Any]) -> str:
+    """The median repeat's ten slowest dbt nodes, and its node times against the wall time."""
+    title = f"#### Ten slowest dbt nodes ({result['scale']} customers)"
+    if "dbt_slowest_nodes" not in result:
+        return f"{title}\n\nNot recorded (this result predates the field).\n"
+    repeats = result["dbt_slowest_nodes"]
+    chosen = nodes.median_repeat(repeats)
+    if chosen is None:
+        return f"{title}\n\nNot recorded: no dbt build finished with a run_results.json.\n"
+    wall, elapsed = chosen["wall_s"], chosen.get("elapsed_s")
+    split = (
+        f", of which dbt's node run (`elapsed_time`) {elapsed:,.2f} s and start-up, parsing "
+        f"and artifacts {wall - elapsed:,.2f} s ({(wall - elapsed) / wall:.0%})"
+        if elapsed is not None and wall > 0
+        else ""
+    )
+    summary = (
+        f"Median dbt build (repeat {chosen['repeat']} of {len(repeats)}): "
+        f"{chosen['node_count']:,} nodes; {wall:,.2f} s wall{split}. The node times add up to "
+        f"{chosen['node_time_s']:,.2f} s (nodes run in parallel on the profile's threads, so "
+        "the sum can exceed the node run)."
+    )
+    rows = [
+        f"| `{_cell(nodes.short_name(n['unique_id']))}` | {n['type']} | "
+        f"{n['execution_time_s']:,.2f} |"
+        for n in chosen["slowest"]
+    ]
+    table = ["| node | type | seconds |", "|---|---|--:|", *rows]
+    return "\n".join([title, "", summary, "", *table]) + "\n"
 
 
 def _check(target: str, measured: str, met: bool | None) -> str:
