@@ -107,6 +107,7 @@ def test_result_without_the_field_still_renders() -> None:
     section = report.scale_section(_result())
     assert "Ten slowest dbt nodes (1M customers)" in section
     assert "Not recorded" in section
+    assert "`customers.csv` 4 KiB" in section
 
 
 def test_result_with_nodes_renders_the_table(tmp_path: Path) -> None:
@@ -121,3 +122,12 @@ def test_result_with_nodes_renders_the_table(tmp_path: Path) -> None:
     assert "`unique_x\\|y.ab`" in section  # a pipe in a name does not break the table
     assert "repeat 3 of 3" in section
     assert "8.00 s wall" in section and "4.50 s (56%)" in section  # wall minus elapsed_time
+
+
+def test_target_at_100_customers() -> None:
+    large = _result()
+    assert "dbt build on 100 customers ≤ 8 s | not measured" in report.targets_section([large])
+    met = report.targets_section([_result(100, 6.25), large])
+    assert "| dbt build on 100 customers ≤ 8 s | 6.25 s (median of 3, 2 cores) | met |" in met
+    missed = report.targets_section([_result(100, 9.5), large])
+    assert "| 9.50 s (median of 3, 2 cores) | **not met** |" in missed
