@@ -21,13 +21,20 @@ PRIMARY_KEY_TESTS = frozenset(
 
 @rule(severity=Severity.CRITICAL)
 def has_primary_key_test(model: Model) -> RuleViolation | None:
-    """A model tests its primary key: a `unique` column test or a uniqueness test over columns."""
+    """A model tests its primary key, or names the model whose key test proves its grain.
+
+    Each grain is proved unique once: a staging view or an ephemeral step with one row per
+    record of a table downstream says so with `meta: {grain_proved_by: <model>}` (a duplicate
+    here would duplicate that model's key; tests/test_dbt_rules.py checks the named model).
+    """
     column_tests = [test for column in model.columns for test in column.tests]
     if any(test.type in PRIMARY_KEY_TESTS for test in [*model.tests, *column_tests]):
         return None
+    if model.meta.get("grain_proved_by"):
+        return None
     return RuleViolation(
         "No primary-key test: add `unique` to the key column or `unique_combination` "
-        "over the key columns."
+        "over the key columns, or name the model that proves the grain (meta grain_proved_by)."
     )
 
 

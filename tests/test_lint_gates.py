@@ -141,7 +141,7 @@ def test_dbt_score_fails_on_each_broken_convention(tmp_path: Path) -> None:
     replace_once(
         project / "models/marts/_exposures.yml",
         "      - ref('customer_details_v2')\n",
-        "      - ref('customer_details_v2')\n      - ref('int_customers__outcome')\n",
+        "      - ref('customer_details_v2')\n      - ref('int_customers')\n",
     )
     failed, output = lint(
         project, tmp_path / "scratch", "--only", "dbt-parse", "--only", "dbt-score"

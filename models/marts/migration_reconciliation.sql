@@ -1,29 +1,17 @@
 -- Every landed record of customers.csv and customer_dimensions.csv accounted for, per file and
--- legal entity. Each outcome is counted from its own evidence (the mart, the rejects, the
--- skipped customers), so a record lost or counted twice shows as extracted <> the sum.
+-- legal entity. Each record's outcome is read from its own evidence (the mart, the rejects, the
+-- customers with nothing to update); a record with none or more than one is `unaccounted`.
 with
 
 customers as (
 
-    select * from {{ ref('int_customers__keyed') }}
+    select * from {{ ref('int_customers') }}
 
 ),
 
-customer_outcomes as (
+dimension_rows as (
 
-    select * from {{ ref('int_customers__outcome') }}
-
-),
-
-dimensions as (
-
-    select * from {{ ref('int_customer_dimensions__validated') }}
-
-),
-
-legal_entities as (
-
-    select * from {{ ref('legal_entities') }}
+    select * from {{ ref('int_customer_dimensions') }}
 
 ),
 
@@ -39,24 +27,18 @@ rejects as (
 
 ),
 
-legal_entities_keyed as (
+-- The record behind each exported row: the mart writes the account as extracted.
+exported_records as (
 
     select
-        {{ normalized_key('legacy_company') }} as company_key,
-        {{ normalized_key('data_area_id') }} as data_area_key
+        customers.source_line,
+        exported_customers.{{ adapter.quote('DEFAULTDIMENSIONDISPLAYVALUE') }} is not null as has_dimensions
 
-    from legal_entities
+    from customers
 
-),
-
-exported_keys as (
-
-    select
-        {{ normalized_key(adapter.quote('DATAAREAID')) }} as data_area_key,
-        {{ normalized_key(adapter.quote('CUSTOMERACCOUNT')) }} as customer_key,
-        {{ adapter.quote('DEFAULTDIMENSIONDISPLAYVALUE') }} is not null as has_dimensions
-
-    from exported_customers
+    inner join exported_customers
+        on customers.data_area_id = exported_customers.{{ adapter.quote('DATAAREAID') }}
+            and customers.customer_number = exported_customers.{{ adapter.quote('CUSTOMERACCOUNT') }}
 
 ),
 
@@ -70,94 +52,71 @@ rejected_records as (
 
 ),
 
-skipped_customers as (
+customers_with_dimension_rows as (
 
-    select
-        source_file,
-        source_line
+    select distinct customer_source_line
 
-    from customer_outcomes
-
-    where outcome = 'skipped'
+    from dimension_rows
 
 ),
 
--- Legacy customer keys of skipped customers: their dimension rows would be skipped too.
-skipped_customer_keys as (
-
-    select distinct
-        company_key,
-        customer_key
-
-    from customer_outcomes
-
-    where outcome = 'skipped'
-
-),
-
-customer_records as (
+customer_outcomes as (
 
     select
         customers.source_file,
         customers.data_area_id,
-        case when exported_keys.customer_key is not null then 1 else 0 end as is_exported,
+        case when exported_records.source_line is not null then 1 else 0 end as is_exported,
         case when rejected_records.source_line is not null then 1 else 0 end as is_rejected,
-        case when skipped_customers.source_line is not null then 1 else 0 end as is_skipped
+        -- Passed, but nothing to update: no invoice account and no dimension rows.
+        case
+            when customers.rejected_precedence is null
+                and customers.invoice_account is null
+                and customers_with_dimension_rows.customer_source_line is null then 1
+            else 0
+        end as is_skipped
 
     from customers
 
-    left join exported_keys
-        on customers.data_area_key = exported_keys.data_area_key
-            and customers.customer_key = exported_keys.customer_key
+    left join exported_records
+        on customers.source_line = exported_records.source_line
 
     left join rejected_records
         on customers.source_file = rejected_records.source_file
             and customers.source_line = rejected_records.source_line
 
-    left join skipped_customers
-        on customers.source_file = skipped_customers.source_file
-            and customers.source_line = skipped_customers.source_line
+    left join customers_with_dimension_rows
+        on customers.source_line = customers_with_dimension_rows.customer_source_line
 
 ),
 
--- A dimension row is exported when it is part of an exported customer's display value.
-dimension_records as (
+-- A dimension row is exported as part of its exported customer's display value.
+dimension_outcomes as (
 
     select
-        dimensions.source_file,
-        dimensions.data_area_id,
-        case
-            when exported_keys.has_dimensions and dimensions.rule is null then 1 else 0
-        end as is_exported,
+        dimension_rows.source_file,
+        dimension_rows.data_area_id,
+        case when dimension_rows.rule is null and exported_records.has_dimensions then 1 else 0 end as is_exported,
         case when rejected_records.source_line is not null then 1 else 0 end as is_rejected,
-        case when skipped_customer_keys.customer_key is not null then 1 else 0 end as is_skipped
+        0 as is_skipped
 
-    from dimensions
+    from dimension_rows
 
-    left join legal_entities_keyed
-        on dimensions.company_key = legal_entities_keyed.company_key
-
-    left join exported_keys
-        on legal_entities_keyed.data_area_key = exported_keys.data_area_key
-            and dimensions.customer_key = exported_keys.customer_key
+    left join exported_records
+        on dimension_rows.customer_source_line = exported_records.source_line
 
     left join rejected_records
-        on dimensions.source_file = rejected_records.source_file
-            and dimensions.source_line = rejected_records.source_line
-
-    left join skipped_customer_keys
-        on dimensions.company_key = skipped_customer_keys.company_key
-            and dimensions.customer_key = skipped_customer_keys.customer_key
+        on dimension_rows.source_file = rejected_records.source_file
+            and dimension_rows.source_line = rejected_records.source_line
 
 ),
 
-records as (
+outcomes as (
 
-    select * from customer_records
+    select * from customer_outcomes
 
     union all
 
-    select * from dimension_records
+    select * from dimension_outcomes
 
 ),
 
@@ -169,9 +128,11 @@ final as (
         cast(count(*) as {{ dbt.type_bigint() }}) as extracted,
         cast(sum(is_exported) as {{ dbt.type_bigint() }}) as exported,
         cast(sum(is_rejected) as {{ dbt.type_bigint() }}) as rejected,
-        cast(sum(is_skipped) as {{ dbt.type_bigint() }}) as skipped
+        cast(sum(is_skipped) as {{ dbt.type_bigint() }}) as skipped,
+        cast(sum(case when is_exported + is_rejected + is_skipped <> 1 then 1 else 0 end) as {{ dbt.type_bigint() }})
+            as unaccounted
 
-    from records
+    from outcomes
 
     group by source_file, data_area_id
 

@@ -1,5 +1,6 @@
 {#- A display value has no more segments than the dimension format (F&O silently drops the
-    extra ones) and no segment longer than var('dimension_value_max_length'). -#}
+    extra ones) and no segment longer than var('dimension_value_max_length') as F&O counts it (UTF-16
+    code units). -#}
 {% test dimension_display_value_fits_format(model, column_name, format_model) %}
 
 {%- set delimiter = dimension_delimiter_literal() %}
@@ -43,7 +44,7 @@ final as (
 
     where display_values.segment_count > format_length.format_segments
         {%- for position in range(1, format_length + 1) %}
-        or coalesce({{ dbt.length(dbt.split_part('display_values.display_value', delimiter, position)) }}, 0) > {{ var('dimension_value_max_length') }}
+        or coalesce({{ utf16_length(dbt.split_part('display_values.display_value', delimiter, position)) }}, 0) > {{ var('dimension_value_max_length') }}
         {%- endfor %}
 
 )

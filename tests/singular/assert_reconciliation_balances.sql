@@ -1,12 +1,15 @@
--- Every landed record is exported, rejected or skipped, exactly once.
+-- Every landed record is exported, rejected or skipped, exactly once: no record without an
+-- outcome or with two (`unaccounted`), and the counts add up.
 select
     source_file,
     data_area_id,
     extracted,
     exported,
     rejected,
-    skipped
+    skipped,
+    unaccounted
 
 from {{ ref('migration_reconciliation') }}
 
-where extracted <> exported + rejected + skipped
+where unaccounted <> 0
+    or extracted <> exported + rejected + skipped

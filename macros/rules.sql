@@ -1,0 +1,80 @@
+{#- The rules are data: seeds/rules.csv lists every rule code with its grain and precedence. A
+    model decides its rules as boolean columns `breaks_<rule code in lower case>`; a record is
+    rejected for the broken rules of the lowest precedence, so the order in which rules win is
+    read from the seed at run time, never written in SQL. -#}
+
+{#- One row: the precedence of each rule (a column named after it) of the grain. -#}
+{% macro rule_precedences(rules_relation, grain, rules) -%}
+    select
+        {%- for rule in rules %}
+        max(case when rule = '{{ rule }}' then precedence end) as {{ rule | lower }}{{ ',' if not loop.last }}
+        {%- endfor %}
+
+    from {{ rules_relation }}
+
+    where grain = '{{ grain }}'
+{%- endmacro %}
+
+
+{#- The lowest precedence among the rules the row breaks; NULL when it breaks none. -#}
+{% macro lowest_broken_precedence(rules, precedences) -%}
+    least(
+        {%- for rule in rules %}
+        case when breaks_{{ rule | lower }} then {{ precedences }}.{{ rule | lower }} end{{ ',' if not loop.last }}
+        {%- endfor %}
+    )
+{%- endmacro %}
+
+
+{#- Whether the row breaks the rule named by a column holding a rule code. -#}
+{% macro breaks_rule(rule_column, rules) -%}
+    case {{ rule_column }}
+        {%- for rule in rules %}
+        when '{{ rule }}' then breaks_{{ rule | lower }}
+        {%- endfor %}
+    end
+{%- endmacro %}
+
+
+{#- The code of the rule at a precedence (each precedence of the grain has one rule). -#}
+{% macro rule_at_precedence(precedence_expression, rules, precedences) -%}
+    case {{ precedence_expression }}
+        {%- for rule in rules %}
+        when {{ precedences }}.{{ rule | lower }} then '{{ rule }}'
+        {%- endfor %}
+    end
+{%- endmacro %}
+
+
+{#- The rule codes each grain model decides as `breaks_<rule>` columns, in the order of the seed.
+    The SQL needs them when it compiles; tests/test_rules_list.py checks them against the seed. -#}
+{% macro customer_rule_codes() -%}
+    {{ return([
+        'UNKNOWN_LEGAL_ENTITY', 'BLANK_ACCOUNT', 'ACCOUNT_TOO_LONG', 'INVALID_ACCOUNT',
+        'ACCOUNT_IN_SCIENTIFIC_NOTATION', 'DUPLICATE_ACCOUNT', 'INVALID_INVOICE_ACCOUNT',
+        'INVOICE_ACCOUNT_NOT_FOUND', 'INVOICE_ACCOUNT_REJECTED', 'INVOICE_ACCOUNT_CYCLE',
+    ]) }}
+{%- endmacro %}
+
+{#- A dimension row's own rules (its dimension and value), then the two about its customer. -#}
+{% macro dimension_row_own_rule_codes() -%}
+    {{ return([
+        'UNKNOWN_DIMENSION', 'BLANK_DIMENSION_VALUE', 'INVALID_DIMENSION_VALUE',
+        'UNKNOWN_DIMENSION_VALUE', 'CONFLICTING_DIMENSION_VALUES',
+    ]) }}
+{%- endmacro %}
+
+{% macro dimension_row_rule_codes() -%}
+    {{ return(['ORPHAN_DIMENSION', 'CUSTOMER_REJECTED'] + dimension_row_own_rule_codes()) }}
+{%- endmacro %}
+
+
+{#- Legacy company -> legal entity, keyed as F&O compares keys (seed legal_entities). -#}
+{% macro legal_entities_keyed(legal_entities) -%}
+    select
+        {{ normalized_key('legacy_company') }} as company_key,
+        {{ trim_spaces('data_area_id') }} as data_area_id,
+        {{ normalized_key('data_area_id') }} as data_area_key
+
+    from {{ legal_entities }}
+{%- endmacro %}

@@ -1,0 +1,167 @@
+-- Every distinct (dimension, legacy value) pair of customer_dimensions.csv, mapped and checked
+-- once: tens to thousands of pairs instead of a check per row. The verdict is joined back to
+-- the rows by the pair as extracted (blank as '').
+with
+
+dimensions as (
+
+    select * from {{ ref('stg_legacy__customer_dimensions') }}
+
+),
+
+dimension_format as (
+
+    select * from {{ ref('dimension_format') }}
+
+),
+
+dimension_values as (
+
+    select * from {{ ref('dimension_values') }}
+
+),
+
+dimension_value_map as (
+
+    select * from {{ ref('dimension_value_map') }}
+
+),
+
+pairs as (
+
+    select distinct
+        dimension,
+        legacy_value
+
+    from dimensions
+
+),
+
+pairs_keyed as (
+
+    select
+        dimension,
+        legacy_value,
+        {{ normalized_key('dimension') }} as dimension_key,
+        {{ normalized_key('legacy_value') }} as legacy_value_key
+
+    from pairs
+
+),
+
+format_keyed as (
+
+    select
+        {{ normalized_key('dimension') }} as dimension_key,
+        {{ trim_spaces('dimension') }} as format_dimension,
+        position as format_position
+
+    from dimension_format
+
+),
+
+value_map_keyed as (
+
+    select
+        {{ normalized_key('dimension') }} as dimension_key,
+        {{ normalized_key('legacy_value') }} as legacy_value_key,
+        {{ trim_spaces('value') }} as mapped_value
+
+    from dimension_value_map
+
+),
+
+-- F&O's own spelling of each allowed value; a dimension without rows accepts any value.
+allowed_values as (
+
+    select
+        {{ normalized_key('dimension') }} as dimension_key,
+        {{ normalized_key('value') }} as value_key,
+        min({{ trim_spaces('value') }}) as allowed_value
+
+    from dimension_values
+
+    group by {{ normalized_key('dimension') }}, {{ normalized_key('value') }}
+
+),
+
+restricted_dimensions as (
+
+    select distinct dimension_key
+
+    from allowed_values
+
+),
+
+-- A legacy value without a mapping passes through unchanged.
+mapped as (
+
+    select
+        pairs_keyed.*,
+        coalesce(value_map_keyed.mapped_value, pairs_keyed.legacy_value) as mapped_value
+
+    from pairs_keyed
+
+    left join value_map_keyed
+        on pairs_keyed.dimension_key = value_map_keyed.dimension_key
+            and pairs_keyed.legacy_value_key = value_map_keyed.legacy_value_key
+
+),
+
+looked_up as (
+
+    select
+        mapped.*,
+        {{ normalized_key('mapped.mapped_value') }} as value_key,
+        format_keyed.format_dimension,
+        format_keyed.format_position,
+        restricted_dimensions.dimension_key is not null as is_restricted_dimension,
+        {{ first_forbidden_character('mapped.mapped_value') }} as value_forbidden_character,
+        coalesce({{ dbt.position(dimension_delimiter_literal(), 'mapped.mapped_value') }} > 0, false)
+            as value_contains_delimiter,
+        {{ utf16_length('mapped.mapped_value') }} as value_length
+
+    from mapped
+
+    left join format_keyed
+        on mapped.dimension_key = format_keyed.dimension_key
+
+    left join restricted_dimensions
+        on mapped.dimension_key = restricted_dimensions.dimension_key
+
+),
+
+final as (
+
+    select
+        coalesce(looked_up.dimension, '') as dimension_as_extracted,
+        coalesce(looked_up.legacy_value, '') as legacy_value_as_extracted,
+        looked_up.mapped_value,
+        looked_up.value_key,
+        looked_up.format_dimension,
+        looked_up.format_position,
+        -- F&O's spelling when the value list has it, else the mapped value.
+        coalesce(allowed_values.allowed_value, looked_up.mapped_value) as dimension_value,
+        looked_up.value_forbidden_character,
+        looked_up.value_contains_delimiter,
+        looked_up.value_length,
+        looked_up.format_position is null as breaks_unknown_dimension,
+        looked_up.legacy_value is null as breaks_blank_dimension_value,
+        coalesce(
+            looked_up.value_forbidden_character is not null
+            or looked_up.value_contains_delimiter
+            or looked_up.value_length > {{ var('dimension_value_max_length') }},
+            false
+        ) as breaks_invalid_dimension_value,
+        looked_up.is_restricted_dimension and allowed_values.allowed_value is null
+            as breaks_unknown_dimension_value
+
+    from looked_up
+
+    left join allowed_values
+        on looked_up.dimension_key = allowed_values.dimension_key
+            and looked_up.value_key = allowed_values.value_key
+
+)
+
+select * from final
