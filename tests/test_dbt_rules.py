@@ -290,7 +290,7 @@ def test_docs_show_sources_to_export_lineage(built: Workspace) -> None:
         "source.d365_customer_migration.fo.target_customers",
         "model.d365_customer_migration.stg_legacy__customers",
         "model.d365_customer_migration.int_customers__invoice_accounts",
-        "model.d365_customer_migration.int_dimension_values__checked",
+        "model.d365_customer_migration.int_dimension_values",
         "seed.d365_customer_migration.rules",
         "seed.d365_customer_migration.legal_entities",
         "seed.d365_customer_migration.dimension_format",

@@ -1,5 +1,6 @@
--- The reject rows of dimension rows: the one rule each rejected row breaks, with its detail.
--- Details are built for these rows only.
+-- The reject rows int_customer_dimensions decides: the one rule of each rejected dimension row,
+-- and DIMENSION_REJECTED on the customer record a row holds back, with their details
+-- (macros/reject_details.sql), built for these rows only.
 with
 
 dimension_rows as (
@@ -8,11 +9,57 @@ dimension_rows as (
 
 ),
 
+dimensions as (
+
+    select * from {{ ref('stg_legacy__customer_dimensions') }}
+
+),
+
+dimension_values as (
+
+    select * from {{ ref('int_dimension_values') }}
+
+),
+
+customers as (
+
+    select * from {{ ref('int_customers') }}
+
+),
+
+-- What a detail names, read back for the rejected rows only: the record as extracted (by its
+-- line) and its checked value (by its id).
 rejected as {{ materialized() }} (
 
-    select * from dimension_rows
+    select
+        dimension_rows.source_file,
+        dimension_rows.source_line,
+        dimension_rows.rule,
+        dimension_rows.is_customer_rejected,
+        dimension_rows.customer_source_file,
+        dimension_rows.customer_source_line,
+        dimension_rows.holds_back_customer,
+        dimension_rows.format_position,
+        dimensions.company,
+        dimensions.customer_number,
+        dimensions.dimension,
+        dimensions.legacy_value,
+        dimension_values.mapped_value,
+        dimension_values.format_dimension,
+        dimension_values.value_forbidden_character,
+        dimension_values.value_contains_delimiter,
+        dimension_values.value_length
 
-    where rule is not null
+    from dimension_rows
+
+    inner join dimensions
+        on dimension_rows.source_file = dimensions.source_file
+            and dimension_rows.source_line = dimensions.source_line
+
+    left join dimension_values
+        on dimension_rows.value_id = dimension_values.value_id
+
+    where dimension_rows.rule is not null
 
 ),
 
@@ -32,13 +79,13 @@ conflicts as (
 
 ),
 
--- The rows that hold a customer back, for its other rows' detail.
+-- The rows that hold a customer back: named on the customer record and on its other rows.
 held_back as (
 
     select
         customer_source_line,
-        count(*) as rejected_rows,
-        {{ line_list('source_line') }} as rejected_lines
+        count(*) as held_back_rows,
+        {{ line_list('source_line') }} as held_back_lines
 
     from rejected
 
@@ -48,61 +95,14 @@ held_back as (
 
 ),
 
-detailed as (
+row_rejects as (
 
     select
-        rejected.source_file,
-        rejected.source_line,
-        rejected.company,
-        rejected.customer_number,
-        rejected.rule,
-        case rejected.rule
-            when 'ORPHAN_DIMENSION' then {{ dbt.concat([
-                "'There is no customer '''", "coalesce(rejected.customer_number, '')", "''' of company '''",
-                "coalesce(rejected.company, '')", "''' in customers.csv: add the customer to the customer extract or remove this row.'",
-            ]) }}
-            when 'CUSTOMER_REJECTED'
-                then
-                    case
-                        when rejected.is_customer_rejected then {{ dbt.concat([
-                            "'The customer record of this row ('", 'rejected.customer_source_file', "' line '",
-                            'cast(rejected.customer_source_line as ' ~ dbt.type_string() ~ ')',
-                            "') is rejected: fix that record (see its reject rows); its dimension rows are held back with it.'",
-                        ]) }}
-                        else {{ dbt.concat([
-                            "'Customer '''", 'rejected.customer_number', "''' is held back because other dimension rows of it are rejected (lines '",
-                            'held_back.rejected_lines', line_list_ellipsis('held_back.rejected_rows'),
-                            "'): a partial display value would clear the missing dimensions in F&O. Fix those rows.'",
-                        ]) }}
-                    end
-            when 'UNKNOWN_DIMENSION' then {{ dbt.concat([
-                "'Dimension '''", "coalesce(rejected.dimension, '')",
-                "''' is not in the dimension format (seed dimension_format): map it to one of the format''s dimensions in the extract, or add it to the format if F&O''s Default dimension format has it.'",
-            ]) }}
-            when 'BLANK_DIMENSION_VALUE' then {{ dbt.concat([
-                "'Dimension '''", 'rejected.dimension',
-                "''' has no value: remove the row (a dimension without a row is left empty) or fill in the value.'",
-            ]) }}
-            when 'INVALID_DIMENSION_VALUE' then {{ dbt.concat([
-                "'Value '''", 'rejected.mapped_value', "''' of dimension '''", 'rejected.dimension', "''' '",
-                "case when rejected.value_forbidden_character is not null then " ~ dbt.concat(["'contains '", 'rejected.value_forbidden_character', "' (a comma, quote, line break, control or invisible character a package cannot carry or F&O cannot look up)'"])
-                    ~ " when rejected.value_contains_delimiter then 'contains the segment delimiter " ~ dbt.escape_single_quotes(var('dimension_delimiter')) ~ "'"
-                    ~ " else " ~ dbt.concat(["'is longer than " ~ var('dimension_value_max_length') ~ " characters as F&O counts them, UTF-16 code units ('", 'cast(rejected.value_length as ' ~ dbt.type_string() ~ ')', "')'"]) ~ " end",
-                "': correct the value in the extract or map it in dimension_value_map.'",
-            ]) }}
-            when 'UNKNOWN_DIMENSION_VALUE' then {{ dbt.concat([
-                "'Value '''", 'rejected.mapped_value', "''' does not exist for dimension '''", 'rejected.format_dimension',
-                "''' in F&O (seed dimension_values)'",
-                "case when rejected.mapped_value <> rejected.legacy_value then " ~ dbt.concat(["' (mapped from '''", 'rejected.legacy_value', "''')'"]) ~ " else '' end",
-                "': map the legacy value in dimension_value_map, or create the value in F&O and add it to dimension_values.'",
-            ]) }}
-            when 'CONFLICTING_DIMENSION_VALUES' then {{ dbt.concat([
-                "'Customer has '", 'cast(conflicts.conflicting_rows as ' ~ dbt.type_string() ~ ')',
-                "' rows with different values for dimension '''", 'rejected.format_dimension', "''' (lines '",
-                'conflicts.conflicting_lines', line_list_ellipsis('conflicts.conflicting_rows'),
-                "'): keep one value per dimension in the extract.'",
-            ]) }}
-        end as detail
+        rejected.*,
+        conflicts.conflicting_rows,
+        conflicts.conflicting_lines,
+        held_back.held_back_rows,
+        held_back.held_back_lines
 
     from rejected
 
@@ -117,9 +117,47 @@ detailed as (
 
 ),
 
+customer_rejects as (
+
+    select
+        customers.source_file,
+        customers.source_line,
+        customers.company,
+        customers.customer_number,
+        'DIMENSION_REJECTED' as rule,
+        held_back.held_back_rows,
+        held_back.held_back_lines
+
+    from customers
+
+    inner join held_back
+        on customers.source_line = held_back.customer_source_line
+
+),
+
 final as (
 
-    select * from detailed
+    select
+        source_file,
+        source_line,
+        company,
+        customer_number,
+        rule,
+        {{ reject_details(dimension_row_rule_codes()) }} as detail
+
+    from row_rejects
+
+    union all
+
+    select
+        source_file,
+        source_line,
+        company,
+        customer_number,
+        rule,
+        {{ reject_details(['DIMENSION_REJECTED']) }} as detail
+
+    from customer_rejects
 
 )
 

@@ -1,6 +1,6 @@
 -- Every distinct (dimension, legacy value) pair of customer_dimensions.csv, mapped and checked
--- once: tens to thousands of pairs instead of a check per row. The verdict is joined back to
--- the rows by the pair as extracted (blank as '').
+-- once: tens to thousands of pairs instead of a check per row. The rows take their verdict by
+-- the pair as extracted (blank as '') and keep its integer id.
 with
 
 dimensions as (
@@ -134,6 +134,9 @@ looked_up as (
 final as (
 
     select
+        row_number() over (
+            order by coalesce(looked_up.dimension, ''), coalesce(looked_up.legacy_value, '')
+        ) as value_id,
         coalesce(looked_up.dimension, '') as dimension_as_extracted,
         coalesce(looked_up.legacy_value, '') as legacy_value_as_extracted,
         looked_up.mapped_value,

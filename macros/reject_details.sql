@@ -1,0 +1,132 @@
+{#- The detail sentence of each rule: what is wrong, with the value and the other lines, and
+    what to do. One branch per rule code (seed rules); the rejects models call it per code over a
+    CTE whose columns carry these names. -#}
+{% macro reject_detail(rule) -%}
+{%- if rule == 'UNKNOWN_LEGAL_ENTITY' -%}
+    {{ dbt.concat([
+        "'Company '''", "coalesce(company, '')",
+        "''' has no F&O legal entity in the seed legal_entities: add the mapping legacy_company -> data_area_id, or leave the company out of the extract.'",
+    ]) }}
+{%- elif rule == 'BLANK_ACCOUNT' -%}
+    'The customer number is blank: fill it in in the legacy data (it is the customer account in F&O).'
+{%- elif rule == 'ACCOUNT_TOO_LONG' -%}
+    {{ dbt.concat([
+        "'Customer account '''", 'customer_number', "''' has '",
+        'cast(' ~ utf16_length('customer_number') ~ ' as ' ~ dbt.type_string() ~ ')',
+        "' characters as F&O counts them (UTF-16 code units); F&O holds " ~ var('customer_account_max_length') ~ " and would cut it silently, which can merge two customers: shorten it in the legacy data (or raise customer_account_max_length if the target lengthened CustAccount).'",
+    ]) }}
+{%- elif rule == 'INVALID_ACCOUNT' -%}
+    {{ dbt.concat([
+        "'Customer account '''", 'customer_number', "''' contains '", 'account_forbidden_character',
+        "', which a Customer details V2 package cannot carry or F&O cannot look up (comma, quote, line break, control or invisible character): correct the customer number in the legacy data.'",
+    ]) }}
+{%- elif rule == 'ACCOUNT_IN_SCIENTIFIC_NOTATION' -%}
+    {{ dbt.concat([
+        "'Customer account '''", 'customer_number',
+        "''' is a number in scientific notation, as Excel writes a long number it has rounded: the real account is lost. Extract the file again without opening it in Excel (or import the column as text), and check the account in the legacy system.'",
+    ]) }}
+{%- elif rule == 'DUPLICATE_ACCOUNT' -%}
+    {{ dbt.concat([
+        "'Customer account '''", 'customer_number', "''' is on '",
+        'cast(records_with_key as ' ~ dbt.type_string() ~ ')',
+        "' records of legal entity '", 'data_area_id', "' (lines '", 'lines_with_key',
+        line_list_ellipsis('records_with_key'),
+        "'), compared as F&O does (case, width and kana insensitive, trailing spaces ignored): keep one record per customer in the extract; none of them is exported until then.'",
+    ]) }}
+{%- elif rule == 'INVALID_INVOICE_ACCOUNT' -%}
+    {{ dbt.concat([
+        "'Invoice account '''", 'bill_to_customer_number', "''' contains '", 'invoice_forbidden_character',
+        "', which a Customer details V2 package cannot carry (comma, quote, line break, control or invisible character): correct the bill-to customer number in the legacy data.'",
+    ]) }}
+{%- elif rule == 'INVOICE_ACCOUNT_NOT_FOUND' -%}
+    {{ dbt.concat([
+        "'Invoice account '''", 'bill_to_customer_number',
+        "''' is neither in customers.csv nor in target_customers.csv for legal entity '", 'data_area_id',
+        "case when other_data_area_ids is not null then " ~ dbt.concat(["' (it exists in '", 'other_data_area_ids', "'; an invoice account must be in the same legal entity)'"]) ~ " else '' end",
+        "': extract that customer, list it in target_customers.csv if it already exists in F&O, or correct the bill-to customer number.'",
+    ]) }}
+{%- elif rule == 'INVOICE_ACCOUNT_REJECTED' -%}
+    {{ dbt.concat([
+        "'Invoice account '''", 'bill_to_customer_number', "''' points to a customer of '", 'data_area_id',
+        "case when invoice_account_rejected_line is not null then ' whose own record is rejected (line ' else ' that is rejected for its own invoice account (line ' end",
+        'cast(coalesce(invoice_account_rejected_line, invoice_account_line) as ' ~ dbt.type_string() ~ ')',
+        "'): fix that customer first; this record is held back until then.'",
+    ]) }}
+{%- elif rule == 'INVOICE_ACCOUNT_CYCLE' -%}
+    {{ dbt.concat([
+        "'The invoice accounts of '", 'cast(cycle_length as ' ~ dbt.type_string() ~ ')',
+        "' customers of '", 'data_area_id', "' lead round in a cycle ('", 'cycle_accounts',
+        line_list_ellipsis('cycle_length'), "'; lines '", 'cycle_lines', line_list_ellipsis('cycle_length'),
+        "'): change the bill-to customer number of at least one of them so that the chain ends at a customer that is invoiced itself.'",
+    ]) }}
+{%- elif rule == 'DIMENSION_REJECTED' -%}
+    {{ dbt.concat([
+        "'Customer is held back because '", 'cast(held_back_rows as ' ~ dbt.type_string() ~ ')',
+        "' of its dimension rows are rejected (customer_dimensions.csv lines '", 'held_back_lines',
+        line_list_ellipsis('held_back_rows'),
+        "'): a partial display value would clear the missing dimensions in F&O. Fix those rows.'",
+    ]) }}
+{%- elif rule == 'ORPHAN_DIMENSION' -%}
+    {{ dbt.concat([
+        "'There is no customer '''", "coalesce(customer_number, '')", "''' of company '''",
+        "coalesce(company, '')", "''' in customers.csv: add the customer to the customer extract or remove this row.'",
+    ]) }}
+{%- elif rule == 'CUSTOMER_REJECTED' -%}
+    case
+        when is_customer_rejected then {{ dbt.concat([
+            "'The customer record of this row ('", 'customer_source_file', "' line '",
+            'cast(customer_source_line as ' ~ dbt.type_string() ~ ')',
+            "') is rejected: fix that record (see its reject rows); its dimension rows are held back with it.'",
+        ]) }}
+        else {{ dbt.concat([
+            "'Customer '''", 'customer_number', "''' is held back because other dimension rows of it are rejected (lines '",
+            'held_back_lines', line_list_ellipsis('held_back_rows'),
+            "'): a partial display value would clear the missing dimensions in F&O. Fix those rows.'",
+        ]) }}
+    end
+{%- elif rule == 'UNKNOWN_DIMENSION' -%}
+    {{ dbt.concat([
+        "'Dimension '''", "coalesce(dimension, '')",
+        "''' is not in the dimension format (seed dimension_format): map it to one of the format''s dimensions in the extract, or add it to the format if F&O''s Default dimension format has it.'",
+    ]) }}
+{%- elif rule == 'BLANK_DIMENSION_VALUE' -%}
+    {{ dbt.concat([
+        "'Dimension '''", 'dimension',
+        "''' has no value: remove the row (a dimension without a row is left empty) or fill in the value.'",
+    ]) }}
+{%- elif rule == 'INVALID_DIMENSION_VALUE' -%}
+    {{ dbt.concat([
+        "'Value '''", 'mapped_value', "''' of dimension '''", 'dimension', "''' '",
+        "case when value_forbidden_character is not null then " ~ dbt.concat(["'contains '", 'value_forbidden_character', "' (a comma, quote, line break, control or invisible character a package cannot carry or F&O cannot look up)'"])
+            ~ " when value_contains_delimiter then 'contains the segment delimiter " ~ dbt.escape_single_quotes(var('dimension_delimiter')) ~ "'"
+            ~ " else " ~ dbt.concat(["'is longer than " ~ var('dimension_value_max_length') ~ " characters as F&O counts them, UTF-16 code units ('", 'cast(value_length as ' ~ dbt.type_string() ~ ')', "')'"]) ~ " end",
+        "': correct the value in the extract or map it in dimension_value_map.'",
+    ]) }}
+{%- elif rule == 'UNKNOWN_DIMENSION_VALUE' -%}
+    {{ dbt.concat([
+        "'Value '''", 'mapped_value', "''' does not exist for dimension '''", 'format_dimension',
+        "''' in F&O (seed dimension_values)'",
+        "case when mapped_value <> legacy_value then " ~ dbt.concat(["' (mapped from '''", 'legacy_value', "''')'"]) ~ " else '' end",
+        "': map the legacy value in dimension_value_map, or create the value in F&O and add it to dimension_values.'",
+    ]) }}
+{%- elif rule == 'CONFLICTING_DIMENSION_VALUES' -%}
+    {{ dbt.concat([
+        "'Customer has '", 'cast(conflicting_rows as ' ~ dbt.type_string() ~ ')',
+        "' rows with different values for dimension '''", 'format_dimension', "''' (lines '",
+        'conflicting_lines', line_list_ellipsis('conflicting_rows'),
+        "'): keep one value per dimension in the extract.'",
+    ]) }}
+{%- else -%}
+    {{ exceptions.raise_compiler_error('reject_detail: no detail sentence for rule ' ~ rule) }}
+{%- endif -%}
+{%- endmacro %}
+
+
+{#- The detail of each row of a CTE with a `rule` column, for the given rule codes. -#}
+{% macro reject_details(rules) -%}
+    case rule
+        {%- for rule in rules %}
+        when '{{ rule }}' then {{ reject_detail(rule) }}
+        {%- endfor %}
+    end
+{%- endmacro %}

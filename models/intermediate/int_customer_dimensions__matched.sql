@@ -1,0 +1,106 @@
+-- Every record of customer_dimensions.csv matched, by key as F&O compares keys, to its customer
+-- (the first line of the customer records with its key: an integer id) and to its checked
+-- (dimension, value) pair. Ephemeral: read once, by int_customer_dimensions.
+with
+
+dimensions as (
+
+    select * from {{ ref('stg_legacy__customer_dimensions') }}
+
+),
+
+value_verdicts as (
+
+    select * from {{ ref('int_dimension_values') }}
+
+),
+
+customers as (
+
+    select * from {{ ref('int_customers') }}
+
+),
+
+legal_entities as (
+
+    select * from {{ ref('legal_entities') }}
+
+),
+
+legal_entities_keyed as (
+
+    {{ legal_entities_keyed('legal_entities') }}
+
+),
+
+-- One status per legacy customer key (duplicates are all rejected, so none is "the" customer);
+-- its first line is the customer's integer id here and in the marts.
+customer_status as (
+
+    select
+        company_key,
+        customer_key,
+        {{ dbt.bool_or('rejected_precedence is not null') }} as is_customer_rejected,
+        min(source_file) as customer_source_file,
+        min(source_line) as customer_source_line
+
+    from customers
+
+    where company_key is not null
+        and customer_key is not null
+
+    group by company_key, customer_key
+
+),
+
+rows_keyed as (
+
+    select
+        source_file,
+        source_line,
+        company,
+        customer_number,
+        dimension,
+        legacy_value,
+        {{ normalized_key('company') }} as company_key,
+        {{ normalized_key('customer_number') }} as customer_key
+
+    from dimensions
+
+),
+
+final as (
+
+    select
+        rows_keyed.source_file,
+        rows_keyed.source_line,
+        legal_entities_keyed.data_area_id,
+        value_verdicts.value_id,
+        value_verdicts.format_position,
+        value_verdicts.value_key,
+        value_verdicts.dimension_value,
+        customer_status.customer_source_file,
+        customer_status.customer_source_line,
+        customer_status.customer_key is null as breaks_orphan_dimension,
+        coalesce(customer_status.is_customer_rejected, false) as is_customer_rejected,
+        value_verdicts.breaks_unknown_dimension,
+        value_verdicts.breaks_blank_dimension_value,
+        value_verdicts.breaks_invalid_dimension_value,
+        value_verdicts.breaks_unknown_dimension_value
+
+    from rows_keyed
+
+    left join legal_entities_keyed
+        on rows_keyed.company_key = legal_entities_keyed.company_key
+
+    left join value_verdicts
+        on coalesce(rows_keyed.dimension, '') = value_verdicts.dimension_as_extracted
+            and coalesce(rows_keyed.legacy_value, '') = value_verdicts.legacy_value_as_extracted
+
+    left join customer_status
+        on rows_keyed.company_key = customer_status.company_key
+            and rows_keyed.customer_key = customer_status.customer_key
+
+)
+
+select * from final
