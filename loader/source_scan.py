@@ -14,7 +14,7 @@ from pathlib import Path
 
 from loader.errors import LoaderError
 
-CHUNK_BYTES = 1 << 20
+CHUNK_BYTES = 4 << 20  # large reads: hashing and counting run at memory speed
 HEAD_CHARS = 1 << 20  # enough text to hold the header record
 
 _ENCODING_NAMES = {
@@ -113,46 +113,14 @@ def scan(
 ) -> ScannedSource:
     """Hash and decode the whole file once; transcode it to UTF-8 when DuckDB cannot read it as is."""
     encoding, bom_length = choose_encoding(path, requested_encoding)
-    in_place = encoding in ("utf-8", "utf-8-sig")
-    copy_path = temp_dir / f"{path.name}.utf8"
-    digest = hashlib.sha256()
-    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-    newlines = 0
-    crlfs = 0  # CRLF pairs; fewer than the newlines means some lines end in LF alone
-    previous_cr = False
-    head_parts: list[str] = []
-    head_size = 0
-    tail = ""
-    with (
-        path.open("rb") as source,
-        (
-            copy_path.open("w", encoding="utf-8", newline="") if not in_place else _NullWriter()
-        ) as copy,
-    ):
-        while chunk := source.read(CHUNK_BYTES):
-            digest.update(chunk)
-            try:
-                text = decoder.decode(chunk)
-            except UnicodeDecodeError as exc:
-                raise _decode_error(path, encoding, exc, newlines, chunk) from None
-            if "\x00" in text:
-                raise _nul_error(path, text, newlines)
-            newlines += text.count("\n")
-            crlfs += text.count("\r\n") + (previous_cr and text.startswith("\n"))
-            previous_cr = text.endswith("\r")
-            if head_size < HEAD_CHARS:
-                head_parts.append(text[: HEAD_CHARS - head_size])
-                head_size += len(head_parts[-1])
-            tail = (tail + text)[-4096:]
-            copy.write(text)
-            advance(len(chunk))
-        try:
-            copy.write(decoder.decode(b"", final=True))
-        except UnicodeDecodeError as exc:
-            raise _decode_error(path, encoding, exc, newlines, b"") from None
-    head = "".join(head_parts).removeprefix("\ufeff") if bom_length else "".join(head_parts)
-    readable_path = path if in_place else copy_path
-    if crlfs and newlines > crlfs:
+    if encoding in ("utf-8", "utf-8-sig"):
+        lines, head, digest = _scan_utf8(path, bom_length, advance)
+        readable_path = path
+    else:
+        copy_path = temp_dir / f"{path.name}.utf8"
+        lines, head, digest = _transcode(path, encoding, copy_path, advance)
+        readable_path = copy_path
+    if lines.crlfs and lines.newlines > lines.crlfs:
         # Mixed CRLF and LF line ends: DuckDB's strict reader stops at the first change of
         # line end, so the records are given one line end in a copy (values stay as they are).
         unified = temp_dir / f"{path.name}.lf"
@@ -162,18 +130,102 @@ def scan(
         path=path,
         readable_path=readable_path,
         encoding=_ENCODING_NAMES.get(encoding, encoding),
-        sha256=digest.hexdigest(),
+        sha256=digest,
         head=head,
-        physical_lines=_physical_lines(newlines, tail),
+        physical_lines=lines.physical_lines(),
     )
 
 
-def _physical_lines(newlines: int, tail: str) -> int:
-    """The number of the last line with content: blank lines at the end of a file hold no record."""
-    content = tail.rstrip("\r\n")
-    if not content:
-        return 0
-    return newlines - tail[len(content) :].count("\n") + 1
+@dataclass
+class _LineCount:
+    """Line ends of a UTF-8 byte stream, counted chunk by chunk."""
+
+    newlines: int = 0
+    crlfs: int = 0  # CRLF pairs; fewer than the newlines means some lines end in LF alone
+    previous_cr: bool = False
+    tail: bytes = b""
+
+    def add(self, data: bytes) -> None:
+        self.newlines += data.count(b"\n")
+        if b"\r" in data:  # most files hold no CR at all: skip the slower pair count
+            self.crlfs += data.count(b"\r\n")
+        if self.previous_cr and data.startswith(b"\n"):
+            self.crlfs += 1
+        self.previous_cr = data.endswith(b"\r")
+        self.tail = (self.tail + data)[-4096:]
+
+    def physical_lines(self) -> int:
+        """The number of the last line with content: blank lines at the end hold no record."""
+        content = self.tail.rstrip(b"\r\n")
+        if not content:
+            return 0
+        return self.newlines - self.tail[len(content) :].count(b"\n") + 1
+
+
+def _scan_utf8(
+    path: Path, bom_length: int, advance: Callable[[int], None]
+) -> tuple[_LineCount, str, str]:
+    """Hash, check and count a UTF-8 file in bytes: text is decoded only where it is not ASCII.
+
+    ASCII is valid UTF-8 as it stands, so a chunk is decoded only to prove its other bytes
+    (or when the previous chunk ended inside a multi-byte character).
+    """
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
+    lines = _LineCount()
+    head = b""
+    with path.open("rb", buffering=0) as source:
+        while chunk := source.read(CHUNK_BYTES):
+            digest.update(chunk)  # releases the GIL: the hash of a chunk runs beside DuckDB
+            if decoder.getstate()[0] or not chunk.isascii():
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError as exc:
+                    raise _decode_error(path, "utf-8", exc, lines.newlines, chunk) from None
+            if b"\x00" in chunk:
+                raise _nul_error(path, chunk.decode("utf-8", "replace"), lines.newlines)
+            if len(head) < HEAD_CHARS * 4 + bom_length:
+                head += chunk[: HEAD_CHARS * 4 + bom_length - len(head)]
+            lines.add(chunk)
+            advance(len(chunk))
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as exc:
+            raise _decode_error(path, "utf-8", exc, lines.newlines, b"") from None
+    head_text = codecs.getincrementaldecoder("utf-8")().decode(head[bom_length:])
+    return lines, head_text[:HEAD_CHARS], digest.hexdigest()
+
+
+def _transcode(
+    path: Path, encoding: str, copy_path: Path, advance: Callable[[int], None]
+) -> tuple[_LineCount, str, str]:
+    """Hash and decode a file that is not UTF-8, writing its UTF-8 copy for DuckDB."""
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    lines = _LineCount()
+    head_parts: list[str] = []
+    head_size = 0
+    with path.open("rb") as source, copy_path.open("wb") as copy:
+        while chunk := source.read(CHUNK_BYTES):
+            digest.update(chunk)
+            try:
+                text = decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                raise _decode_error(path, encoding, exc, lines.newlines, chunk) from None
+            if "\x00" in text:
+                raise _nul_error(path, text, lines.newlines)
+            if head_size < HEAD_CHARS:
+                head_parts.append(text[: HEAD_CHARS - head_size])
+                head_size += len(head_parts[-1])
+            data = text.encode("utf-8")
+            lines.add(data)
+            copy.write(data)
+            advance(len(chunk))
+        try:
+            copy.write(decoder.decode(b"", final=True).encode("utf-8"))
+        except UnicodeDecodeError as exc:
+            raise _decode_error(path, encoding, exc, lines.newlines, b"") from None
+    return lines, "".join(head_parts).removeprefix("\ufeff"), digest.hexdigest()
 
 
 def _unify_line_ends(source: Path, target: Path) -> None:
@@ -198,16 +250,3 @@ def _unify_line_ends(source: Path, target: Path) -> None:
                     parts[index] = part.replace(b"\r\n", b"\n")
             dst.write(b'"'.join(parts))
         dst.write(carry)
-
-
-class _NullWriter:
-    """Stands in for the UTF-8 copy when the file is read in place."""
-
-    def write(self, _text: str) -> int:
-        return 0
-
-    def __enter__(self) -> "_NullWriter":
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        return None
