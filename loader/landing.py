@@ -28,7 +28,7 @@ from loader.csv_read import PreparedExtract, diagnose_csv_error, read_csv_call
 from loader.database import connect, quote_ident
 from loader.errors import LoaderError
 from loader.extracts import EXTRACTS, ExtractSpec, read_header, resolve_delimiter
-from loader.line_numbers import number_lines
+from loader.line_numbers import fill_source_lines, number_lines
 from loader.source_scan import scan
 
 STAGE_TABLE = "_land_stage"
@@ -244,6 +244,41 @@ def _create_empty(con: duckdb.DuckDBPyConnection, spec: ExtractSpec) -> None:
 def _land_one(
     con: duckdb.DuckDBPyConnection, extract: PreparedExtract, load_id: str, loaded_at: datetime
 ) -> int:
+    """Write the raw table straight from the CSV reader: one copy of the data, in parallel.
+
+    `_source_line` is filled afterwards from the row ids, which follow the file's record order
+    in a table written within this transaction (loader.line_numbers). When the records do not
+    add up to the file's lines (blank lines between records), the table is written again the
+    exact, slower way.
+    """
+    table = f"raw.{quote_ident(extract.spec.table)}"
+    sql, params = read_csv_call(extract)
+    select_list = ", ".join(
+        [
+            *_data_columns(extract, prefix=""),
+            "?::varchar as _source_file",
+            "null::bigint as _source_line",
+            "?::varchar as _load_id",
+            "?::timestamp as _loaded_at",
+        ]
+    )
+    try:
+        row = con.execute(
+            f"create or replace table {table} as select {select_list} from {sql}",
+            [extract.source.path.name, load_id, loaded_at, *params],
+        ).fetchone()
+    except duckdb.Error as exc:
+        raise diagnose_csv_error(extract, exc) from None
+    rows = int(row[0]) if row else 0
+    if fill_source_lines(con, table, extract.header, extract.source, rows):
+        return rows
+    return _land_one_exactly(con, extract, load_id, loaded_at)
+
+
+def _land_one_exactly(
+    con: duckdb.DuckDBPyConnection, extract: PreparedExtract, load_id: str, loaded_at: datetime
+) -> int:
+    """Stage the parsed file, number its records line by line (loader.line_numbers), then copy."""
     _stage(con, extract)
     lines = number_lines(con, STAGE_TABLE, extract.header, extract.source)
     select_list = ", ".join(
@@ -275,17 +310,17 @@ def _stage(con: duckdb.DuckDBPyConnection, extract: PreparedExtract) -> None:
         raise diagnose_csv_error(extract, exc) from None
 
 
-def _data_columns(extract: PreparedExtract) -> list[str]:
+def _data_columns(extract: PreparedExtract, prefix: str = "s.") -> list[str]:
     """Contract columns first (a missing optional one as NULL), then the file's extra columns."""
     position = {name: i for i, name in enumerate(extract.header.columns)}
     selected = [
-        f"s.c{position[name]} as {quote_ident(name)}"
+        f"{prefix}c{position[name]} as {quote_ident(name)}"
         if name in position
         else f"null::varchar as {quote_ident(name)}"
         for name in extract.spec.contract_columns
     ]
     extras = [
-        f"s.c{i} as {quote_ident(name)}"
+        f"{prefix}c{i} as {quote_ident(name)}"
         for i, name in enumerate(extract.header.columns)
         if name not in extract.spec.contract_columns
     ]

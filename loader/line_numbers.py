@@ -1,6 +1,11 @@
 """`_source_line`: the physical line where each record starts (the header is line 1).
 
-DuckDB keeps file order in a fresh staging table's rowids (consecutive, from
+A raw table written straight from the CSV reader gets its lines in place
+(`fill_source_lines`): its row ids follow the file's record order, so a record's
+line is its position plus the line breaks inside quoted values of the records
+before it, looked up per row from a short list passed with the UPDATE.
+
+Files with blank lines between records are staged first (`number_lines`). DuckDB keeps file order in a fresh staging table's rowids (consecutive, from
 an offset inside a transaction), so a record's line is its position plus the line breaks inside quoted fields of the records before it.
 Such breaks are rare: only the records holding one are summed and joined back.
 The result is checked against the file's own line count; where they differ
@@ -17,11 +22,13 @@ from dataclasses import dataclass
 import duckdb
 import pyarrow as pa
 
+from loader.database import quote_ident
 from loader.errors import LoaderError
 from loader.extracts import Header
 from loader.source_scan import ScannedSource
 
 BREAKS_TABLE = "_land_breaks"
+BUCKET_ROWS = 4096  # records per entry of the per-row lookup of line breaks before a record
 LINES_TABLE = "_land_lines"
 
 
@@ -36,6 +43,62 @@ class LineNumbers:
     def drop(self, con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"drop table if exists {BREAKS_TABLE}")
         con.execute(f"drop table if exists {LINES_TABLE}")
+
+
+def fill_source_lines(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    header: Header,
+    source: ScannedSource,
+    rows: int,
+) -> bool:
+    """Set `_source_line` of TABLE, written from SOURCE in this transaction, from its row ids.
+
+    False (and nothing changed) when the records do not add up to the file's lines: blank
+    lines stand between records, which only a reading of the file itself can place.
+    """
+    if not rows:
+        return True
+    ids = f"select min(rowid), max(rowid) from {table}"
+    first_rowid, last_rowid = con.execute(ids).fetchall()[0]
+    if last_rowid - first_rowid + 1 != rows:
+        return False
+    position = f"(rowid - {int(first_rowid)})"
+    columns = [quote_ident(name) for name in header.columns]
+    breaks = " + ".join(
+        f"coalesce(length({c}) - length(replace({c}, chr(10), '')), 0)" for c in columns
+    )
+    has_break = " or ".join(f"contains({c}, chr(10))" for c in columns)
+    spans = con.execute(
+        f"select {position}, {breaks} from {table} where {has_break} order by 1"
+    ).fetchall()
+    if header.lines + rows + sum(n for _, n in spans) != source.physical_lines:
+        return False
+    first = header.lines + 1
+    if not spans:
+        con.execute(f"update {table} set _source_line = {position} + {first}")
+        return True
+    # The breaks before record k: cumulative[i] sums the first i breaking records; which i
+    # holds for k is the count of breaking records in the buckets before k's bucket, plus
+    # those before k in its own bucket (a short list, empty in almost every bucket).
+    cumulative = [0]
+    before_bucket = [0] * (rows // BUCKET_ROWS + 1)
+    in_bucket: list[list[int]] = [[] for _ in before_bucket]
+    for record, count in spans:
+        cumulative.append(cumulative[-1] + count)
+        in_bucket[record // BUCKET_ROWS].append(record)
+    total = 0
+    for bucket, records in enumerate(in_bucket):
+        before_bucket[bucket] = total
+        total += len(records)
+    bucket_of = f"({position} // {BUCKET_ROWS} + 1)"
+    con.execute(
+        f"update {table} set _source_line = {position} + {first} + $cumulative["
+        f"$before_bucket[{bucket_of}] + len(list_filter($in_bucket[{bucket_of}], "
+        f"lambda r: r < {position})) + 1]",
+        {"cumulative": cumulative, "before_bucket": before_bucket, "in_bucket": in_bucket},
+    )
+    return True
 
 
 def number_lines(

@@ -1,5 +1,6 @@
 """`loader land`: real files in, real raw tables out, all or nothing."""
 
+import csv
 import subprocess
 import sys
 from pathlib import Path
@@ -296,3 +297,27 @@ def test_database_setting_is_shared_from_any_directory(
     workspace.env["MIGRATION_DB"] = "relative.duckdb"
     land_ok(workspace, folder)
     assert (workspace.root / "relative.duckdb").exists()
+
+
+def test_lines_stay_exact_across_row_groups_with_breaks_anywhere(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    """Records past many row groups, with line breaks in values near every lookup boundary."""
+    breaking = {0, 1, 4094, 4095, 4096, 4097, 8191, 122_879, 122_880, 200_000, 299_999}
+    records = []
+    for i in range(300_000):
+        name = f"N{i}"
+        if i in breaking:
+            name = f'"{name}\nsecond\r\nthird"' if i % 2 else f'"{name}\nsecond"'
+        records.append(f"US01,C{i},,{name}")
+    folder = write_extracts(tmp_path / "x", CUSTOMERS_HEADER + "\n" + "\n".join(records) + "\n")
+    land_ok(workspace, folder)
+    expected = []
+    with (folder / "customers.csv").open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        previous_end = 1
+        next(reader)
+        for record in reader:
+            expected.append((record[1], previous_end + 1))
+            previous_end = reader.line_num
+    assert raw_rows(workspace, "customers", "customer_number, _source_line") == expected
