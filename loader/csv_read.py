@@ -1,7 +1,7 @@
 """How an extract is parsed: DuckDB's CSV reader, strict, every column text.
 
 A parse error is turned into one line naming the file and the physical line of
-the bad record: DuckDB's own line count is a record count, so the line is
+the bad record (or the first bytes that are not UTF-8, in a file read in place): DuckDB's own line count is a record count, so the line is
 recomputed from the byte position DuckDB's rejects table reports.
 """
 
@@ -12,7 +12,7 @@ import duckdb
 
 from loader.errors import LoaderError
 from loader.extracts import ExtractSpec, Header
-from loader.source_scan import ScannedSource
+from loader.source_scan import ScannedSource, find_invalid_utf8
 
 LONE_CR = re.compile(rb"\r(?=[^\n])")
 MAX_RECORD_BYTES = 8 * 1024 * 1024  # a record this long is a broken file, not a customer
@@ -47,6 +47,8 @@ def read_csv_call(extract: PreparedExtract, **extra: str) -> tuple[str, list[obj
 def diagnose_csv_error(extract: PreparedExtract, error: duckdb.Error) -> LoaderError:
     """Re-read the file on a private connection, collecting rejects, to name the first bad line."""
     name = extract.source.path.name
+    if not extract.source.decoded and (invalid := find_invalid_utf8(extract.source.path)):
+        return invalid
     sql, params = read_csv_call(
         extract, store_rejects="true", rejects_table="'errors'", rejects_scan="'scans'"
     )

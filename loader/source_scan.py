@@ -1,8 +1,10 @@
-"""One streaming pass over an extract: hash it, check it decodes, and make it UTF-8 for DuckDB.
+"""One streaming pass over an extract: hash it, count its lines, and make it UTF-8 for DuckDB.
 
 DuckDB's CSV reader wants UTF-8. Files with a UTF-8 BOM or none are read in
-place after this pass has proved they decode; UTF-16 (detected by its BOM) and
-legacy code pages (`--encoding`) are transcoded to a temporary UTF-8 file.
+place: this pass works on their bytes, and DuckDB's strict reader refuses any
+invalid UTF-8 (`find_invalid_utf8` then names the bytes and their line). UTF-16
+(detected by its BOM) and legacy code pages (`--encoding`) are decoded here and
+transcoded to a temporary UTF-8 file.
 Transcoding keeps every line break, so line numbers in the copy are the file's.
 """
 
@@ -16,6 +18,7 @@ from loader.errors import LoaderError
 
 CHUNK_BYTES = 4 << 20  # large reads: hashing and counting run at memory speed
 HEAD_CHARS = 1 << 20  # enough text to hold the header record
+HEAD_BYTES = 4 * HEAD_CHARS + 3  # as many UTF-8 bytes as HEAD_CHARS characters can take, and a BOM
 
 _ENCODING_NAMES = {
     "utf-8-sig": "utf-8 (BOM)",
@@ -38,6 +41,7 @@ class ScannedSource:
     encoding: str
     sha256: str
     head: str  # the first HEAD_CHARS characters of text, BOM removed
+    decoded: bool  # every byte was decoded here; else DuckDB's reader checks the UTF-8
     physical_lines: int  # lines in the file, not counting blank lines at its end
 
 
@@ -115,11 +119,11 @@ def scan(
     encoding, bom_length = choose_encoding(path, requested_encoding)
     if encoding in ("utf-8", "utf-8-sig"):
         lines, head, digest = _scan_utf8(path, bom_length, advance)
-        readable_path = path
+        readable_path, decoded = path, False
     else:
         copy_path = temp_dir / f"{path.name}.utf8"
         lines, head, digest = _transcode(path, encoding, copy_path, advance)
-        readable_path = copy_path
+        readable_path, decoded = copy_path, True
     if lines.crlfs and lines.newlines > lines.crlfs:
         # Mixed CRLF and LF line ends: DuckDB's strict reader stops at the first change of
         # line end, so the records are given one line end in a copy (values stay as they are).
@@ -132,6 +136,7 @@ def scan(
         encoding=_ENCODING_NAMES.get(encoding, encoding),
         sha256=digest,
         head=head,
+        decoded=decoded,
         physical_lines=lines.physical_lines(),
     )
 
@@ -165,35 +170,48 @@ class _LineCount:
 def _scan_utf8(
     path: Path, bom_length: int, advance: Callable[[int], None]
 ) -> tuple[_LineCount, str, str]:
-    """Hash, check and count a UTF-8 file in bytes: text is decoded only where it is not ASCII.
+    """Hash, check and count a UTF-8 file in bytes, without decoding it.
 
-    ASCII is valid UTF-8 as it stands, so a chunk is decoded only to prove its other bytes
-    (or when the previous chunk ended inside a multi-byte character).
+    Line ends and NUL are single bytes in UTF-8. Only the head is decoded here: DuckDB's
+    reader rejects any invalid UTF-8 in the records, and `find_invalid_utf8` then names it.
     """
     digest = hashlib.sha256()
-    decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
     lines = _LineCount()
     head = b""
     with path.open("rb", buffering=0) as source:
         while chunk := source.read(CHUNK_BYTES):
-            digest.update(chunk)  # releases the GIL: the hash of a chunk runs beside DuckDB
-            if decoder.getstate()[0] or not chunk.isascii():
-                try:
-                    decoder.decode(chunk)
-                except UnicodeDecodeError as exc:
-                    raise _decode_error(path, "utf-8", exc, lines.newlines, chunk) from None
+            digest.update(chunk)
             if b"\x00" in chunk:
                 raise _nul_error(path, chunk.decode("utf-8", "replace"), lines.newlines)
-            if len(head) < HEAD_CHARS * 4 + bom_length:
-                head += chunk[: HEAD_CHARS * 4 + bom_length - len(head)]
+            if len(head) < HEAD_BYTES:
+                head += chunk[: HEAD_BYTES - len(head)]
             lines.add(chunk)
             advance(len(chunk))
+    try:
+        head_text = codecs.getincrementaldecoder("utf-8")(errors="strict").decode(head)
+    except UnicodeDecodeError as exc:
+        raise _decode_error(path, "utf-8", exc, 0, head) from None
+    if bom_length:
+        head_text = head_text.removeprefix("\ufeff")
+    return lines, head_text[:HEAD_CHARS], digest.hexdigest()
+
+
+def find_invalid_utf8(path: Path) -> LoaderError | None:
+    """The first bytes of PATH that are not UTF-8, named with their line, or None."""
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
+    newlines = 0
+    with path.open("rb") as source:
+        while chunk := source.read(CHUNK_BYTES):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                return _decode_error(path, "utf-8", exc, newlines, chunk)
+            newlines += chunk.count(b"\n")
         try:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError as exc:
-            raise _decode_error(path, "utf-8", exc, lines.newlines, b"") from None
-    head_text = codecs.getincrementaldecoder("utf-8")().decode(head[bom_length:])
-    return lines, head_text[:HEAD_CHARS], digest.hexdigest()
+            return _decode_error(path, "utf-8", exc, newlines, b"")
+    return None
 
 
 def _transcode(

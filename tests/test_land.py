@@ -321,3 +321,16 @@ def test_lines_stay_exact_across_row_groups_with_breaks_anywhere(
             expected.append((record[1], previous_end + 1))
             previous_end = reader.line_num
     assert raw_rows(workspace, "customers", "customer_number, _source_line") == expected
+
+
+@pytest.mark.parametrize(
+    ("bad", "line"), [(b"US01,M\xfcller,,b\n", 400_002), (b"US01,C,,\xe2\x82", 400_002)]
+)
+def test_undecodable_bytes_past_the_head_name_their_line(
+    workspace: Workspace, tmp_path: Path, bad: bytes, line: int
+) -> None:
+    """Far into a large file (past the part the scan decodes) DuckDB finds them; the line is exact."""
+    records = "".join(f"US01,C{i},,\u00e4\n" for i in range(400_000))
+    customers = f"{CUSTOMERS_HEADER}\n{records}".encode() + bad
+    proc = workspace.loader("land", str(write_extracts(tmp_path / "x", customers)))
+    assert_one_line_error(proc, "customers.csv", f"line {line}", "not valid utf-8", "--encoding")
