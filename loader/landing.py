@@ -1,14 +1,17 @@
 """`loader land`: the legacy CSV extracts become the raw tables, all or nothing.
 
-Each file is scanned once (hash, encoding, header), then DuckDB's CSV reader
-parses it into a staging table and the raw table is written with the lineage
-columns. Every table of one land is replaced inside one transaction, so a
-failure anywhere leaves the previous raw tables exactly as they were.
+Each file is scanned once (hash, line ends, header), then DuckDB's CSV reader
+writes it, lineage columns and all, into a landing table beside the raw tables;
+the files are landed side by side. Every raw table of one land is then replaced
+by its landing table inside one transaction, so a failure anywhere leaves the
+previous raw tables exactly as they were.
 """
 
+import contextlib
+import os
 import secrets
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,10 +32,11 @@ from loader.csv_read import PreparedExtract, diagnose_csv_error, read_csv_call
 from loader.database import connect, quote_ident
 from loader.errors import LoaderError
 from loader.extracts import EXTRACTS, ExtractSpec, read_header, resolve_delimiter
-from loader.line_numbers import fill_source_lines, number_lines
+from loader.line_numbers import lines_add_up, number_lines, streaming_source_line
 from loader.source_scan import scan
 
 STAGE_TABLE = "_land_stage"
+LANDING_PREFIX = "_landing_"  # raw._landing_customers becomes raw.customers when all landed
 SCAN_THREADS = 2  # the files are hashed side by side
 LOADS_DDL = """
 create table if not exists raw._loads (
@@ -231,23 +235,84 @@ def _write_raw_tables(
     load_id: str,
     started_at: datetime,
 ) -> list[LandedFile]:
+    """Write every file to a landing table side by side, then swap them in in one transaction.
+
+    The raw tables stay as they were until that last transaction commits, so a failure (or a
+    kill) anywhere before leaves the previous land in place; landing tables left by a killed
+    land are dropped by the next one.
+    """
     con.execute("create schema if not exists raw")
     con.execute(LOADS_DDL)
-    landed: list[LandedFile] = []
-    con.begin()
+    _drop_landing_tables(con)
     try:
-        present = {p.spec.table for p in prepared}
-        for spec in EXTRACTS:
-            if spec.table not in present:
-                _create_empty(con, spec)
-        for extract in prepared:
-            rows = _land_one(con, extract, load_id, started_at)
-            landed.append(_record_load(con, extract, rows, load_id, started_at))
-        con.commit()
+        rows = _land_side_by_side(con, prepared, load_id, started_at)
+        landed: list[LandedFile] = []
+        con.begin()
+        try:
+            present = {p.spec.table for p in prepared}
+            for spec in EXTRACTS:
+                if spec.table not in present:
+                    _create_empty(con, spec)
+            for extract in prepared:
+                table = quote_ident(extract.spec.table)
+                con.execute(f"drop table if exists raw.{table}")
+                con.execute(f"alter table {_landing_table(extract.spec)} rename to {table}")
+                landed.append(
+                    _record_load(con, extract, rows[extract.spec.table], load_id, started_at)
+                )
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
     except BaseException:
-        con.rollback()
+        with contextlib.suppress(duckdb.Error):
+            _drop_landing_tables(con)
         raise
     return landed
+
+
+def _landing_table(spec: ExtractSpec) -> str:
+    return f"raw.{quote_ident(LANDING_PREFIX + spec.table)}"
+
+
+def _drop_landing_tables(con: duckdb.DuckDBPyConnection) -> None:
+    names = con.execute(
+        "select table_name from duckdb_tables() "
+        "where database_name = current_database() and schema_name = 'raw' "
+        "and starts_with(table_name, ?)",
+        [LANDING_PREFIX],
+    ).fetchall()
+    for (name,) in names:
+        con.execute(f"drop table if exists raw.{quote_ident(name)}")
+
+
+def _land_side_by_side(
+    con: duckdb.DuckDBPyConnection,
+    prepared: list[PreparedExtract],
+    load_id: str,
+    loaded_at: datetime,
+) -> dict[str, int]:
+    """Land each file on its own connection and thread; errors come in contract order.
+
+    Numbering the records in file order keeps each file's query on one thread, so the files
+    are what runs in parallel (customers.csv beside customer_dimensions.csv).
+    """
+    workers = max(1, min(len(prepared), os.cpu_count() or 1))
+    cursors = [con.cursor() for _ in prepared]
+    try:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            pending = [
+                pool.submit(_land_one, cursor, extract, load_id, loaded_at)
+                for cursor, extract in zip(cursors, prepared, strict=True)
+            ]
+            wait(pending)
+        return {
+            extract.spec.table: landing.result()
+            for extract, landing in zip(prepared, pending, strict=True)
+        }
+    finally:
+        for cursor in cursors:
+            cursor.close()
 
 
 def _create_empty(con: duckdb.DuckDBPyConnection, spec: ExtractSpec) -> None:
@@ -262,20 +327,18 @@ def _create_empty(con: duckdb.DuckDBPyConnection, spec: ExtractSpec) -> None:
 def _land_one(
     con: duckdb.DuckDBPyConnection, extract: PreparedExtract, load_id: str, loaded_at: datetime
 ) -> int:
-    """Write the raw table straight from the CSV reader: one copy of the data, in parallel.
+    """Write the landing table straight from the CSV reader, lines numbered as it reads.
 
-    `_source_line` is filled afterwards from the row ids, which follow the file's record order
-    in a table written within this transaction (loader.line_numbers). When the records do not
-    add up to the file's lines (blank lines between records), the table is written again the
-    exact, slower way.
+    One copy of the data. When the records do not add up to the file's lines (blank lines
+    between records), the table is written again the exact, slower way.
     """
-    table = f"raw.{quote_ident(extract.spec.table)}"
+    table = _landing_table(extract.spec)
     sql, params = read_csv_call(extract)
     select_list = ", ".join(
         [
             *_data_columns(extract, prefix=""),
             "?::varchar as _source_file",
-            "null::bigint as _source_line",
+            f"({streaming_source_line(extract.header, extract.source)})::bigint as _source_line",
             "?::varchar as _load_id",
             "?::timestamp as _loaded_at",
         ]
@@ -288,7 +351,7 @@ def _land_one(
     except duckdb.Error as exc:
         raise diagnose_csv_error(extract, exc) from None
     rows = int(row[0]) if row else 0
-    if fill_source_lines(con, table, extract.header, extract.source, rows):
+    if lines_add_up(con, table, extract.header, extract.source):
         return rows
     return _land_one_exactly(con, extract, load_id, loaded_at)
 
@@ -310,7 +373,7 @@ def _land_one_exactly(
     )
     # No ORDER BY: `_source_line` carries the file order, so the rows need not.
     con.execute(
-        f"create or replace table raw.{quote_ident(extract.spec.table)} as "
+        f"create or replace table {_landing_table(extract.spec)} as "
         f"select {select_list} from {STAGE_TABLE} as s {lines.join}",
         [extract.source.path.name, load_id, loaded_at],
     )

@@ -1,9 +1,9 @@
 """`_source_line`: the physical line where each record starts (the header is line 1).
 
-A raw table written straight from the CSV reader gets its lines in place
-(`fill_source_lines`): its row ids follow the file's record order, so a record's
-line is its position plus the line breaks inside quoted values of the records
-before it, looked up per row from a short list passed with the UPDATE.
+A raw table written straight from the CSV reader numbers its records as they
+stream by (`streaming_source_line`): a record's line is its position plus the
+line breaks inside quoted values of the records before it. `lines_add_up`
+checks the last record ends on the file's last line.
 
 Files with blank lines between records are staged first (`number_lines`). DuckDB keeps file order in a fresh staging table's rowids (consecutive, from
 an offset inside a transaction), so a record's line is its position plus the line breaks inside quoted fields of the records before it.
@@ -28,7 +28,6 @@ from loader.extracts import Header
 from loader.source_scan import ScannedSource
 
 BREAKS_TABLE = "_land_breaks"
-BUCKET_ROWS = 4096  # records per entry of the per-row lookup of line breaks before a record
 LINES_TABLE = "_land_lines"
 
 
@@ -45,60 +44,41 @@ class LineNumbers:
         con.execute(f"drop table if exists {LINES_TABLE}")
 
 
-def fill_source_lines(
-    con: duckdb.DuckDBPyConnection,
-    table: str,
-    header: Header,
-    source: ScannedSource,
-    rows: int,
-) -> bool:
-    """Set `_source_line` of TABLE, written from SOURCE in this transaction, from its row ids.
+def _breaks(columns: list[str]) -> str:
+    """The line breaks inside the values of one record (most records: none)."""
+    return " + ".join(
+        f"(case when contains({c}, chr(10)) then length({c}) - length(replace({c}, chr(10), '')) "
+        "else 0 end)"
+        for c in columns
+    )
 
-    False (and nothing changed) when the records do not add up to the file's lines: blank
-    lines stand between records, which only a reading of the file itself can place.
+
+def streaming_source_line(header: Header, source: ScannedSource) -> str:
+    """`_source_line` as the CSV reader's records stream by in file order (columns c0..cN).
+
+    The record's position, plus the line breaks inside the values of the records before it
+    (none without a quote in the file). Both are streaming window functions, so DuckDB keeps
+    the query on one thread, in file order.
     """
-    if not rows:
+    position = f"{header.lines} + row_number() over ()"
+    if not source.quoted:
+        return position
+    breaks = _breaks([f"c{i}" for i in range(len(header.columns))])
+    return f"{position} + sum({breaks}) over (rows unbounded preceding) - ({breaks})"
+
+
+def lines_add_up(
+    con: duckdb.DuckDBPyConnection, table: str, header: Header, source: ScannedSource
+) -> bool:
+    """Whether the last record of TABLE ends on the file's last line: no blank lines between."""
+    (last,) = con.execute(f"select max(_source_line) from {table}").fetchall()[0]
+    if last is None:
         return True
-    ids = f"select min(rowid), max(rowid) from {table}"
-    first_rowid, last_rowid = con.execute(ids).fetchall()[0]
-    if last_rowid - first_rowid + 1 != rows:
-        return False
-    position = f"(rowid - {int(first_rowid)})"
-    columns = [quote_ident(name) for name in header.columns]
-    breaks = " + ".join(
-        f"coalesce(length({c}) - length(replace({c}, chr(10), '')), 0)" for c in columns
-    )
-    has_break = " or ".join(f"contains({c}, chr(10))" for c in columns)
-    spans = con.execute(
-        f"select {position}, {breaks} from {table} where {has_break} order by 1"
-    ).fetchall()
-    if header.lines + rows + sum(n for _, n in spans) != source.physical_lines:
-        return False
-    first = header.lines + 1
-    if not spans:
-        con.execute(f"update {table} set _source_line = {position} + {first}")
-        return True
-    # The breaks before record k: cumulative[i] sums the first i breaking records; which i
-    # holds for k is the count of breaking records in the buckets before k's bucket, plus
-    # those before k in its own bucket (a short list, empty in almost every bucket).
-    cumulative = [0]
-    before_bucket = [0] * (rows // BUCKET_ROWS + 1)
-    in_bucket: list[list[int]] = [[] for _ in before_bucket]
-    for record, count in spans:
-        cumulative.append(cumulative[-1] + count)
-        in_bucket[record // BUCKET_ROWS].append(record)
-    total = 0
-    for bucket, records in enumerate(in_bucket):
-        before_bucket[bucket] = total
-        total += len(records)
-    bucket_of = f"({position} // {BUCKET_ROWS} + 1)"
-    con.execute(
-        f"update {table} set _source_line = {position} + {first} + $cumulative["
-        f"$before_bucket[{bucket_of}] + len(list_filter($in_bucket[{bucket_of}], "
-        f"lambda r: r < {position})) + 1]",
-        {"cumulative": cumulative, "before_bucket": before_bucket, "in_bucket": in_bucket},
-    )
-    return True
+    breaks = _breaks([quote_ident(name) for name in header.columns])
+    (last_breaks,) = con.execute(
+        f"select {breaks} from {table} where _source_line = ?", [last]
+    ).fetchall()[0]
+    return bool(last + last_breaks == source.physical_lines)
 
 
 def number_lines(

@@ -42,6 +42,7 @@ class ScannedSource:
     sha256: str
     head: str  # the first HEAD_CHARS characters of text, BOM removed
     decoded: bool  # every byte was decoded here; else DuckDB's reader checks the UTF-8
+    quoted: bool  # the file holds a quote: a value may hold a line break
     physical_lines: int  # lines in the file, not counting blank lines at its end
 
 
@@ -137,6 +138,7 @@ def scan(
         sha256=digest,
         head=head,
         decoded=decoded,
+        quoted=lines.quoted,
         physical_lines=lines.physical_lines(),
     )
 
@@ -149,6 +151,7 @@ class _LineCount:
     crlfs: int = 0  # CRLF pairs; fewer than the newlines means some lines end in LF alone
     previous_cr: bool = False
     tail: bytes = b""
+    quoted: bool = False
 
     def add(self, data: bytes) -> None:
         self.newlines += data.count(b"\n")
@@ -157,6 +160,7 @@ class _LineCount:
         if self.previous_cr and data.startswith(b"\n"):
             self.crlfs += 1
         self.previous_cr = data.endswith(b"\r")
+        self.quoted = self.quoted or b'"' in data
         self.tail = (self.tail + data)[-4096:]
 
     def physical_lines(self) -> int:
