@@ -6,7 +6,8 @@ recomputed from the byte position DuckDB's rejects table reports.
 """
 
 import re
-from dataclasses import dataclass
+from concurrent.futures import Future
+from dataclasses import dataclass, replace
 
 import duckdb
 
@@ -20,11 +21,22 @@ MAX_RECORD_BYTES = 8 * 1024 * 1024  # a record this long is a broken file, not a
 
 @dataclass(frozen=True)
 class PreparedExtract:
-    """A scanned extract file whose header matches the contract, ready to land."""
+    """An extract file whose header matches the contract, ready to land.
+
+    A UTF-8 file is landed while its scan still runs (PENDING): until then its SOURCE knows
+    the head only (no sha256, physical_lines -1, `quoted` from the head); `scanned()` waits.
+    """
 
     spec: ExtractSpec
     source: ScannedSource
     header: Header
+    pending: "Future[ScannedSource] | None" = None
+
+    def scanned(self) -> "PreparedExtract":
+        """This extract once its scan has finished; the scan's error is raised here."""
+        if self.pending is None:
+            return self
+        return replace(self, source=self.pending.result(), pending=None)
 
 
 def read_csv_call(extract: PreparedExtract, **extra: str) -> tuple[str, list[object]]:

@@ -11,9 +11,10 @@ import contextlib
 import os
 import secrets
 import tempfile
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -33,7 +34,14 @@ from loader.database import connect, quote_ident
 from loader.errors import LoaderError
 from loader.extracts import EXTRACTS, ExtractSpec, read_header, resolve_delimiter
 from loader.line_numbers import lines_add_up, number_lines, streaming_source_line
-from loader.source_scan import scan
+from loader.source_scan import (
+    ScannedSource,
+    choose_encoding,
+    display_name,
+    in_place,
+    read_head,
+    scan,
+)
 
 STAGE_TABLE = "_land_stage"
 LANDING_PREFIX = "_landing_"  # raw._landing_customers becomes raw.customers when all landed
@@ -118,17 +126,32 @@ def land_extracts(
         if p.suffix.lower() == ".csv" and p not in found.values()
     )
     result.absent = [spec.file_name for spec in EXTRACTS if found.get(spec.table) is None]
-    with tempfile.TemporaryDirectory(prefix="loader-land-") as temp:
-        prepared = _prepare_all(found, encoding, delimiter, Path(temp), console)
+    with (
+        tempfile.TemporaryDirectory(prefix="loader-land-") as temp,
+        _progress(console) as progress,
+        ThreadPoolExecutor(max_workers=SCAN_THREADS) as scans,
+    ):
+        prepared = _prepare_all(found, encoding, delimiter, Path(temp), progress, scans)
+        target = f" to {parquet_dir}" if parquet_dir is not None else ""
+        progress.add_task(f"Writing the raw tables{target}", total=None)
         if parquet_dir is not None:
-            with console.status(f"Writing the raw tables to {parquet_dir}"):
-                result.files = _land_parquet(
-                    prepared, result.load_id, started_at, parquet_dir, Path(temp)
-                )
+            result.files = _land_parquet(
+                prepared, result.load_id, started_at, parquet_dir, Path(temp)
+            )
             return result
-        with connect() as con, console.status("Writing the raw tables"):
+        with connect() as con:
             result.files = _write_raw_tables(con, prepared, result.load_id, started_at)
     return result
+
+
+def _progress(console: Console) -> Progress:
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+    )
+    return Progress(*columns, console=console, transient=True)
 
 
 def _land_parquet(
@@ -185,47 +208,48 @@ def _prepare_all(
     encoding: str | None,
     delimiter: str | None,
     temp_dir: Path,
-    console: Console,
+    progress: Progress,
+    scans: ThreadPoolExecutor,
 ) -> list[PreparedExtract]:
-    """Scan every file before the database is touched: most mistakes are found here.
+    """Check every header before the database is touched; scan the files in the background.
 
-    The files are scanned side by side (hashing releases the GIL), and their mistakes are
-    reported in contract order, as if they had been scanned one after the other.
+    A UTF-8 file's head is read and checked here, and its full scan (hash, line ends) runs in
+    SCANS while DuckDB lands it. A file in another encoding is scanned and transcoded here.
     """
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        DownloadColumn(),
-        TimeRemainingColumn(),
-    )
-    present = [(spec, path) for spec in EXTRACTS if (path := found[spec.table]) is not None]
     prepared: list[PreparedExtract] = []
-    with (
-        Progress(*columns, console=console, transient=True) as progress,
-        ThreadPoolExecutor(max_workers=SCAN_THREADS) as pool,
-    ):
-        scans = []
-        for _spec, path in present:
-            task = progress.add_task(f"Reading {path.name}", total=path.stat().st_size)
+    for spec in EXTRACTS:
+        path = found[spec.table]
+        if path is None:
+            continue
+        task = progress.add_task(f"Reading {path.name}", total=path.stat().st_size)
 
-            def advance(n: int, task: TaskID = task) -> None:
-                progress.advance(task, n)
+        def advance(n: int, task: TaskID = task) -> None:
+            progress.advance(task, n)
 
-            scans.append(
-                pool.submit(
-                    scan, path, requested_encoding=encoding, temp_dir=temp_dir, advance=advance
-                )
+        scan_file = partial(
+            scan, path, requested_encoding=encoding, temp_dir=temp_dir, advance=advance
+        )
+
+        chosen, bom_length = choose_encoding(path, encoding)
+        if in_place(chosen):
+            head, quoted = read_head(path, bom_length)
+            source = ScannedSource(
+                path=path,
+                readable_path=path,
+                encoding=display_name(chosen),
+                sha256="",
+                head=head,
+                decoded=False,
+                quoted=quoted,
+                physical_lines=-1,
             )
-        try:
-            for (spec, path), pending in zip(present, scans, strict=True):
-                source = pending.result()
-                header = read_header(
-                    spec, path.name, source.head, resolve_delimiter(delimiter, source.head)
-                )
-                prepared.append(PreparedExtract(spec=spec, source=source, header=header))
-        finally:
-            for pending in scans:
-                pending.cancel()
+            pending: Future[ScannedSource] | None = scans.submit(scan_file)
+        else:
+            source, pending = scan_file(), None
+        header = read_header(
+            spec, path.name, source.head, resolve_delimiter(delimiter, source.head)
+        )
+        prepared.append(PreparedExtract(spec=spec, source=source, header=header, pending=pending))
     return prepared
 
 
@@ -245,7 +269,7 @@ def _write_raw_tables(
     con.execute(LOADS_DDL)
     _drop_landing_tables(con)
     try:
-        rows = _land_side_by_side(con, prepared, load_id, started_at)
+        landings = _land_side_by_side(con, prepared, load_id, started_at)
         landed: list[LandedFile] = []
         con.begin()
         try:
@@ -253,13 +277,11 @@ def _write_raw_tables(
             for spec in EXTRACTS:
                 if spec.table not in present:
                     _create_empty(con, spec)
-            for extract in prepared:
+            for rows, extract in landings:
                 table = quote_ident(extract.spec.table)
                 con.execute(f"drop table if exists raw.{table}")
                 con.execute(f"alter table {_landing_table(extract.spec)} rename to {table}")
-                landed.append(
-                    _record_load(con, extract, rows[extract.spec.table], load_id, started_at)
-                )
+                landed.append(_record_load(con, extract, rows, load_id, started_at))
             con.commit()
         except BaseException:
             con.rollback()
@@ -291,7 +313,7 @@ def _land_side_by_side(
     prepared: list[PreparedExtract],
     load_id: str,
     loaded_at: datetime,
-) -> dict[str, int]:
+) -> list[tuple[int, PreparedExtract]]:
     """Land each file on its own connection and thread; errors come in contract order.
 
     Numbering the records in file order keeps each file's query on one thread, so the files
@@ -306,10 +328,7 @@ def _land_side_by_side(
                 for cursor, extract in zip(cursors, prepared, strict=True)
             ]
             wait(pending)
-        return {
-            extract.spec.table: landing.result()
-            for extract, landing in zip(prepared, pending, strict=True)
-        }
+        return [landing.result() for landing in pending]
     finally:
         for cursor in cursors:
             cursor.close()
@@ -326,34 +345,61 @@ def _create_empty(con: duckdb.DuckDBPyConnection, spec: ExtractSpec) -> None:
 
 def _land_one(
     con: duckdb.DuckDBPyConnection, extract: PreparedExtract, load_id: str, loaded_at: datetime
-) -> int:
+) -> tuple[int, PreparedExtract]:
     """Write the landing table straight from the CSV reader, lines numbered as it reads.
 
-    One copy of the data. When the records do not add up to the file's lines (blank lines
-    between records), the table is written again the exact, slower way.
+    One copy of the data, written while the file's scan finishes; line breaks in values are
+    counted when the head holds a quote. Then the scan decides: its error wins over DuckDB's;
+    a file with mixed line ends is read again from its unified copy, and one with a line break
+    in a value past a quoteless head is read again counting them; blank lines between records
+    take the exact, slower way.
     """
     table = _landing_table(extract.spec)
+    lineage = (load_id, loaded_at)
+    breaks = extract.source.quoted
+    rows, error = _write_landing(con, extract, lineage, breaks=breaks)
+    final = extract.scanned()
+    again = final.source.readable_path != extract.source.readable_path
+    if error is None and not again and not breaks and final.source.quoted:
+        again = not lines_add_up(con, table, final.header, final.source)
+    if again:
+        breaks = final.source.quoted
+        rows, error = _write_landing(con, final, lineage, breaks=breaks)
+    if error is not None:
+        raise diagnose_csv_error(final, error) from None
+    if not lines_add_up(con, table, final.header, final.source):
+        return _land_one_exactly(con, final, load_id, loaded_at), final
+    return rows, final
+
+
+def _write_landing(
+    con: duckdb.DuckDBPyConnection,
+    extract: PreparedExtract,
+    lineage: tuple[str, datetime],
+    *,
+    breaks: bool,
+) -> tuple[int, duckdb.Error | None]:
+    """The landing table from the CSV reader: its row count, or DuckDB's error."""
     sql, params = read_csv_call(extract)
+    line = streaming_source_line(extract.header, breaks=breaks)
     select_list = ", ".join(
         [
             *_data_columns(extract, prefix=""),
             "?::varchar as _source_file",
-            f"({streaming_source_line(extract.header, extract.source)})::bigint as _source_line",
+            f"({line})::bigint as _source_line",
             "?::varchar as _load_id",
             "?::timestamp as _loaded_at",
         ]
     )
     try:
         row = con.execute(
-            f"create or replace table {table} as select {select_list} from {sql}",
-            [extract.source.path.name, load_id, loaded_at, *params],
+            f"create or replace table {_landing_table(extract.spec)} as "
+            f"select {select_list} from {sql}",
+            [extract.source.path.name, *lineage, *params],
         ).fetchone()
     except duckdb.Error as exc:
-        raise diagnose_csv_error(extract, exc) from None
-    rows = int(row[0]) if row else 0
-    if lines_add_up(con, table, extract.header, extract.source):
-        return rows
-    return _land_one_exactly(con, extract, load_id, loaded_at)
+        return 0, exc
+    return (int(row[0]) if row else 0), None
 
 
 def _land_one_exactly(

@@ -53,30 +53,35 @@ def _breaks(columns: list[str]) -> str:
     )
 
 
-def streaming_source_line(header: Header, source: ScannedSource) -> str:
+def streaming_source_line(header: Header, *, breaks: bool) -> str:
     """`_source_line` as the CSV reader's records stream by in file order (columns c0..cN).
 
-    The record's position, plus the line breaks inside the values of the records before it
-    (none without a quote in the file). Both are streaming window functions, so DuckDB keeps
-    the query on one thread, in file order.
+    The record's position, plus (with BREAKS) the line breaks inside the values of the
+    records before it. Both are streaming window functions: DuckDB keeps the query on one
+    thread, in file order.
     """
     position = f"{header.lines} + row_number() over ()"
-    if not source.quoted:
+    if not breaks:
         return position
-    breaks = _breaks([f"c{i}" for i in range(len(header.columns))])
-    return f"{position} + sum({breaks}) over (rows unbounded preceding) - ({breaks})"
+    count = _breaks([f"c{i}" for i in range(len(header.columns))])
+    return f"{position} + sum({count}) over (rows unbounded preceding) - ({count})"
 
 
 def lines_add_up(
     con: duckdb.DuckDBPyConnection, table: str, header: Header, source: ScannedSource
 ) -> bool:
-    """Whether the last record of TABLE ends on the file's last line: no blank lines between."""
+    """Whether the last record of TABLE ends on the file's last line.
+
+    Records are numbered from their position and the line breaks before them, so the last
+    one ends on the last line only when no blank line stands between records (and when no
+    line break before the last record went uncounted).
+    """
     (last,) = con.execute(f"select max(_source_line) from {table}").fetchall()[0]
     if last is None:
         return True
-    breaks = _breaks([quote_ident(name) for name in header.columns])
+    count = _breaks([quote_ident(name) for name in header.columns])
     (last_breaks,) = con.execute(
-        f"select {breaks} from {table} where _source_line = ?", [last]
+        f"select {count} from {table} where _source_line = ?", [last]
     ).fetchall()[0]
     return bool(last + last_breaks == source.physical_lines)
 

@@ -109,6 +109,34 @@ def _nul_error(path: Path, text: str, lines_before: int) -> LoaderError:
     )
 
 
+def display_name(encoding: str) -> str:
+    """How an encoding is reported: `utf-8 (BOM)`, `utf-16 (LE)`, `cp1252`."""
+    return _ENCODING_NAMES.get(encoding, encoding)
+
+
+def in_place(encoding: str) -> bool:
+    """Whether DuckDB reads a file of ENCODING as it is (UTF-8, with or without BOM)."""
+    return encoding in ("utf-8", "utf-8-sig")
+
+
+def read_head(path: Path, bom_length: int) -> tuple[str, bool]:
+    """The head of a UTF-8 file as text (BOM removed), and whether it holds a quote.
+
+    Checked as the full scan checks it, so a damaged head is named before its header is read.
+    """
+    with path.open("rb") as source:
+        head = source.read(HEAD_BYTES)
+    if b"\x00" in head:
+        raise _nul_error(path, head.decode("utf-8", "replace"), 0)
+    try:
+        text = codecs.getincrementaldecoder("utf-8")(errors="strict").decode(head)
+    except UnicodeDecodeError as exc:
+        raise _decode_error(path, "utf-8", exc, 0, head) from None
+    if bom_length:
+        text = text.removeprefix("\ufeff")
+    return text[:HEAD_CHARS], b'"' in head
+
+
 def scan(
     path: Path,
     *,
@@ -118,7 +146,7 @@ def scan(
 ) -> ScannedSource:
     """Hash and decode the whole file once; transcode it to UTF-8 when DuckDB cannot read it as is."""
     encoding, bom_length = choose_encoding(path, requested_encoding)
-    if encoding in ("utf-8", "utf-8-sig"):
+    if in_place(encoding):
         lines, head, digest = _scan_utf8(path, bom_length, advance)
         readable_path, decoded = path, False
     else:
@@ -134,7 +162,7 @@ def scan(
     return ScannedSource(
         path=path,
         readable_path=readable_path,
-        encoding=_ENCODING_NAMES.get(encoding, encoding),
+        encoding=display_name(encoding),
         sha256=digest,
         head=head,
         decoded=decoded,

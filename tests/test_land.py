@@ -334,3 +334,17 @@ def test_undecodable_bytes_past_the_head_name_their_line(
     customers = f"{CUSTOMERS_HEADER}\n{records}".encode() + bad
     proc = workspace.loader("land", str(write_extracts(tmp_path / "x", customers)))
     assert_one_line_error(proc, "customers.csv", f"line {line}", "not valid utf-8", "--encoding")
+
+
+def test_a_line_break_in_a_value_far_past_the_head_keeps_the_lines_exact(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    """The first quote comes after the part of the file read before landing starts."""
+    plain = "".join(f"US01,C{i},,name {i}\n" for i in range(400_000))
+    customers = f'{CUSTOMERS_HEADER}\n{plain}US01,Q1,,"two\nlines"\nUS01,Q2,,after\n'
+    land_ok(workspace, write_extracts(tmp_path / "x", customers))
+    rows = workspace.query(
+        "select customer_number, _source_line from raw.customers "
+        "where customer_number in ('C0', 'C399999', 'Q1', 'Q2') order by _source_line"
+    )
+    assert rows == [("C0", 2), ("C399999", 400_001), ("Q1", 400_002), ("Q2", 400_004)]
