@@ -189,7 +189,7 @@ class _LineCount:
             self.crlfs += 1
         self.previous_cr = data.endswith(b"\r")
         self.quoted = self.quoted or b'"' in data
-        self.tail = (self.tail + data)[-4096:]
+        self.tail = data[-4096:] if len(data) >= 4096 else (self.tail + data)[-4096:]
 
     def physical_lines(self) -> int:
         """The number of the last line with content: blank lines at the end hold no record."""
