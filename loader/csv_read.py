@@ -1,18 +1,19 @@
 """How an extract is parsed: DuckDB's CSV reader, strict, every column text.
 
 A parse error is turned into one line naming the file and the physical line of
-the bad record: DuckDB's own line count is a record count, so the line is
+the bad record (or the first bytes that are not UTF-8, in a file read in place): DuckDB's own line count is a record count, so the line is
 recomputed from the byte position DuckDB's rejects table reports.
 """
 
 import re
-from dataclasses import dataclass
+from concurrent.futures import Future
+from dataclasses import dataclass, replace
 
 import duckdb
 
 from loader.errors import LoaderError
 from loader.extracts import ExtractSpec, Header
-from loader.source_scan import ScannedSource
+from loader.source_scan import ScannedSource, find_invalid_utf8
 
 LONE_CR = re.compile(rb"\r(?=[^\n])")
 MAX_RECORD_BYTES = 8 * 1024 * 1024  # a record this long is a broken file, not a customer
@@ -20,11 +21,22 @@ MAX_RECORD_BYTES = 8 * 1024 * 1024  # a record this long is a broken file, not a
 
 @dataclass(frozen=True)
 class PreparedExtract:
-    """A scanned extract file whose header matches the contract, ready to land."""
+    """An extract file whose header matches the contract, ready to land.
+
+    A UTF-8 file is landed while its scan still runs (PENDING): until then its SOURCE knows
+    the head only (no sha256, physical_lines -1, `quoted` from the head); `scanned()` waits.
+    """
 
     spec: ExtractSpec
     source: ScannedSource
     header: Header
+    pending: "Future[ScannedSource] | None" = None
+
+    def scanned(self) -> "PreparedExtract":
+        """This extract once its scan has finished; the scan's error is raised here."""
+        if self.pending is None:
+            return self
+        return replace(self, source=self.pending.result(), pending=None)
 
 
 def read_csv_call(extract: PreparedExtract, **extra: str) -> tuple[str, list[object]]:
@@ -47,6 +59,8 @@ def read_csv_call(extract: PreparedExtract, **extra: str) -> tuple[str, list[obj
 def diagnose_csv_error(extract: PreparedExtract, error: duckdb.Error) -> LoaderError:
     """Re-read the file on a private connection, collecting rejects, to name the first bad line."""
     name = extract.source.path.name
+    if not extract.source.decoded and (invalid := find_invalid_utf8(extract.source.path)):
+        return invalid
     sql, params = read_csv_call(
         extract, store_rejects="true", rejects_table="'errors'", rejects_scan="'scans'"
     )

@@ -1,15 +1,20 @@
 """`loader land`: the legacy CSV extracts become the raw tables, all or nothing.
 
-Each file is scanned once (hash, encoding, header), then DuckDB's CSV reader
-parses it into a staging table and the raw table is written with the lineage
-columns. Every table of one land is replaced inside one transaction, so a
-failure anywhere leaves the previous raw tables exactly as they were.
+Each file is scanned once (hash, line ends, header), then DuckDB's CSV reader
+writes it, lineage columns and all, into a landing table beside the raw tables;
+the files are landed side by side. Every raw table of one land is then replaced
+by its landing table inside one transaction, so a failure anywhere leaves the
+previous raw tables exactly as they were.
 """
 
+import contextlib
+import os
 import secrets
 import tempfile
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -28,10 +33,19 @@ from loader.csv_read import PreparedExtract, diagnose_csv_error, read_csv_call
 from loader.database import connect, quote_ident
 from loader.errors import LoaderError
 from loader.extracts import EXTRACTS, ExtractSpec, read_header, resolve_delimiter
-from loader.line_numbers import number_lines
-from loader.source_scan import scan
+from loader.line_numbers import lines_add_up, number_lines, streaming_source_line
+from loader.source_scan import (
+    ScannedSource,
+    choose_encoding,
+    display_name,
+    in_place,
+    read_head,
+    scan,
+)
 
 STAGE_TABLE = "_land_stage"
+LANDING_PREFIX = "_landing_"  # raw._landing_customers becomes raw.customers when all landed
+SCAN_THREADS = 2  # the files are hashed side by side
 LOADS_DDL = """
 create table if not exists raw._loads (
     load_id varchar not null,
@@ -112,17 +126,32 @@ def land_extracts(
         if p.suffix.lower() == ".csv" and p not in found.values()
     )
     result.absent = [spec.file_name for spec in EXTRACTS if found.get(spec.table) is None]
-    with tempfile.TemporaryDirectory(prefix="loader-land-") as temp:
-        prepared = _prepare_all(found, encoding, delimiter, Path(temp), console)
+    with (
+        tempfile.TemporaryDirectory(prefix="loader-land-") as temp,
+        _progress(console) as progress,
+        ThreadPoolExecutor(max_workers=SCAN_THREADS) as scans,
+    ):
+        prepared = _prepare_all(found, encoding, delimiter, Path(temp), progress, scans)
+        target = f" to {parquet_dir}" if parquet_dir is not None else ""
+        progress.add_task(f"Writing the raw tables{target}", total=None)
         if parquet_dir is not None:
-            with console.status(f"Writing the raw tables to {parquet_dir}"):
-                result.files = _land_parquet(
-                    prepared, result.load_id, started_at, parquet_dir, Path(temp)
-                )
+            result.files = _land_parquet(
+                prepared, result.load_id, started_at, parquet_dir, Path(temp)
+            )
             return result
-        with connect() as con, console.status("Writing the raw tables"):
+        with connect() as con:
             result.files = _write_raw_tables(con, prepared, result.load_id, started_at)
     return result
+
+
+def _progress(console: Console) -> Progress:
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+    )
+    return Progress(*columns, console=console, transient=True)
 
 
 def _land_parquet(
@@ -179,31 +208,48 @@ def _prepare_all(
     encoding: str | None,
     delimiter: str | None,
     temp_dir: Path,
-    console: Console,
+    progress: Progress,
+    scans: ThreadPoolExecutor,
 ) -> list[PreparedExtract]:
-    """Scan every file before the database is touched: most mistakes are found here."""
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        DownloadColumn(),
-        TimeRemainingColumn(),
-    )
+    """Check every header before the database is touched; scan the files in the background.
+
+    A UTF-8 file's head is read and checked here, and its full scan (hash, line ends) runs in
+    SCANS while DuckDB lands it. A file in another encoding is scanned and transcoded here.
+    """
     prepared: list[PreparedExtract] = []
-    with Progress(*columns, console=console, transient=True) as progress:
-        for spec in EXTRACTS:
-            path = found[spec.table]
-            if path is None:
-                continue
-            task = progress.add_task(f"Reading {path.name}", total=path.stat().st_size)
+    for spec in EXTRACTS:
+        path = found[spec.table]
+        if path is None:
+            continue
+        task = progress.add_task(f"Reading {path.name}", total=path.stat().st_size)
 
-            def advance(n: int, task: TaskID = task) -> None:
-                progress.advance(task, n)
+        def advance(n: int, task: TaskID = task) -> None:
+            progress.advance(task, n)
 
-            source = scan(path, requested_encoding=encoding, temp_dir=temp_dir, advance=advance)
-            header = read_header(
-                spec, path.name, source.head, resolve_delimiter(delimiter, source.head)
+        scan_file = partial(
+            scan, path, requested_encoding=encoding, temp_dir=temp_dir, advance=advance
+        )
+
+        chosen, bom_length = choose_encoding(path, encoding)
+        if in_place(chosen):
+            head, quoted = read_head(path, bom_length)
+            source = ScannedSource(
+                path=path,
+                readable_path=path,
+                encoding=display_name(chosen),
+                sha256="",
+                head=head,
+                decoded=False,
+                quoted=quoted,
+                physical_lines=-1,
             )
-            prepared.append(PreparedExtract(spec=spec, source=source, header=header))
+            pending: Future[ScannedSource] | None = scans.submit(scan_file)
+        else:
+            source, pending = scan_file(), None
+        header = read_header(
+            spec, path.name, source.head, resolve_delimiter(delimiter, source.head)
+        )
+        prepared.append(PreparedExtract(spec=spec, source=source, header=header, pending=pending))
     return prepared
 
 
@@ -213,23 +259,79 @@ def _write_raw_tables(
     load_id: str,
     started_at: datetime,
 ) -> list[LandedFile]:
+    """Write every file to a landing table side by side, then swap them in in one transaction.
+
+    The raw tables stay as they were until that last transaction commits, so a failure (or a
+    kill) anywhere before leaves the previous land in place; landing tables left by a killed
+    land are dropped by the next one.
+    """
     con.execute("create schema if not exists raw")
     con.execute(LOADS_DDL)
-    landed: list[LandedFile] = []
-    con.begin()
+    _drop_landing_tables(con)
     try:
-        present = {p.spec.table for p in prepared}
-        for spec in EXTRACTS:
-            if spec.table not in present:
-                _create_empty(con, spec)
-        for extract in prepared:
-            rows = _land_one(con, extract, load_id, started_at)
-            landed.append(_record_load(con, extract, rows, load_id, started_at))
-        con.commit()
+        landings = _land_side_by_side(con, prepared, load_id, started_at)
+        landed: list[LandedFile] = []
+        con.begin()
+        try:
+            present = {p.spec.table for p in prepared}
+            for spec in EXTRACTS:
+                if spec.table not in present:
+                    _create_empty(con, spec)
+            for rows, extract in landings:
+                table = quote_ident(extract.spec.table)
+                con.execute(f"drop table if exists raw.{table}")
+                con.execute(f"alter table {_landing_table(extract.spec)} rename to {table}")
+                landed.append(_record_load(con, extract, rows, load_id, started_at))
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
     except BaseException:
-        con.rollback()
+        with contextlib.suppress(duckdb.Error):
+            _drop_landing_tables(con)
         raise
     return landed
+
+
+def _landing_table(spec: ExtractSpec) -> str:
+    return f"raw.{quote_ident(LANDING_PREFIX + spec.table)}"
+
+
+def _drop_landing_tables(con: duckdb.DuckDBPyConnection) -> None:
+    names = con.execute(
+        "select table_name from duckdb_tables() "
+        "where database_name = current_database() and schema_name = 'raw' "
+        "and starts_with(table_name, ?)",
+        [LANDING_PREFIX],
+    ).fetchall()
+    for (name,) in names:
+        con.execute(f"drop table if exists raw.{quote_ident(name)}")
+
+
+def _land_side_by_side(
+    con: duckdb.DuckDBPyConnection,
+    prepared: list[PreparedExtract],
+    load_id: str,
+    loaded_at: datetime,
+) -> list[tuple[int, PreparedExtract]]:
+    """Land each file on its own connection and thread; errors come in contract order.
+
+    Numbering the records in file order keeps each file's query on one thread, so the files
+    are what runs in parallel (customers.csv beside customer_dimensions.csv).
+    """
+    workers = max(1, min(len(prepared), os.cpu_count() or 1))
+    cursors = [con.cursor() for _ in prepared]
+    try:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            pending = [
+                pool.submit(_land_one, cursor, extract, load_id, loaded_at)
+                for cursor, extract in zip(cursors, prepared, strict=True)
+            ]
+            wait(pending)
+        return [landing.result() for landing in pending]
+    finally:
+        for cursor in cursors:
+            cursor.close()
 
 
 def _create_empty(con: duckdb.DuckDBPyConnection, spec: ExtractSpec) -> None:
@@ -243,7 +345,67 @@ def _create_empty(con: duckdb.DuckDBPyConnection, spec: ExtractSpec) -> None:
 
 def _land_one(
     con: duckdb.DuckDBPyConnection, extract: PreparedExtract, load_id: str, loaded_at: datetime
+) -> tuple[int, PreparedExtract]:
+    """Write the landing table straight from the CSV reader, lines numbered as it reads.
+
+    One copy of the data, written while the file's scan finishes; line breaks in values are
+    counted when the head holds a quote. Then the scan decides: its error wins over DuckDB's;
+    a file with mixed line ends is read again from its unified copy, and one with a line break
+    in a value past a quoteless head is read again counting them; blank lines between records
+    take the exact, slower way.
+    """
+    table = _landing_table(extract.spec)
+    lineage = (load_id, loaded_at)
+    breaks = extract.source.quoted
+    rows, error = _write_landing(con, extract, lineage, breaks=breaks)
+    final = extract.scanned()
+    again = final.source.readable_path != extract.source.readable_path
+    if error is None and not again and not breaks and final.source.quoted:
+        again = not lines_add_up(con, table, final.header, final.source)
+    if again:
+        breaks = final.source.quoted
+        rows, error = _write_landing(con, final, lineage, breaks=breaks)
+    if error is not None:
+        raise diagnose_csv_error(final, error) from None
+    if not lines_add_up(con, table, final.header, final.source):
+        return _land_one_exactly(con, final, load_id, loaded_at), final
+    return rows, final
+
+
+def _write_landing(
+    con: duckdb.DuckDBPyConnection,
+    extract: PreparedExtract,
+    lineage: tuple[str, datetime],
+    *,
+    breaks: bool,
+) -> tuple[int, duckdb.Error | None]:
+    """The landing table from the CSV reader: its row count, or DuckDB's error."""
+    sql, params = read_csv_call(extract)
+    line = streaming_source_line(extract.header, breaks=breaks)
+    select_list = ", ".join(
+        [
+            *_data_columns(extract, prefix=""),
+            "?::varchar as _source_file",
+            f"({line})::bigint as _source_line",
+            "?::varchar as _load_id",
+            "?::timestamp as _loaded_at",
+        ]
+    )
+    try:
+        row = con.execute(
+            f"create or replace table {_landing_table(extract.spec)} as "
+            f"select {select_list} from {sql}",
+            [extract.source.path.name, *lineage, *params],
+        ).fetchone()
+    except duckdb.Error as exc:
+        return 0, exc
+    return (int(row[0]) if row else 0), None
+
+
+def _land_one_exactly(
+    con: duckdb.DuckDBPyConnection, extract: PreparedExtract, load_id: str, loaded_at: datetime
 ) -> int:
+    """Stage the parsed file, number its records line by line (loader.line_numbers), then copy."""
     _stage(con, extract)
     lines = number_lines(con, STAGE_TABLE, extract.header, extract.source)
     select_list = ", ".join(
@@ -257,7 +419,7 @@ def _land_one(
     )
     # No ORDER BY: `_source_line` carries the file order, so the rows need not.
     con.execute(
-        f"create or replace table raw.{quote_ident(extract.spec.table)} as "
+        f"create or replace table {_landing_table(extract.spec)} as "
         f"select {select_list} from {STAGE_TABLE} as s {lines.join}",
         [extract.source.path.name, load_id, loaded_at],
     )
@@ -275,17 +437,17 @@ def _stage(con: duckdb.DuckDBPyConnection, extract: PreparedExtract) -> None:
         raise diagnose_csv_error(extract, exc) from None
 
 
-def _data_columns(extract: PreparedExtract) -> list[str]:
+def _data_columns(extract: PreparedExtract, prefix: str = "s.") -> list[str]:
     """Contract columns first (a missing optional one as NULL), then the file's extra columns."""
     position = {name: i for i, name in enumerate(extract.header.columns)}
     selected = [
-        f"s.c{position[name]} as {quote_ident(name)}"
+        f"{prefix}c{position[name]} as {quote_ident(name)}"
         if name in position
         else f"null::varchar as {quote_ident(name)}"
         for name in extract.spec.contract_columns
     ]
     extras = [
-        f"s.c{i} as {quote_ident(name)}"
+        f"{prefix}c{i} as {quote_ident(name)}"
         for i, name in enumerate(extract.header.columns)
         if name not in extract.spec.contract_columns
     ]

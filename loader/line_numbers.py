@@ -1,6 +1,11 @@
 """`_source_line`: the physical line where each record starts (the header is line 1).
 
-DuckDB keeps file order in a fresh staging table's rowids (consecutive, from
+A raw table written straight from the CSV reader numbers its records as they
+stream by (`streaming_source_line`): a record's line is its position plus the
+line breaks inside quoted values of the records before it. `lines_add_up`
+checks the last record ends on the file's last line.
+
+Files with blank lines between records are staged first (`number_lines`). DuckDB keeps file order in a fresh staging table's rowids (consecutive, from
 an offset inside a transaction), so a record's line is its position plus the line breaks inside quoted fields of the records before it.
 Such breaks are rare: only the records holding one are summed and joined back.
 The result is checked against the file's own line count; where they differ
@@ -17,6 +22,7 @@ from dataclasses import dataclass
 import duckdb
 import pyarrow as pa
 
+from loader.database import quote_ident
 from loader.errors import LoaderError
 from loader.extracts import Header
 from loader.source_scan import ScannedSource
@@ -36,6 +42,48 @@ class LineNumbers:
     def drop(self, con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"drop table if exists {BREAKS_TABLE}")
         con.execute(f"drop table if exists {LINES_TABLE}")
+
+
+def _breaks(columns: list[str]) -> str:
+    """The line breaks inside the values of one record (most records: none)."""
+    return " + ".join(
+        f"(case when contains({c}, chr(10)) then length({c}) - length(replace({c}, chr(10), '')) "
+        "else 0 end)"
+        for c in columns
+    )
+
+
+def streaming_source_line(header: Header, *, breaks: bool) -> str:
+    """`_source_line` as the CSV reader's records stream by in file order (columns c0..cN).
+
+    The record's position, plus (with BREAKS) the line breaks inside the values of the
+    records before it. Both are streaming window functions: DuckDB keeps the query on one
+    thread, in file order.
+    """
+    position = f"{header.lines} + row_number() over ()"
+    if not breaks:
+        return position
+    count = _breaks([f"c{i}" for i in range(len(header.columns))])
+    return f"{position} + sum({count}) over (rows unbounded preceding) - ({count})"
+
+
+def lines_add_up(
+    con: duckdb.DuckDBPyConnection, table: str, header: Header, source: ScannedSource
+) -> bool:
+    """Whether the last record of TABLE ends on the file's last line.
+
+    Records are numbered from their position and the line breaks before them, so the last
+    one ends on the last line only when no blank line stands between records (and when no
+    line break before the last record went uncounted).
+    """
+    (last,) = con.execute(f"select max(_source_line) from {table}").fetchall()[0]
+    if last is None:
+        return True
+    count = _breaks([quote_ident(name) for name in header.columns])
+    (last_breaks,) = con.execute(
+        f"select {count} from {table} where _source_line = ?", [last]
+    ).fetchall()[0]
+    return bool(last + last_breaks == source.physical_lines)
 
 
 def number_lines(

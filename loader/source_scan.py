@@ -1,8 +1,10 @@
-"""One streaming pass over an extract: hash it, check it decodes, and make it UTF-8 for DuckDB.
+"""One streaming pass over an extract: hash it, count its lines, and make it UTF-8 for DuckDB.
 
 DuckDB's CSV reader wants UTF-8. Files with a UTF-8 BOM or none are read in
-place after this pass has proved they decode; UTF-16 (detected by its BOM) and
-legacy code pages (`--encoding`) are transcoded to a temporary UTF-8 file.
+place: this pass works on their bytes, and DuckDB's strict reader refuses any
+invalid UTF-8 (`find_invalid_utf8` then names the bytes and their line). UTF-16
+(detected by its BOM) and legacy code pages (`--encoding`) are decoded here and
+transcoded to a temporary UTF-8 file.
 Transcoding keeps every line break, so line numbers in the copy are the file's.
 """
 
@@ -14,8 +16,9 @@ from pathlib import Path
 
 from loader.errors import LoaderError
 
-CHUNK_BYTES = 1 << 20
+CHUNK_BYTES = 4 << 20  # large reads: hashing and counting run at memory speed
 HEAD_CHARS = 1 << 20  # enough text to hold the header record
+HEAD_BYTES = 4 * HEAD_CHARS + 3  # as many UTF-8 bytes as HEAD_CHARS characters can take, and a BOM
 
 _ENCODING_NAMES = {
     "utf-8-sig": "utf-8 (BOM)",
@@ -38,6 +41,8 @@ class ScannedSource:
     encoding: str
     sha256: str
     head: str  # the first HEAD_CHARS characters of text, BOM removed
+    decoded: bool  # every byte was decoded here; else DuckDB's reader checks the UTF-8
+    quoted: bool  # the file holds a quote: a value may hold a line break
     physical_lines: int  # lines in the file, not counting blank lines at its end
 
 
@@ -104,6 +109,34 @@ def _nul_error(path: Path, text: str, lines_before: int) -> LoaderError:
     )
 
 
+def display_name(encoding: str) -> str:
+    """How an encoding is reported: `utf-8 (BOM)`, `utf-16 (LE)`, `cp1252`."""
+    return _ENCODING_NAMES.get(encoding, encoding)
+
+
+def in_place(encoding: str) -> bool:
+    """Whether DuckDB reads a file of ENCODING as it is (UTF-8, with or without BOM)."""
+    return encoding in ("utf-8", "utf-8-sig")
+
+
+def read_head(path: Path, bom_length: int) -> tuple[str, bool]:
+    """The head of a UTF-8 file as text (BOM removed), and whether it holds a quote.
+
+    Checked as the full scan checks it, so a damaged head is named before its header is read.
+    """
+    with path.open("rb") as source:
+        head = source.read(HEAD_BYTES)
+    if b"\x00" in head:
+        raise _nul_error(path, head.decode("utf-8", "replace"), 0)
+    try:
+        text = codecs.getincrementaldecoder("utf-8")(errors="strict").decode(head)
+    except UnicodeDecodeError as exc:
+        raise _decode_error(path, "utf-8", exc, 0, head) from None
+    if bom_length:
+        text = text.removeprefix("\ufeff")
+    return text[:HEAD_CHARS], b'"' in head
+
+
 def scan(
     path: Path,
     *,
@@ -113,46 +146,14 @@ def scan(
 ) -> ScannedSource:
     """Hash and decode the whole file once; transcode it to UTF-8 when DuckDB cannot read it as is."""
     encoding, bom_length = choose_encoding(path, requested_encoding)
-    in_place = encoding in ("utf-8", "utf-8-sig")
-    copy_path = temp_dir / f"{path.name}.utf8"
-    digest = hashlib.sha256()
-    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-    newlines = 0
-    crlfs = 0  # CRLF pairs; fewer than the newlines means some lines end in LF alone
-    previous_cr = False
-    head_parts: list[str] = []
-    head_size = 0
-    tail = ""
-    with (
-        path.open("rb") as source,
-        (
-            copy_path.open("w", encoding="utf-8", newline="") if not in_place else _NullWriter()
-        ) as copy,
-    ):
-        while chunk := source.read(CHUNK_BYTES):
-            digest.update(chunk)
-            try:
-                text = decoder.decode(chunk)
-            except UnicodeDecodeError as exc:
-                raise _decode_error(path, encoding, exc, newlines, chunk) from None
-            if "\x00" in text:
-                raise _nul_error(path, text, newlines)
-            newlines += text.count("\n")
-            crlfs += text.count("\r\n") + (previous_cr and text.startswith("\n"))
-            previous_cr = text.endswith("\r")
-            if head_size < HEAD_CHARS:
-                head_parts.append(text[: HEAD_CHARS - head_size])
-                head_size += len(head_parts[-1])
-            tail = (tail + text)[-4096:]
-            copy.write(text)
-            advance(len(chunk))
-        try:
-            copy.write(decoder.decode(b"", final=True))
-        except UnicodeDecodeError as exc:
-            raise _decode_error(path, encoding, exc, newlines, b"") from None
-    head = "".join(head_parts).removeprefix("\ufeff") if bom_length else "".join(head_parts)
-    readable_path = path if in_place else copy_path
-    if crlfs and newlines > crlfs:
+    if in_place(encoding):
+        lines, head, digest = _scan_utf8(path, bom_length, advance)
+        readable_path, decoded = path, False
+    else:
+        copy_path = temp_dir / f"{path.name}.utf8"
+        lines, head, digest = _transcode(path, encoding, copy_path, advance)
+        readable_path, decoded = copy_path, True
+    if lines.crlfs and lines.newlines > lines.crlfs:
         # Mixed CRLF and LF line ends: DuckDB's strict reader stops at the first change of
         # line end, so the records are given one line end in a copy (values stay as they are).
         unified = temp_dir / f"{path.name}.lf"
@@ -161,19 +162,120 @@ def scan(
     return ScannedSource(
         path=path,
         readable_path=readable_path,
-        encoding=_ENCODING_NAMES.get(encoding, encoding),
-        sha256=digest.hexdigest(),
+        encoding=display_name(encoding),
+        sha256=digest,
         head=head,
-        physical_lines=_physical_lines(newlines, tail),
+        decoded=decoded,
+        quoted=lines.quoted,
+        physical_lines=lines.physical_lines(),
     )
 
 
-def _physical_lines(newlines: int, tail: str) -> int:
-    """The number of the last line with content: blank lines at the end of a file hold no record."""
-    content = tail.rstrip("\r\n")
-    if not content:
-        return 0
-    return newlines - tail[len(content) :].count("\n") + 1
+@dataclass
+class _LineCount:
+    """Line ends of a UTF-8 byte stream, counted chunk by chunk."""
+
+    newlines: int = 0
+    crlfs: int = 0  # CRLF pairs; fewer than the newlines means some lines end in LF alone
+    previous_cr: bool = False
+    tail: bytes = b""
+    quoted: bool = False
+
+    def add(self, data: bytes) -> None:
+        self.newlines += data.count(b"\n")
+        if b"\r" in data:  # most files hold no CR at all: skip the slower pair count
+            self.crlfs += data.count(b"\r\n")
+        if self.previous_cr and data.startswith(b"\n"):
+            self.crlfs += 1
+        self.previous_cr = data.endswith(b"\r")
+        self.quoted = self.quoted or b'"' in data
+        self.tail = data[-4096:] if len(data) >= 4096 else (self.tail + data)[-4096:]
+
+    def physical_lines(self) -> int:
+        """The number of the last line with content: blank lines at the end hold no record."""
+        content = self.tail.rstrip(b"\r\n")
+        if not content:
+            return 0
+        return self.newlines - self.tail[len(content) :].count(b"\n") + 1
+
+
+def _scan_utf8(
+    path: Path, bom_length: int, advance: Callable[[int], None]
+) -> tuple[_LineCount, str, str]:
+    """Hash, check and count a UTF-8 file in bytes, without decoding it.
+
+    Line ends and NUL are single bytes in UTF-8. Only the head is decoded here: DuckDB's
+    reader rejects any invalid UTF-8 in the records, and `find_invalid_utf8` then names it.
+    """
+    digest = hashlib.sha256()
+    lines = _LineCount()
+    head = b""
+    with path.open("rb", buffering=0) as source:
+        while chunk := source.read(CHUNK_BYTES):
+            digest.update(chunk)
+            if b"\x00" in chunk:
+                raise _nul_error(path, chunk.decode("utf-8", "replace"), lines.newlines)
+            if len(head) < HEAD_BYTES:
+                head += chunk[: HEAD_BYTES - len(head)]
+            lines.add(chunk)
+            advance(len(chunk))
+    try:
+        head_text = codecs.getincrementaldecoder("utf-8")(errors="strict").decode(head)
+    except UnicodeDecodeError as exc:
+        raise _decode_error(path, "utf-8", exc, 0, head) from None
+    if bom_length:
+        head_text = head_text.removeprefix("\ufeff")
+    return lines, head_text[:HEAD_CHARS], digest.hexdigest()
+
+
+def find_invalid_utf8(path: Path) -> LoaderError | None:
+    """The first bytes of PATH that are not UTF-8, named with their line, or None."""
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
+    newlines = 0
+    with path.open("rb") as source:
+        while chunk := source.read(CHUNK_BYTES):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                return _decode_error(path, "utf-8", exc, newlines, chunk)
+            newlines += chunk.count(b"\n")
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as exc:
+            return _decode_error(path, "utf-8", exc, newlines, b"")
+    return None
+
+
+def _transcode(
+    path: Path, encoding: str, copy_path: Path, advance: Callable[[int], None]
+) -> tuple[_LineCount, str, str]:
+    """Hash and decode a file that is not UTF-8, writing its UTF-8 copy for DuckDB."""
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    lines = _LineCount()
+    head_parts: list[str] = []
+    head_size = 0
+    with path.open("rb") as source, copy_path.open("wb") as copy:
+        while chunk := source.read(CHUNK_BYTES):
+            digest.update(chunk)
+            try:
+                text = decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                raise _decode_error(path, encoding, exc, lines.newlines, chunk) from None
+            if "\x00" in text:
+                raise _nul_error(path, text, lines.newlines)
+            if head_size < HEAD_CHARS:
+                head_parts.append(text[: HEAD_CHARS - head_size])
+                head_size += len(head_parts[-1])
+            data = text.encode("utf-8")
+            lines.add(data)
+            copy.write(data)
+            advance(len(chunk))
+        try:
+            copy.write(decoder.decode(b"", final=True).encode("utf-8"))
+        except UnicodeDecodeError as exc:
+            raise _decode_error(path, encoding, exc, lines.newlines, b"") from None
+    return lines, "".join(head_parts).removeprefix("\ufeff"), digest.hexdigest()
 
 
 def _unify_line_ends(source: Path, target: Path) -> None:
@@ -198,16 +300,3 @@ def _unify_line_ends(source: Path, target: Path) -> None:
                     parts[index] = part.replace(b"\r\n", b"\n")
             dst.write(b'"'.join(parts))
         dst.write(carry)
-
-
-class _NullWriter:
-    """Stands in for the UTF-8 copy when the file is read in place."""
-
-    def write(self, _text: str) -> int:
-        return 0
-
-    def __enter__(self) -> "_NullWriter":
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        return None

@@ -143,8 +143,15 @@ def test_sigkill_inside_the_land_transaction_leaves_the_previous_raw_tables(
 
     assert snapshot(workspace) == before
     assert workspace.query("select * from raw._loads order by file_name") == loads_before
-    # The next land works, and the database is whole.
+    # The next land works, and the database is whole: no landing table is left behind.
     workspace.loader("land", str(first), check=True)
+    assert (
+        workspace.query(
+            "select table_name from information_schema.tables where table_schema = 'raw' "
+            "and table_name like '\\_landing\\_%' escape '\\'"
+        )
+        == []
+    )
     assert_a_good_run_succeeds(workspace, tmp_path)
 
 

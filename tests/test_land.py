@@ -1,5 +1,6 @@
 """`loader land`: real files in, real raw tables out, all or nothing."""
 
+import csv
 import subprocess
 import sys
 from pathlib import Path
@@ -296,3 +297,54 @@ def test_database_setting_is_shared_from_any_directory(
     workspace.env["MIGRATION_DB"] = "relative.duckdb"
     land_ok(workspace, folder)
     assert (workspace.root / "relative.duckdb").exists()
+
+
+def test_lines_stay_exact_across_row_groups_with_breaks_anywhere(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    """Records past many row groups, with line breaks in values near every lookup boundary."""
+    breaking = {0, 1, 4094, 4095, 4096, 4097, 8191, 122_879, 122_880, 200_000, 299_999}
+    records = []
+    for i in range(300_000):
+        name = f"N{i}"
+        if i in breaking:
+            name = f'"{name}\nsecond\r\nthird"' if i % 2 else f'"{name}\nsecond"'
+        records.append(f"US01,C{i},,{name}")
+    folder = write_extracts(tmp_path / "x", CUSTOMERS_HEADER + "\n" + "\n".join(records) + "\n")
+    land_ok(workspace, folder)
+    expected = []
+    with (folder / "customers.csv").open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        previous_end = 1
+        next(reader)
+        for record in reader:
+            expected.append((record[1], previous_end + 1))
+            previous_end = reader.line_num
+    assert raw_rows(workspace, "customers", "customer_number, _source_line") == expected
+
+
+@pytest.mark.parametrize(
+    ("bad", "line"), [(b"US01,M\xfcller,,b\n", 400_002), (b"US01,C,,\xe2\x82", 400_002)]
+)
+def test_undecodable_bytes_past_the_head_name_their_line(
+    workspace: Workspace, tmp_path: Path, bad: bytes, line: int
+) -> None:
+    """Far into a large file (past the part the scan decodes) DuckDB finds them; the line is exact."""
+    records = "".join(f"US01,C{i},,\u00e4\n" for i in range(400_000))
+    customers = f"{CUSTOMERS_HEADER}\n{records}".encode() + bad
+    proc = workspace.loader("land", str(write_extracts(tmp_path / "x", customers)))
+    assert_one_line_error(proc, "customers.csv", f"line {line}", "not valid utf-8", "--encoding")
+
+
+def test_a_line_break_in_a_value_far_past_the_head_keeps_the_lines_exact(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    """The first quote comes after the part of the file read before landing starts."""
+    plain = "".join(f"US01,C{i},,name {i}\n" for i in range(400_000))
+    customers = f'{CUSTOMERS_HEADER}\n{plain}US01,Q1,,"two\nlines"\nUS01,Q2,,after\n'
+    land_ok(workspace, write_extracts(tmp_path / "x", customers))
+    rows = workspace.query(
+        "select customer_number, _source_line from raw.customers "
+        "where customer_number in ('C0', 'C399999', 'Q1', 'Q2') order by _source_line"
+    )
+    assert rows == [("C0", 2), ("C399999", 400_001), ("Q1", 400_002), ("Q2", 400_004)]
