@@ -94,13 +94,3 @@ walk_{{ step + 1 }} as (
 ),
 {% endfor -%}
 {%- endmacro %}
-
-
-{#- `materialized` on DuckDB: a CTE read several times is computed once. -#}
-{% macro materialized() -%}
-    {{ return(adapter.dispatch('materialized', 'd365_customer_migration')()) }}
-{%- endmacro %}
-
-{% macro default__materialized() -%}{%- endmacro %}
-
-{% macro duckdb__materialized() -%}materialized{%- endmacro %}

@@ -34,8 +34,7 @@ BAD_ROWS = [
 
 # (test name, column or None for a model-level test) -> (status, failing rows)
 EXPECTED = {
-    ("not_null", "DATAAREAID"): ("fail", 1),
-    ("not_null", "CUSTOMERACCOUNT"): ("fail", 1),
+    ("not_null_columns", None): ("fail", 2),
     ("unique_normalized_combination", None): ("fail", 2),
     ("invoice_account_exists", "INVOICEACCOUNT"): ("fail", 4),
     ("dimension_display_value_fits_format", "DEFAULTDIMENSIONDISPLAYVALUE"): ("fail", 3),

@@ -15,7 +15,7 @@ value_verdicts as (
 
 ),
 
-customers as (
+customers as {{ not_materialized() }} (
 
     select * from {{ ref('int_customers') }}
 
@@ -33,9 +33,29 @@ legal_entities_keyed as (
 
 ),
 
--- One status per legacy customer key (duplicates are all rejected, so none is "the" customer);
--- its first line is the customer's integer id here and in the marts.
-customer_status as (
+-- One status per legacy customer key; its (first) line is the customer's integer id here and
+-- in the marts. A key held by one record (the duplicate check found no other in its legal entity): that
+-- record's status, read as it is; no grouping of every customer is needed.
+single_customers as (
+
+    select
+        company_key,
+        customer_key,
+        rejected_precedence is not null as is_customer_rejected,
+        source_file as customer_source_file,
+        source_line as customer_source_line
+
+    from customers
+
+    where customer_key is not null
+        and data_area_key is not null
+        and not breaks_duplicate_account
+
+),
+
+-- The few keys on several records (duplicates, or a company without legal entity, where no
+-- duplicate check runs): all rejected, so none is "the" customer; the first line names them.
+shared_customers as (
 
     select
         company_key,
@@ -48,8 +68,19 @@ customer_status as (
 
     where company_key is not null
         and customer_key is not null
+        and (data_area_key is null or breaks_duplicate_account)
 
     group by company_key, customer_key
+
+),
+
+customer_status as (
+
+    select * from single_customers
+
+    union all
+
+    select * from shared_customers
 
 ),
 

@@ -5,7 +5,7 @@
 
 with
 
-customers as (
+customers as {{ not_materialized() }} (
 
     select * from {{ ref('int_customers') }}
 

@@ -5,13 +5,13 @@
 
 with
 
-customers as (
+customers as {{ not_materialized() }} (
 
     select * from {{ ref('int_customers') }}
 
 ),
 
-dimension_rows as (
+dimension_rows as {{ not_materialized() }} (
 
     select * from {{ ref('int_customer_dimensions') }}
 

@@ -3,13 +3,13 @@
 -- customers with nothing to update); a record with none or more than one is `unaccounted`.
 with
 
-customers as (
+customers as {{ not_materialized() }} (
 
     select * from {{ ref('int_customers') }}
 
 ),
 
-dimension_rows as (
+dimension_rows as {{ not_materialized() }} (
 
     select * from {{ ref('int_customer_dimensions') }}
 
