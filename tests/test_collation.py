@@ -8,6 +8,7 @@ and hiragana become the katakana of the same sound.
 import re
 import unicodedata
 
+from loader.collation import WIDTH_KANA_FOLD
 from tests.conftest import PROJECT_DIR
 
 MACROS = (PROJECT_DIR / "macros" / "collation.sql").read_text(encoding="utf-8")
@@ -20,6 +21,7 @@ def fold_string(name: str) -> str:
 
 
 def expected_fold() -> dict[str, str]:
+    """The fold from Unicode's own data, written out independently of loader.collation."""
     fold = {}
     for code_point in [*range(0xFF01, 0xFFEF), 0x3000]:
         char = chr(code_point)
@@ -36,6 +38,11 @@ def expected_fold() -> dict[str, str]:
         )
         fold[hiragana] = katakana
     return fold
+
+
+def test_loader_verify_folds_as_the_models_do() -> None:
+    # loader verify compares package keys with the same fold as the dbt macro.
+    assert {chr(k): v for k, v in WIDTH_KANA_FOLD.items()} == expected_fold()
 
 
 def test_the_fold_is_nfkc_for_width_and_hiragana_to_katakana() -> None:

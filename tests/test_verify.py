@@ -186,6 +186,15 @@ def test_duplicate_key_differing_only_by_case(
     assert_reported(workspace, bad, DATA, "key CUSTOMERACCOUNT 'c0002' appears 2 times")
 
 
+def test_duplicate_key_differing_only_by_width(
+    workspace: Workspace, good: Path, tmp_path: Path
+) -> None:
+    # F&O's collation is width-insensitive: C0002 in full-width forms is C0002.
+    rows = [*ROWS, "\uff23\uff10\uff10\uff10\uff12,,001"]
+    bad = rewrite(good, tmp_path / "bad.zip", lambda e: {**e, DATA: csv(rows)})
+    assert_reported(workspace, bad, DATA, "appears 2 times")
+
+
 def test_value_holding_the_delimiter_or_a_quote(
     workspace: Workspace, good: Path, tmp_path: Path
 ) -> None:
@@ -201,6 +210,13 @@ def test_account_longer_than_the_limit(workspace: Workspace, good: Path, tmp_pat
     assert_reported(workspace, bad, f"{DATA} line 5", "is 21 characters, over 20")
     proc = workspace.loader("verify", "--max-account-length", "21", str(bad))
     assert proc.returncode == 0, proc.stdout
+
+
+def test_length_counts_utf16_code_units(workspace: Workspace, good: Path, tmp_path: Path) -> None:
+    # 11 characters outside the Basic Multilingual Plane: 22 code units, as nvarchar stores them.
+    rows = [*ROWS, "\U0001d400" * 11 + ",,001"]
+    bad = rewrite(good, tmp_path / "bad.zip", lambda e: {**e, DATA: csv(rows)})
+    assert_reported(workspace, bad, f"{DATA} line 5", "is 22 characters, over 20")
 
 
 def test_header_only_data_file(workspace: Workspace, good: Path, tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
 from defusedxml.ElementTree import fromstring  # type: ignore[import-untyped]
 
+from loader.collation import fold_width_and_kana, utf16_length
 from loader.package import manifest
 from loader.package.csv_unicode import CRLF, DELIMITER, FORBIDDEN_IN_FILE, describe_char
 from loader.package.entities import by_label
@@ -502,20 +503,24 @@ class _DataFile:
             if column not in self.header:
                 continue
             values = pc.list_element(cells, self.header.index(column))
-            too_long = pc.greater(pc.utf8_length(values), limit)
+            lengths = utf16_length(values)  # as SQL Server stores nvarchar
+            too_long = pc.greater(lengths, limit)
             if pc.any(too_long).as_py():
                 index = pc.index(too_long, True).as_py()
                 value = values[index].as_py()
                 self.add(
-                    f"{column} {value!r} is {len(value)} characters, over {limit}", first + index
+                    f"{column} {value!r} is {lengths[index].as_py()} characters, over {limit}",
+                    first + index,
                 )
         if self.keys and all(k in self.header for k in self.keys):
-            # As F&O compares keys: case-insensitive, trailing spaces ignored, and canonically
-            # equivalent spellings (NFC `Müller`, NFD `Mu\u0308ller`) equal.
+            # As F&O compares keys: case-, width- and kana-insensitive, trailing spaces ignored,
+            # and canonically equivalent spellings (NFC `Müller`, NFD `Mu\u0308ller`) equal.
             normalized = [
                 pc.utf8_lower(
                     pc.utf8_normalize(
-                        pc.utf8_rtrim(pc.list_element(cells, self.header.index(k)), " "),
+                        fold_width_and_kana(
+                            pc.utf8_rtrim(pc.list_element(cells, self.header.index(k)), " ")
+                        ),
                         form="NFC",
                     )
                 )
