@@ -1,6 +1,6 @@
-{#- No customer names itself as its invoice account, compared as F&O compares keys; with
-    `keyed: true` the columns already hold stored keys and are compared as they are. -#}
-{% test not_self_invoicing(model, column_name, account_column, keyed=false) %}
+{#- No customer names itself as its invoice account: the two columns hold stored keys (as F&O
+    compares them), compared as they are. -#}
+{% test not_self_invoicing(model, column_name, account_column) %}
 
 select
     {{ account_column }},
@@ -8,10 +8,6 @@ select
 
 from {{ model }}
 
-{% if keyed %}
 where {{ column_name }} = {{ account_column }}
-{% else %}
-where {{ normalized_key(column_name) }} = {{ normalized_key(account_column) }}
-{% endif %}
 
 {% endtest %}
