@@ -15,6 +15,7 @@ import typer
 from loader import __version__
 from loader.errors import LoaderError
 from loader.output import OUTPUT
+from loader.registry import NAMES
 
 if TYPE_CHECKING:
     from loader.export import ExportOptions
@@ -159,8 +160,9 @@ OutOption = Annotated[
 FieldsOption = Annotated[
     str | None,
     typer.Option(
-        help="Comma-separated fields to update (the key is always in), e.g. "
-        "INVOICEACCOUNT. Default: every field of the entity."
+        help="Comma-separated fields to write (keys are always in), e.g. "
+        "INVOICEACCOUNT. An entity that has none of them is written whole. Default: every "
+        "field."
     ),
 ]
 MaxMbOption = Annotated[
@@ -173,6 +175,15 @@ MaxMbOption = Annotated[
 ]
 MaxRowsOption = Annotated[
     int | None, typer.Option(min=1, help="Also split after this many rows per part.")
+]
+EntityOption = Annotated[
+    str | None,
+    typer.Option(
+        "--entity",
+        metavar="MART",
+        help=f"Export this entity alone, named by its mart ({', '.join(NAMES)}) or its label. "
+        "Default: every entity, in one package per legal entity, in import order.",
+    ),
 ]
 ForceOption = Annotated[
     bool,
@@ -189,6 +200,7 @@ def _export_options(
     max_rows: int | None,
     force: bool,
     parquet_dir: Path | None = None,
+    entity: str | None = None,
 ) -> "ExportOptions":
     from loader.export import ExportOptions
     from loader.package.writer import SplitLimits
@@ -199,6 +211,7 @@ def _export_options(
         limits=SplitLimits(max_bytes=int(max_mb * 1_000_000), max_rows=max_rows),
         force=force,
         parquet_dir=parquet_dir,
+        entity=entity,
     )
 
 
@@ -208,6 +221,7 @@ def export(
     fields: FieldsOption = None,
     max_mb: MaxMbOption = 200.0,
     max_rows: MaxRowsOption = None,
+    entity: EntityOption = None,
     force: ForceOption = False,
     from_parquet: Annotated[
         Path | None,
@@ -220,14 +234,14 @@ def export(
         ),
     ] = None,
 ) -> None:
-    """Write one F&O data package per legal entity from the customer_details_v2 mart.
+    """Write one F&O data package per legal entity from the marts, every entity in import order.
 
-    Refuses unless dbt built and tested the mart after the last `loader land`.
+    Refuses unless dbt built and tested the marts after the last `loader land`.
     Everything is written under temporary names and moved into place at the end.
     """
     from loader.export import export_packages
 
-    options = _export_options(out, fields, max_mb, max_rows, force, from_parquet)
+    options = _export_options(out, fields, max_mb, max_rows, force, from_parquet, entity)
     summary = export_packages(options, console, OUTPUT.warn)
     OUTPUT.result(summary.renderable(), summary.to_dict())
 
@@ -241,6 +255,7 @@ def run(
     fields: FieldsOption = None,
     max_mb: MaxMbOption = 200.0,
     max_rows: MaxRowsOption = None,
+    entity: EntityOption = None,
 ) -> None:
     """Land the extracts, run `dbt build` and export the packages: the whole job.
 
@@ -249,7 +264,7 @@ def run(
     """
     from loader.pipeline import run_pipeline
 
-    options = _export_options(out, fields, max_mb, max_rows, force=False)
+    options = _export_options(out, fields, max_mb, max_rows, force=False, entity=entity)
     result = run_pipeline(
         extracts_dir,
         options,
@@ -277,11 +292,13 @@ def verify(
 
     Exits 1 when any package has a problem, 0 with one OK line per package otherwise.
     """
+    from loader import registry
     from loader.package.entities import ACCOUNT_FIELDS
     from loader.package.verify import verify_package
 
     lengths = dict.fromkeys(ACCOUNT_FIELDS, max_account_length) if max_account_length else None
-    reports = [verify_package(path, lengths) for path in packages]
+    known = registry.descriptions()
+    reports = [verify_package(path, lengths, known=known) for path in packages]
     if OUTPUT.as_json:
         OUTPUT.result(None, {"packages": [r.to_dict() for r in reports]})
     else:

@@ -1,15 +1,17 @@
-"""`loader export`: read the mart and write one set of F&O packages per legal entity.
+"""`loader export`: read the marts and write one set of F&O packages per legal entity.
 
-The mart is read read-only, one legal entity at a time, sorted by account in DuckDB and
-streamed as Arrow record batches: DuckDB builds each CSV line and flags forbidden
-characters, Python only encodes UTF-16 and deflates, so memory stays flat as the mart grows.
+By default every registered entity goes into the same packages, in import order (Customer
+definitions, then Customer details V2); `--entity` exports one alone. Each mart is read
+read-only, one legal entity at a time, sorted by key in DuckDB and streamed as Arrow record
+batches: DuckDB builds each data-file line, Python only checks, encodes and deflates, so
+memory stays flat as the marts grow.
 """
 
 import queue
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Generator, Iterator, Sequence
+from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,20 +22,28 @@ import pyarrow as pa
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from loader import gate, parquet
+from loader import gate, parquet, registry
 from loader.database import connect, quote_ident
 from loader.errors import LoaderError
-from loader.package.csv_unicode import FORBIDDEN_RE2, Lines, first_forbidden
-from loader.package.entities import CUSTOMER_DETAILS_V2
-from loader.package.entity import EntityDescription
+from loader.line_sql import line_sql
+from loader.package.lines import Lines
 from loader.package.staging import StagedFolder
-from loader.package.summary import SUMMARY_FILE, ExportSummary, LegalEntityOutcome
+from loader.package.summary import (
+    SUMMARY_FILE,
+    EntityOutcome,
+    ExportedEntity,
+    ExportSummary,
+    LegalEntityOutcome,
+)
 from loader.package.writer import (
     DEFAULT_LEVEL,
+    Content,
     PackageWriter,
     SplitLimits,
+    UncarriableValueError,
     package_name_pattern,
 )
+from loader.registry import RegisteredEntity
 from loader.settings import database_path, dbt_target_dir
 from loader.status import record_export
 
@@ -44,41 +54,22 @@ DUCKDB_MEMORY_LIMIT = "1GB"
 
 
 @dataclass(frozen=True)
-class Mart:
-    """Where an entity's rows come from: a dbt model with one column per field."""
-
-    entity: EntityDescription
-    schema: str
-    table: str
-    legal_entity_column: str
-
-    @property
-    def qualified(self) -> str:
-        return f"{quote_ident(self.schema)}.{quote_ident(self.table)}"
-
-    @property
-    def display(self) -> str:
-        return f"{self.schema}.{self.table}"
-
-
-CUSTOMER_DETAILS_MART = Mart(CUSTOMER_DETAILS_V2, "main", "customer_details_v2", "DATAAREAID")
-
-
-@dataclass(frozen=True)
 class ExportOptions:
     out_dir: Path
     fields: list[str] | None = None
     limits: SplitLimits = field(default_factory=SplitLimits)
     force: bool = False
     level: int = DEFAULT_LEVEL
-    # Read the mart from Parquet files (a Spark build) instead of the migration database.
+    # Read the marts from Parquet files (a Spark build) instead of the migration database.
     parquet_dir: Path | None = None
+    entity: str | None = None  # one registered entity alone; None: all, in one package
 
 
 @dataclass(frozen=True)
 class _Plan:
-    """What the export will write, from one aggregate query over the mart."""
+    """What the export will write of one entity, from one aggregate query over its mart."""
 
+    entity: RegisteredEntity
     fields: tuple[str, ...]
     update_fields: tuple[str, ...]  # the chosen fields that are not keys
     rows: dict[str, int]  # legal entity -> rows in the mart
@@ -89,39 +80,28 @@ def export_packages(
     options: ExportOptions,
     console: Console,
     warn: Callable[[str], None],
-    mart: Mart = CUSTOMER_DETAILS_MART,
 ) -> ExportSummary:
     """Run the gate, write the packages and the summary atomically into OPTIONS.out_dir.
 
     CONSOLE shows progress; WARN gets one line per gate problem that --force overrides.
     """
-    entity = mart.entity
     if not 1 <= options.level <= 9:
         raise LoaderError(f"the compression level must be 1 to 9, not {options.level}")
-    try:
-        fields = entity.select_fields(options.fields)
-    except ValueError as exc:
-        raise LoaderError(f"--fields: {exc}") from exc
-    update_fields = tuple(f for f in fields if f not in entity.key_fields)
-    if not update_fields:
-        raise LoaderError(
-            f"--fields: choose at least one field to update besides the key "
-            f"({', '.join(entity.key_fields)})"
-        )
+    chosen = registry.select(options.entity)
+    fields = _fields(chosen, options.fields)
 
-    with _open_source(options.parquet_dir, mart) as con:
+    with _open_source(options.parquet_dir, chosen) as con:
         con.execute(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
-        problems = gate.blocking_problems(con, dbt_target_dir(), mart.table)
+        problems = gate.blocking_problems(con, dbt_target_dir(), [e.name for e in chosen])
         if problems and not options.force:
             raise LoaderError(
                 "export refused: " + "; ".join(problems) + " (--force exports anyway)"
             )
         for problem in problems:
             warn(f"--force: exporting although {problem}")
-        plan = _plan(con, mart, fields, update_fields)
+        plans = [_plan(con, entry, *fields[entry.name]) for entry in chosen]
         summary = ExportSummary(
-            entity=entity,
-            fields=fields,
+            entities=[ExportedEntity(p.entity.name, _content(p)) for p in plans],
             limits=options.limits,
             compression_level=options.level,
             exported_at=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -130,7 +110,7 @@ def export_packages(
             gate_forced=bool(problems),
             gate_problems=problems,
         )
-        reconciliation = _reconciliation(con)
+        reconciliation = _reconciliation(con, chosen)
         summary.reconciliation_source = (
             "main.migration_reconciliation" if reconciliation is not None else None
         )
@@ -142,10 +122,10 @@ def export_packages(
                 f"cannot write into {options.out_dir}: {exc.strerror or exc}"
             ) from exc
         try:
-            _write_all(con, mart, plan, options, staged, summary, console)
+            _write_all(con, plans, registry.package_stem(chosen), options, staged, summary, console)
             _attach_reconciliation(summary, reconciliation or [])
             names = [p.name for p in summary.packages]
-            stale = staged.stale(names, package_name_pattern(entity))
+            stale = staged.stale(names, package_name_pattern(registry.package_stems()))
             summary.stale_removed = stale
             staged.write_bytes(SUMMARY_FILE, summary.to_json())
             staged.commit(names, SUMMARY_FILE, stale)
@@ -159,14 +139,56 @@ def export_packages(
             raise
     record_export(options.out_dir, summary.to_dict())
     if summary.note:
-        warn(f"{summary.note} ({mart.display})")
+        warn(f"{summary.note} ({', '.join(e.display for e in chosen)})")
     return summary
 
 
+def _fields(
+    chosen: Sequence[RegisteredEntity], wanted: list[str] | None
+) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """Per entity, the fields to write and those of them that are not keys.
+
+    --fields names fields of any exported entity; an entity that has none of them is written
+    whole (its keys are always written).
+    """
+    names = {n.strip().upper() for n in wanted or [] if n.strip()}
+    every = {f for entry in chosen for f in entry.description.field_names}
+    unknown = sorted(names - every)
+    if unknown:
+        labels = " or ".join(e.description.label for e in chosen)
+        raise LoaderError(
+            f"--fields: {', '.join(unknown)} not a field of {labels}: choose from "
+            f"{', '.join(dict.fromkeys(f for e in chosen for f in e.description.field_names))}"
+        )
+    chosen_fields = {}
+    for entry in chosen:
+        entity = entry.description
+        own = sorted(names & set(entity.field_names))
+        fields = entity.select_fields(own or None)
+        update_fields = tuple(f for f in fields if f not in entity.key_fields)
+        if not update_fields:
+            raise LoaderError(
+                f"--fields: choose at least one field of {entity.label} besides the key "
+                f"({', '.join(entity.key_fields)})"
+            )
+        chosen_fields[entry.name] = (fields, update_fields)
+    return chosen_fields
+
+
+def _content(plan: _Plan) -> Content:
+    return Content(plan.entity.description, plan.fields)
+
+
+def _qualified(entry: RegisteredEntity) -> str:
+    return f"{quote_ident(entry.schema)}.{quote_ident(entry.name)}"
+
+
 @contextmanager
-def _open_source(parquet_dir: Path | None, mart: Mart) -> Iterator[duckdb.DuckDBPyConnection]:
+def _open_source(
+    parquet_dir: Path | None, chosen: Sequence[RegisteredEntity]
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """The migration database, read-only; or, with PARQUET_DIR, an in-memory database whose
-    views read the same tables from Parquet files: the mart and the reconciliation from
+    views read the same tables from Parquet files: the marts and the reconciliation from
     PARQUET_DIR/main/TABLE/ (written by a Spark build), raw._loads from PARQUET_DIR/raw/_loads/
     (written by `loader land --format parquet`). Every query of the export then runs as is.
     """
@@ -174,14 +196,15 @@ def _open_source(parquet_dir: Path | None, mart: Mart) -> Iterator[duckdb.DuckDB
         with connect(read_only=True) as con:
             yield con
         return
-    if not parquet.has_table(parquet_dir, parquet.MART_SCHEMA, mart.table):
-        raise LoaderError(
-            f"no Parquet files of the mart {mart.display} in "
-            f"{parquet.table_dir(parquet_dir, parquet.MART_SCHEMA, mart.table)}: "
-            "run `dbt build --target spark` with MIGRATION_PARQUET_DIR set to this folder"
-        )
+    for entry in chosen:
+        if not parquet.has_table(parquet_dir, parquet.MART_SCHEMA, entry.name):
+            raise LoaderError(
+                f"no Parquet files of the mart {entry.display} in "
+                f"{parquet.table_dir(parquet_dir, parquet.MART_SCHEMA, entry.name)}: "
+                "run `dbt build --target spark` with MIGRATION_PARQUET_DIR set to this folder"
+            )
     wanted = [
-        (parquet.MART_SCHEMA, mart.table),
+        *((parquet.MART_SCHEMA, entry.name) for entry in chosen),
         (parquet.MART_SCHEMA, "migration_reconciliation"),
         (parquet.RAW_SCHEMA, parquet.LOADS_TABLE),
     ]
@@ -206,14 +229,16 @@ def _open_source(parquet_dir: Path | None, mart: Mart) -> Iterator[duckdb.DuckDB
 
 def _write_all(
     con: duckdb.DuckDBPyConnection,
-    mart: Mart,
-    plan: _Plan,
+    plans: list[_Plan],
+    stem: str,
     options: ExportOptions,
     staged: StagedFolder,
     summary: ExportSummary,
     console: Console,
 ) -> None:
-    total = sum(plan.rows[le] - plan.left_out[le] for le in plan.rows)
+    """Per legal entity, one writer for every entity in import order: each part that creates
+    records comes before each part that updates them."""
+    total = sum(p.rows[le] - p.left_out[le] for p in plans for le in p.rows)
     progress = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -222,34 +247,64 @@ def _write_all(
         TimeElapsedColumn(),
         console=console,
     )
+    legal_entities = sorted({le for plan in plans for le in plan.rows})
     with progress:
-        task = progress.add_task(f"Writing {mart.entity.label}", total=total)
-        for legal_entity in sorted(plan.rows):
-            outcome = LegalEntityOutcome(
-                legal_entity, left_out_by_fields=plan.left_out[legal_entity]
-            )
+        labels = " and ".join(p.entity.description.label for p in plans)
+        task = progress.add_task(f"Writing {labels}", total=total)
+        for legal_entity in legal_entities:
+            outcome = LegalEntityOutcome(legal_entity)
             summary.legal_entities.append(outcome)
-            if plan.rows[legal_entity] == plan.left_out[legal_entity]:
-                continue  # never an empty data file: no rows, no package
+            to_write = []
+            for plan in plans:
+                rows, left_out = plan.rows.get(legal_entity, 0), plan.left_out.get(legal_entity, 0)
+                outcome.entities.append(
+                    EntityOutcome(plan.entity.description.label, left_out_by_fields=left_out)
+                )
+                if rows > left_out:  # never an empty data file: no rows, no data file
+                    to_write.append(plan)
+            if not to_write:
+                continue
+            contents = [_content(p) for p in to_write]
             writer = PackageWriter(
-                staged.path, mart.entity, plan.fields, legal_entity, options.limits, options.level
+                staged.path, stem, legal_entity, contents, options.limits, options.level
             )
             try:
-                for lines in _lines(con, mart, plan, legal_entity):
-                    writer.write(lines)
-                    progress.advance(task, lines.rows)
+                for plan, content in zip(to_write, contents, strict=True):
+                    writer.start(content)
+                    _write_entity(con, plan, legal_entity, writer, progress, task)
                 files = writer.close()
             except BaseException:
                 writer.abort()
                 raise
             summary.packages.extend(files)
             outcome.packages = [f.name for f in files]
-            outcome.rows_in_packages = sum(f.rows for f in files)
+            for entity_outcome in outcome.entities:
+                entity_outcome.rows_in_packages = sum(
+                    e.rows for f in files for e in f.entities if e.label == entity_outcome.label
+                )
+
+
+def _write_entity(
+    con: duckdb.DuckDBPyConnection,
+    plan: _Plan,
+    legal_entity: str,
+    writer: PackageWriter,
+    progress: Progress,
+    task: Any,
+) -> None:
+    try:
+        with closing(_lines(con, plan, legal_entity)) as batches:
+            for lines in batches:
+                writer.write(lines)
+                progress.advance(task, lines.rows)
+    except UncarriableValueError:
+        # The reader is done with the connection: look up the row to name it.
+        raise _forbidden_error(con, plan, legal_entity) from None
 
 
 def _plan(
     con: duckdb.DuckDBPyConnection,
-    mart: Mart,
+    entry: RegisteredEntity,
     fields: tuple[str, ...],
     update_fields: tuple[str, ...],
 ) -> _Plan:
@@ -258,38 +313,40 @@ def _plan(
         for (name,) in con.execute(
             "SELECT column_name FROM information_schema.columns "
             "WHERE table_schema = ? AND table_name = ?",
-            [mart.schema, mart.table],
+            [entry.schema, entry.name],
         ).fetchall()
     }
     if not columns:
         raise LoaderError(
-            f"the mart {mart.display} is not in the database {database_path()}: run `dbt build`"
+            f"the mart {entry.display} is not in the database {database_path()}: run `dbt build`"
         )
-    missing = [c for c in (mart.legal_entity_column, *fields) if c not in columns]
+    missing = [c for c in (entry.legal_entity_column, *fields) if c not in columns]
     if missing:
         raise LoaderError(
-            f"the mart {mart.display} has no column {', '.join(missing)}: "
+            f"the mart {entry.display} has no column {', '.join(missing)}: "
             "the dbt model and the export disagree; run `dbt build` with this project's models"
         )
-    le = quote_ident(mart.legal_entity_column)
+    keys = entry.description.key_fields
+    le = quote_ident(entry.legal_entity_column)
     nothing = " AND ".join(f"{quote_ident(f)} IS NULL" for f in update_fields)
-    no_key = " OR ".join(f"{quote_ident(k)} IS NULL" for k in mart.entity.key_fields)
+    no_key = " OR ".join(f"{quote_ident(k)} IS NULL" for k in keys)
     rows = con.execute(
         f"SELECT {le}, count(*), count(*) FILTER (WHERE {nothing}), "
-        f"count(*) FILTER (WHERE {no_key}) FROM {mart.qualified} GROUP BY {le} ORDER BY {le}"
+        f"count(*) FILTER (WHERE {no_key}) FROM {_qualified(entry)} GROUP BY {le} ORDER BY {le}"
     ).fetchall()
     for legal_entity, _, _, null_keys in rows:
         if legal_entity is None:
             raise LoaderError(
-                f"the mart {mart.display} has rows without {mart.legal_entity_column}: "
+                f"the mart {entry.display} has rows without {entry.legal_entity_column}: "
                 "fix the dbt model and run `dbt build`"
             )
         if null_keys:
             raise LoaderError(
-                f"the mart {mart.display} has {null_keys} rows in legal entity {legal_entity} "
-                f"without {'/'.join(mart.entity.key_fields)}: fix the dbt model and run `dbt build`"
+                f"the mart {entry.display} has {null_keys} rows in legal entity {legal_entity} "
+                f"without {'/'.join(keys)}: fix the dbt model and run `dbt build`"
             )
     return _Plan(
+        entity=entry,
         fields=fields,
         update_fields=update_fields,
         rows={r[0]: r[1] for r in rows},
@@ -297,45 +354,39 @@ def _plan(
     )
 
 
-def _select(mart: Mart, plan: _Plan, *, lines: bool) -> str:
-    """The rows of one legal entity (parameter 1) with something to update, in package order."""
-    keys = [quote_ident(k) for k in mart.entity.key_fields]
+def _select(plan: _Plan, *, lines: bool) -> str:
+    """The rows of one legal entity (parameter 1) with something to write, in package order."""
+    entry = plan.entity
+    entity = entry.description
+    keys = [quote_ident(k) for k in entity.key_fields]
     cols = [quote_ident(f) for f in plan.fields]
     something = " OR ".join(f"{quote_ident(f)} IS NOT NULL" for f in plan.update_fields)
     # Accounts compare case-insensitively in F&O; the exact value breaks ties, then the other
     # fields, so the order is total and the output deterministic.
     order = ", ".join([*(f"lower({k})" for k in keys), *keys, *(c for c in cols if c not in keys)])
     if lines:
-        cells = ", ',', ".join(f"coalesce({c}, '')" for c in cols)
-        select, where = f"concat({cells}, chr(13), chr(10)) AS line", ""
+        select, where = f"{line_sql(entity, plan.fields)} AS line", ""
     else:  # the first row that holds a forbidden character, to name it
-        forbidden = "'" + FORBIDDEN_RE2.replace("'", "''") + "'"
+        forbidden = "'" + entity.data_format.forbidden_re2.replace("'", "''") + "'"
         select = ", ".join(cols)
         where = f" AND regexp_matches(concat({', '.join(cols)}), {forbidden})"
     return (
-        f"SELECT {select} FROM {mart.qualified} "
-        f"WHERE {quote_ident(mart.legal_entity_column)} = $1 AND ({something}){where} "
+        f"SELECT {select} FROM {_qualified(entry)} "
+        f"WHERE {quote_ident(entry.legal_entity_column)} = $1 AND ({something}){where} "
         f"ORDER BY {order}"
     )
 
 
 def _lines(
-    con: duckdb.DuckDBPyConnection, mart: Mart, plan: _Plan, legal_entity: str
-) -> Iterator[Lines]:
-    """CSV lines of one legal entity, BATCH_ROWS at a time; refuses a forbidden character."""
-    refused = False
+    con: duckdb.DuckDBPyConnection, plan: _Plan, legal_entity: str
+) -> Generator[Lines, None, None]:
+    """Data-file lines of one legal entity, BATCH_ROWS at a time."""
     # A cursor of its own: the stream may be abandoned half-read (an error, a refusal).
     with con.cursor() as cursor:
-        query = cursor.sql(_select(mart, plan, lines=True), params=[legal_entity])
+        query = cursor.sql(_select(plan, lines=True), params=[legal_entity])
         with _prefetch(query.to_arrow_reader(BATCH_ROWS)) as batches:
             for array in _rebatch(batches, BATCH_ROWS):
-                lines = Lines(array)
-                if lines.holds_forbidden(len(plan.fields)):
-                    refused = True
-                    break
-                yield lines
-    if refused:  # the reader is done with the connection: look up the row to name it
-        raise _forbidden_error(con, mart, plan, legal_entity)
+                yield Lines(array)
 
 
 def _rebatch(batches: Iterator[pa.RecordBatch], rows: int) -> Iterator[pa.Array]:
@@ -357,21 +408,25 @@ def _rebatch(batches: Iterator[pa.RecordBatch], rows: int) -> Iterator[pa.Array]
         yield pa.concat_arrays(held) if len(held) > 1 else held[0]
 
 
-def _forbidden_error(
-    con: duckdb.DuckDBPyConnection, mart: Mart, plan: _Plan, legal_entity: str
-) -> LoaderError:
-    (row,) = con.execute(_select(mart, plan, lines=False) + " LIMIT 1", [legal_entity]).fetchall()
-    values = dict(zip(plan.fields, row, strict=True))
-    key = ", ".join(f"{k} {values[k]!r}" for k in mart.entity.key_fields)
+def _forbidden_error(con: duckdb.DuckDBPyConnection, plan: _Plan, legal_entity: str) -> LoaderError:
+    entity = plan.entity.description
+    rows = con.execute(_select(plan, lines=False) + " LIMIT 1", [legal_entity]).fetchall()
+    if not rows:  # cannot happen: the batch held one; still say what is known
+        return LoaderError(
+            f"{entity.label}, legal entity {legal_entity}: a value holds a character that "
+            f"{entity.data_format.source_format} cannot carry: fix the dbt model and run `dbt build`"
+        )
+    values = dict(zip(plan.fields, rows[0], strict=True))
+    key = ", ".join(f"{k} {values[k]!r}" for k in entity.key_fields)
     what = next(
         f"{name} holds {reason}"
         for name, value in values.items()
-        if value is not None and (reason := first_forbidden(value))
+        if value is not None and (reason := entity.data_format.first_forbidden(value))
     )
     return LoaderError(
-        f"{mart.entity.label}, legal entity {legal_entity}, {key}: {what}, which a package "
-        f"cannot carry; the mart {mart.display} must never hold one: fix the dbt model or "
-        "the extract and run `dbt build`"
+        f"{entity.label}, legal entity {legal_entity}, {key}: {what}, which a package "
+        f"cannot carry; the mart {plan.entity.display} must never hold one: fix the dbt model "
+        "or the extract and run `dbt build`"
     )
 
 
@@ -443,13 +498,45 @@ def _loads(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     )
 
 
-def _reconciliation(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]] | None:
+# Columns of main.migration_reconciliation, in display order; older builds lack some.
+_RECONCILIATION_COLUMNS = (
+    "entity",
+    "data_area_id",
+    "source_file",
+    "extracted",
+    "exported",
+    "rejected",
+    "skipped",
+    "unaccounted",
+)
+
+
+def _reconciliation(
+    con: duckdb.DuckDBPyConnection, chosen: Sequence[RegisteredEntity]
+) -> list[dict[str, Any]] | None:
+    """The reconciliation rows of the exported entities (all rows when it has no entity)."""
     if not _table_exists(con, "main", "migration_reconciliation"):
         return None
+    present = {
+        name
+        for (name,) in con.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = 'main' AND table_name = 'migration_reconciliation'"
+        ).fetchall()
+    }
+    columns = [c for c in _RECONCILIATION_COLUMNS if c in present]
+    where = ""
+    if "entity" in present:
+        names = ", ".join(parquet.sql_literal(e.name) for e in chosen)
+        where = f" WHERE entity IN ({names})"
+    order = ", ".join(
+        f"{c} NULLS LAST" if c == "data_area_id" else c
+        for c in ("data_area_id", "entity", "source_file")
+        if c in present
+    )
     return _dicts(
         con,
-        "SELECT data_area_id, source_file, extracted, exported, rejected, skipped "
-        "FROM main.migration_reconciliation ORDER BY data_area_id NULLS LAST, source_file",
+        f"SELECT {', '.join(columns)} FROM main.migration_reconciliation{where} ORDER BY {order}",
     )
 
 

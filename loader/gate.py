@@ -1,18 +1,17 @@
-"""The export gate: export only a mart that dbt built and tested after the last land.
+"""The export gate: export only marts that dbt built and tested after the last land.
 
 `check` is a pure function over dbt's artefacts (run_results.json, manifest.json) and the
 time of the last `loader land`; `problems` gathers those from disk and the database.
 """
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-MART_MODEL = "customer_details_v2"
 # A model is fine when it built; a test when it passed or only warned.
 _MODEL_OK = {"success"}
 _TEST_OK = {"pass", "warn"}
@@ -72,7 +71,7 @@ def check(
     run_results: Mapping[str, Any],
     manifest: Mapping[str, Any],
     last_land: datetime | None,
-    model: str = MART_MODEL,
+    model: str,
 ) -> list[str]:
     """What stops an export of MODEL, given dbt's latest artefacts and the last land's end.
 
@@ -153,13 +152,15 @@ def last_land(con: duckdb.DuckDBPyConnection) -> datetime | None:
 
 
 def blocking_problems(
-    con: duckdb.DuckDBPyConnection, target_dir: Path, model: str = MART_MODEL
+    con: duckdb.DuckDBPyConnection, target_dir: Path, models: Sequence[str]
 ) -> list[str]:
-    """Everything that stops an export of MODEL now; empty when the gate is open."""
+    """Everything that stops an export of MODELS now, each problem once; empty when open."""
     run_results, error = _read_json(target_dir / "run_results.json")
     if run_results is None:
         return [str(error)]
     manifest, error = _read_json(target_dir / "manifest.json")
     if manifest is None:
         return [str(error)]
-    return check(run_results, manifest, last_land(con), model)
+    land = last_land(con)
+    found = (problem for model in models for problem in check(run_results, manifest, land, model))
+    return list(dict.fromkeys(found))

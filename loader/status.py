@@ -15,7 +15,7 @@ import duckdb
 from rich.console import Group, RenderableType
 from rich.table import Table
 
-from loader import gate
+from loader import gate, registry
 from loader.database import connect
 from loader.settings import database_path, dbt_target_dir
 
@@ -75,7 +75,9 @@ class Status:
             )
         lines: list[RenderableType] = [landed]
         if self.dbt_current:
-            lines.append("dbt results: current (the mart and its tests passed after the last land)")
+            lines.append(
+                "dbt results: current (the marts and their tests passed after the last land)"
+            )
         else:
             lines.append("dbt results: NOT current; `loader export` will refuse:")
             lines.extend(f"  - {problem}" for problem in self.dbt_problems)
@@ -94,7 +96,7 @@ def collect_status() -> Status:
     status = Status(database=str(database_path()))
     with connect(read_only=True) as con:
         status.loads = _latest_load(con)
-        status.dbt_problems = gate.blocking_problems(con, dbt_target_dir())
+        status.dbt_problems = gate.blocking_problems(con, dbt_target_dir(), registry.NAMES)
     if not status.loads:
         status.dbt_problems = ["nothing is landed yet: run `loader land EXTRACTS_DIR`"]
     record = last_export_record()

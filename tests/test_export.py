@@ -1,9 +1,9 @@
-"""`loader export` end to end: a mart built here with DuckDB, the real CLI, packages read back.
+"""`loader export` end to end: marts built here with DuckDB, the real CLI, packages read back.
 
-Each test builds `main.customer_details_v2` (and `raw._loads`, and when needed
-`main.migration_reconciliation`) in its own workspace database, writes dbt artefacts shaped
-exactly like dbt 1.11's so the gate opens (or passes --force), runs `loader export`, and
-reads every package back with zipfile and an XML parser.
+Each test builds `main.customer_details_v2` and `main.customer_definitions` (and
+`raw._loads`, and when needed `main.migration_reconciliation`) in its own workspace database,
+writes dbt artefacts shaped exactly like dbt 1.11's so the gate opens (or passes --force),
+runs `loader export`, and reads every package back with zipfile and an XML parser.
 """
 
 import json
@@ -13,6 +13,7 @@ import subprocess
 import time
 import xml.etree.ElementTree as ET  # only for the Element type
 import zipfile
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,16 +21,22 @@ import duckdb
 import pytest
 from defusedxml.ElementTree import fromstring
 
+from loader.package.entities import CUSTOMER_DEFINITIONS
 from tests.conftest import VENV_BIN, Workspace
 
 NS = "{http://schemas.microsoft.com/dynamics/2015/01/DataManagement}"
 FIELDS = ["CUSTOMERACCOUNT", "INVOICEACCOUNT", "DEFAULTDIMENSIONDISPLAYVALUE"]
 DATA_FILE = "Customer details V2.csv"
+DEFINITIONS_FILE = "CUSTCUSTOMERBASEENTITY.xml"
+DEFINITION_FIELDS = list(CUSTOMER_DEFINITIONS.field_names)
 MODEL_ID = "model.d365_customer_migration.customer_details_v2"
+DEFINITIONS_MODEL_ID = "model.d365_customer_migration.customer_definitions"
 TEST_IDS = [
     "test.d365_customer_migration.not_null_customer_details_v2_CUSTOMERACCOUNT.13ce8db7f4",
     "test.d365_customer_migration.no_invoice_account_chains_customer_details_v2__CUSTOMERACCOUNT___INVOICEACCOUNT___DATAAREAID_.836c8f68fa",
 ]
+MODELS = (MODEL_ID, DEFINITIONS_MODEL_ID)
+DEFINITIONS_TEST_ID = "test.d365_customer_migration.not_null_customer_definitions_NAME.0a1b2c3d4e"
 
 # A small mart with what matters: case-only ordering ties, NULLs, a row with nothing to update,
 # several legal entities, one legal entity whose rows all have nothing to update.
@@ -54,10 +61,16 @@ def make_mart(
     rows: list[tuple[str | None, ...]] | None = None,
     *,
     sql: str | None = None,
+    definitions: list[tuple[str | None, ...]] | None = None,
     reconciliation: bool = True,
     land_finished: datetime | None = None,
 ) -> None:
-    """Create the tables `loader export` reads, as dbt and `loader land` would leave them."""
+    """Create the tables `loader export` reads, as dbt and `loader land` would leave them.
+
+    Customer definitions: DEFINITIONS (DATAAREAID and DEFINITION_FIELDS), or by default one
+    row per details row outside GBSI (whose customers already exist in F&O), `c0001` being
+    `C0001` for F&O.
+    """
     land_finished = land_finished or datetime(2026, 1, 1, 12, 0, 0)
     ws.root.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(ws.database)) as con:
@@ -83,6 +96,22 @@ def make_mart(
         else:
             con.executemany(
                 "INSERT INTO main.customer_details_v2 VALUES (?, ?, ?, ?)", rows or ROWS
+            )
+        columns = ", ".join(f"{c} VARCHAR" for c in ["DATAAREAID", *DEFINITION_FIELDS])
+        con.execute(f"CREATE OR REPLACE TABLE main.customer_definitions ({columns})")
+        if definitions is not None:
+            marks = ", ".join("?" * (len(DEFINITION_FIELDS) + 1))
+            if definitions:
+                con.executemany(
+                    f"INSERT INTO main.customer_definitions VALUES ({marks})", definitions
+                )
+        else:
+            nulls = ", ".join(["NULL"] * 13)
+            con.execute(
+                "INSERT INTO main.customer_definitions SELECT DATAAREAID, CUSTOMERACCOUNT, "
+                "'Customer ' || CUSTOMERACCOUNT || ', Inc.', 'DOM', 'USD', 'Organization', "
+                f"{nulls}, 'en-us' FROM main.customer_details_v2 "
+                "WHERE DATAAREAID <> 'GBSI' AND CUSTOMERACCOUNT <> 'c0001'"
             )
         con.execute("DROP TABLE IF EXISTS main.migration_reconciliation")
         if reconciliation:
@@ -114,7 +143,14 @@ def dbt_artifacts(
     """run_results.json and manifest.json as dbt 1.11 writes them (only the keys that matter
     here, with dbt's own shapes): the mart model, one error-severity and one warn test."""
     started = started or datetime(2026, 1, 2, 8, 0, 0, tzinfo=UTC)
-    statuses = {MODEL_ID: "success", TEST_IDS[0]: "pass", TEST_IDS[1]: "warn", **(statuses or {})}
+    statuses = {
+        MODEL_ID: "success",
+        TEST_IDS[0]: "pass",
+        TEST_IDS[1]: "warn",
+        DEFINITIONS_MODEL_ID: "success",
+        DEFINITIONS_TEST_ID: "pass",
+        **(statuses or {}),
+    }
     results = [
         {
             "status": status,
@@ -123,7 +159,7 @@ def dbt_artifacts(
             "execution_time": 0.1,
             "adapter_response": {},
             "message": None if status in ("pass", "success") else f"Got 5 results, {status}",
-            "failures": 5 if status in ("fail", "warn") else (None if uid == MODEL_ID else 0),
+            "failures": 5 if status in ("fail", "warn") else (None if uid in MODELS else 0),
             "unique_id": uid,
             "compiled": True,
             "compiled_code": "select 1",
@@ -147,20 +183,24 @@ def dbt_artifacts(
         "args": {"which": "build"},
     }
     nodes: dict[str, object] = {
-        MODEL_ID: {
+        model: {
             "resource_type": "model",
-            "name": "customer_details_v2",
-            "unique_id": MODEL_ID,
+            "name": model.split(".")[-1],
+            "unique_id": model,
             "depends_on": {"macros": [], "nodes": []},
         }
+        for model in MODELS
     }
-    for uid in TEST_IDS:
+    for uid, model in [
+        *((t, MODEL_ID) for t in TEST_IDS),
+        (DEFINITIONS_TEST_ID, DEFINITIONS_MODEL_ID),
+    ]:
         nodes[uid] = {
             "resource_type": "test",
             "name": uid.split(".")[2],
             "unique_id": uid,
-            "attached_node": MODEL_ID,
-            "depends_on": {"macros": [], "nodes": [MODEL_ID]},
+            "attached_node": model,
+            "depends_on": {"macros": [], "nodes": [model]},
         }
     manifest = {"metadata": {"dbt_version": "1.11.16"}, "nodes": nodes, "unit_tests": {}}
     return run_results, manifest
@@ -193,19 +233,27 @@ def assert_sorted_children(element: ET.Element, path: str = "") -> None:
         assert_sorted_children(child, f"{path}/{element.tag}")
 
 
-def read_package(path: Path) -> tuple[list[str], list[list[str]]]:
-    """Check a package's structure; returns the data file's header and rows."""
+@dataclass
+class Package:
+    """What a package holds, read back with the standard library."""
+
+    entities: list[dict[str, str | None]]  # per manifest entry: the elements that matter
+    details: tuple[list[str], list[list[str]]] | None  # header and rows of the CSV file
+    definitions: list[dict[str, str]] | None  # one dict of attributes per record
+
+
+def read_package(path: Path) -> Package:
+    """Check a package's structure; returns what each data file holds."""
     with zipfile.ZipFile(path) as archive:
         assert archive.testzip() is None
         names = archive.namelist()
-        assert sorted(names) == sorted(["Manifest.xml", "PackageHeader.xml", DATA_FILE])
         assert all("/" not in n and "\\" not in n for n in names)
         files = {n: archive.read(n) for n in names}
         infos = archive.infolist()
     assert all(i.date_time == (1980, 1, 1, 0, 0, 0) for i in infos)
-    for name, data in files.items():
-        assert data[:2] == b"\xff\xfe", name
-        assert not data[2:].decode("utf-16-le").startswith("<?xml"), name
+    for name in ("Manifest.xml", "PackageHeader.xml"):
+        assert files[name][:2] == b"\xff\xfe", name
+        assert not files[name][2:].decode("utf-16-le").startswith("<?xml"), name
 
     header = fromstring(files["PackageHeader.xml"])
     assert header.tag == NS + "DataManagementPackageHeader"
@@ -230,16 +278,49 @@ def read_package(path: Path) -> tuple[list[str], list[list[str]]]:
         "ProjectCategory",
         "RulesData",
     ]
-    (entity,) = manifest.find(NS + "PackageEntityList")  # type: ignore[misc]
-    assert entity.findtext(NS + "EntityName") == "Customer details V2"
-    assert entity.findtext(NS + "TargetEntity") == "CustCustomerDetailV2Entity"
-    assert entity.findtext(NS + "InputFilePath") == DATA_FILE
-    assert entity.findtext(NS + "SourceFormat") == "CSV-Unicode"
-    assert entity.findtext(NS + "LevelInExecutionUnit") == "2"
-    maps = [m.findtext(NS + "XMLField") for m in entity.find(NS + "EntityMapList")]  # type: ignore[union-attr]
-    assert maps == [m.findtext(NS + "EntityField") for m in entity.find(NS + "EntityMapList")]  # type: ignore[union-attr]
+    entities = []
+    details = definitions = None
+    for entity in manifest.find(NS + "PackageEntityList"):  # type: ignore[union-attr]
+        assert entity.tag == NS + "DataManagementPackageEntityData"
+        entities.append(
+            {
+                tag: entity.findtext(NS + tag)
+                for tag in (
+                    "EntityName",
+                    "TargetEntity",
+                    "InputFilePath",
+                    "SourceFormat",
+                    "ExecutionUnit",
+                    "LevelInExecutionUnit",
+                )
+            }
+        )
+        map_list = entity.find(NS + "EntityMapList")
+        maps = [m.findtext(NS + "XMLField") for m in map_list]  # type: ignore[union-attr]
+        assert maps == [m.findtext(NS + "EntityField") for m in map_list]  # type: ignore[union-attr]
+        data = files[entity.findtext(NS + "InputFilePath")]  # type: ignore[index]
+        if entity.findtext(NS + "EntityName") == "Customer details V2":
+            assert entities[-1]["TargetEntity"] == "CustCustomerDetailV2Entity"
+            assert entities[-1]["InputFilePath"] == DATA_FILE
+            assert entities[-1]["SourceFormat"] == "CSV-Unicode"
+            assert entities[-1]["LevelInExecutionUnit"] == "2"
+            details = _csv_rows(data, maps)  # type: ignore[arg-type]
+        else:
+            assert entity.findtext(NS + "EntityName") == "Customer definitions"
+            assert entities[-1]["TargetEntity"] == "CustCustomerBaseEntity"
+            assert entities[-1]["InputFilePath"] == DEFINITIONS_FILE
+            assert entities[-1]["SourceFormat"] == "XML-Attribute"
+            assert entities[-1]["LevelInExecutionUnit"] == "1"
+            definitions = _xml_records(data, maps)  # type: ignore[arg-type]
+    assert sorted(names) == sorted(
+        ["Manifest.xml", "PackageHeader.xml", *(e["InputFilePath"] for e in entities)]
+    )
+    return Package(entities, details, definitions)
 
-    text = files[DATA_FILE][2:].decode("utf-16-le")
+
+def _csv_rows(data: bytes, maps: list[str]) -> tuple[list[str], list[list[str]]]:
+    assert data[:2] == b"\xff\xfe"
+    text = data[2:].decode("utf-16-le")
     assert text.endswith("\r\n")
     assert text.count("\n") == text.count("\r") == text.count("\r\n")
     lines = text.removesuffix("\r\n").split("\r\n")
@@ -247,7 +328,25 @@ def read_package(path: Path) -> tuple[list[str], list[list[str]]]:
     assert lines[0] == lines[0].upper()
     rows = [line.split(",") for line in lines[1:]]
     assert rows, "never an empty data file"
-    return maps, rows  # type: ignore[return-value]
+    return maps, rows
+
+
+def _xml_records(data: bytes, maps: list[str]) -> list[dict[str, str]]:
+    assert data.startswith(b'\xef\xbb\xbf<?xml version="1.0" encoding="utf-8"?>')
+    document = fromstring(data)
+    assert document.tag == "Document"
+    records = [dict(r.attrib) for r in document]
+    assert all(r.tag == "CUSTCUSTOMERBASEENTITY" for r in document)
+    assert all(list(r) == maps for r in records)  # every field, in the field maps' order
+    assert records, "never an empty data file"
+    return records
+
+
+def details(path: Path) -> tuple[list[str], list[list[str]]]:
+    """The header and rows of a package's Customer details V2 file."""
+    package = read_package(path)
+    assert package.details is not None, path
+    return package.details
 
 
 def mart_rows(ws: Workspace, legal_entity: str, fields: list[str] = FIELDS) -> list[list[str]]:
@@ -260,6 +359,16 @@ def mart_rows(ws: Workspace, legal_entity: str, fields: list[str] = FIELDS) -> l
     )
     # The order the issue asks for, computed here independently of the export's SQL.
     return sorted(([str(v) for v in r] for r in rows), key=lambda r: (r[0].lower(), r[0]))
+
+
+def definition_rows(ws: Workspace, legal_entity: str) -> list[dict[str, str]]:
+    """What the Customer definitions file of LEGAL_ENTITY must hold, in order."""
+    cols = ", ".join(f"coalesce(\"{f}\", '')" for f in DEFINITION_FIELDS)
+    rows = ws.query(
+        f"SELECT {cols} FROM main.customer_definitions WHERE DATAAREAID = ?", [legal_entity]
+    )
+    records = [dict(zip(DEFINITION_FIELDS, map(str, r), strict=True)) for r in rows]
+    return sorted(records, key=lambda r: (r["CUSTOMERACCOUNT"].lower(), r["CUSTOMERACCOUNT"]))
 
 
 def packages(out: Path) -> list[Path]:
@@ -280,17 +389,24 @@ def test_every_package_is_well_formed_and_holds_its_legal_entity(workspace: Work
     proc = export(workspace, out)
 
     files = packages(out)
-    assert [f.name for f in files] == [
-        "CustomerDetailsV2_DEMF_part001.zip",
-        "CustomerDetailsV2_USMF_part001.zip",
-    ]
+    assert [f.name for f in files] == ["Customers_DEMF_part001.zip", "Customers_USMF_part001.zip"]
     for path in files:
         legal_entity = path.name.split("_")[1]
-        header, rows = read_package(path)
+        package = read_package(path)
+        # Both entities, definitions first, at a lower level of the same execution unit.
+        assert [
+            (e["EntityName"], e["ExecutionUnit"], e["LevelInExecutionUnit"])
+            for e in package.entities
+        ] == [
+            ("Customer definitions", "1", "1"),
+            ("Customer details V2", "1", "2"),
+        ]
+        header, rows = details(path)
         assert header == FIELDS
         assert rows == mart_rows(workspace, legal_entity)
+        assert package.definitions == definition_rows(workspace, legal_entity)
     # Case-insensitive order, exact value as the tie-break; NULL is an empty cell.
-    _, usmf = read_package(out / "CustomerDetailsV2_USMF_part001.zip")
+    _, usmf = details(out / "Customers_USMF_part001.zip")
     assert [r[0] for r in usmf] == ["B0009", "C0001", "c0001", "C0002", "Müller"]
     assert usmf[0] == ["B0009", "C0002", ""]
 
@@ -299,7 +415,11 @@ def test_every_package_is_well_formed_and_holds_its_legal_entity(workspace: Work
     by_le = {le["legal_entity"]: le for le in data["legal_entities"]}  # type: ignore[union-attr]
     assert by_le["GBSI"]["packages"] == [] and by_le["GBSI"]["note"].startswith("no package")
     assert by_le["USMF"]["left_out_by_fields"] == 1
-    assert by_le["USMF"]["rows_in_packages"] == 5
+    assert by_le["USMF"]["rows_in_packages"] == 10
+    assert by_le["USMF"]["entities"] == [
+        {"label": "Customer definitions", "rows_in_packages": 5, "left_out_by_fields": 0},
+        {"label": "Customer details V2", "rows_in_packages": 5, "left_out_by_fields": 1},
+    ]
     assert by_le["USMF"]["reconciliation"] == [
         {
             "data_area_id": "USMF",
@@ -319,12 +439,25 @@ def test_every_package_is_well_formed_and_holds_its_legal_entity(workspace: Work
         assert entry["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
     steps = data["import"]  # type: ignore[index]
     assert steps["order"] == ["Customer definitions", "Customer details V2"]
-    assert steps["source_data_format"] == "CSV-Unicode"
-    assert steps["entity_execution_parameters"]["import_threshold_record_count"] == 1000
-    assert steps["entity_execution_parameters"]["import_task_count"] == 8
-    assert {"file": "CustomerDetailsV2_USMF_part001.zip", "legal_entity": "USMF"} in steps[
+    assert steps["source_data_formats"] == ["XML-Attribute", "CSV-Unicode"]
+    assert steps["entity_execution_parameters"] == [
+        {
+            "entity": label,
+            "import_threshold_record_count": 1000,
+            "import_task_count": 8,
+        }
+        for label in ("Customer definitions", "Customer details V2")
+    ]
+    assert {"file": "Customers_USMF_part001.zip", "legal_entity": "USMF"} in steps[
         "one_legal_entity_per_import"
     ]
+    assert steps["expected_counts"] == [
+        {"legal_entity": "DEMF", "entity": "Customer definitions", "rows": 2},
+        {"legal_entity": "DEMF", "entity": "Customer details V2", "rows": 2},
+        {"legal_entity": "USMF", "entity": "Customer definitions", "rows": 5},
+        {"legal_entity": "USMF", "entity": "Customer details V2", "rows": 5},
+    ]
+    assert any("number sequence" in note for note in steps["notes"])
     assert "GBSI" in proc.stderr and "no package" in proc.stderr
     assert "Import threshold record count 1000" in proc.stderr
 
@@ -349,10 +482,10 @@ def test_max_rows_splits_into_parts_whose_union_is_the_mart(workspace: Workspace
     )
     open_gate(workspace)
     out = workspace.root / "out"
-    export(workspace, out, "--max-rows", "10")
+    export(workspace, out, "--max-rows", "10", "--entity", "customer_details_v2")
     names = [p.name for p in packages(out)]
     assert names == [f"CustomerDetailsV2_USMF_part00{n}.zip" for n in (1, 2, 3)]
-    parts = [read_package(p)[1] for p in packages(out)]
+    parts = [details(p)[1] for p in packages(out)]
     assert [len(p) for p in parts] == [10, 10, 5]
     assert [r for part in parts for r in part] == mart_rows(workspace, "USMF")
     assert [(p["part"], p["rows"]) for p in summary(out)["packages"]] == [(1, 10), (2, 10), (3, 5)]  # type: ignore[union-attr]
@@ -365,11 +498,11 @@ def test_size_limit_splits_on_the_zip_size(workspace: Workspace) -> None:
     )
     open_gate(workspace)
     out = workspace.root / "out"
-    export(workspace, out, "--max-mb", "0.03")
+    export(workspace, out, "--max-mb", "0.03", "--entity", "Customer details V2")
     files = packages(out)
     assert len(files) > 2
     assert all(p.stat().st_size <= 30_000 for p in files)
-    assert [r for p in files for r in read_package(p)[1]] == mart_rows(workspace, "USMF")
+    assert [r for p in files for r in details(p)[1]] == mart_rows(workspace, "USMF")
 
 
 def test_fields_choose_columns_and_leave_out_rows_with_nothing_to_update(
@@ -380,10 +513,13 @@ def test_fields_choose_columns_and_leave_out_rows_with_nothing_to_update(
     out = workspace.root / "out"
     export(workspace, out, "--fields", "invoiceaccount")
     assert [p.name for p in packages(out)] == [
-        "CustomerDetailsV2_DEMF_part001.zip",
-        "CustomerDetailsV2_USMF_part001.zip",
+        "Customers_DEMF_part001.zip",
+        "Customers_USMF_part001.zip",
     ]
-    header, rows = read_package(out / "CustomerDetailsV2_USMF_part001.zip")
+    package = read_package(out / "Customers_USMF_part001.zip")
+    # Customer definitions has no such field: it is written whole.
+    assert package.definitions == definition_rows(workspace, "USMF")
+    header, rows = details(out / "Customers_USMF_part001.zip")
     assert header == ["CUSTOMERACCOUNT", "INVOICEACCOUNT"]
     assert rows == [["B0009", "C0002"], ["C0002", "C0001"]]
     assert rows == mart_rows(workspace, "USMF", header)
@@ -391,8 +527,11 @@ def test_fields_choose_columns_and_leave_out_rows_with_nothing_to_update(
     assert by_le["USMF"]["left_out_by_fields"] == 4
     assert by_le["DEMF"]["left_out_by_fields"] == 1
 
-    bad = export(workspace, out, "--fields", "NAME", ok=False)
-    assert bad.returncode == 1 and "NAME not a field of Customer details V2" in bad.stderr
+    bad = export(workspace, out, "--fields", "NOSUCH", ok=False)
+    assert bad.returncode == 1
+    assert "NOSUCH not a field of Customer definitions or Customer details V2" in bad.stderr
+    alone = export(workspace, out, "--entity", "customer_details_v2", "--fields", "NAME", ok=False)
+    assert "NAME not a field of Customer details V2" in alone.stderr
 
 
 @pytest.mark.parametrize(
@@ -428,18 +567,24 @@ def test_stale_parts_of_an_earlier_export_are_removed(workspace: Workspace) -> N
     out = workspace.root / "out"
     (out).mkdir(parents=True)
     (out / "notes.txt").write_text("not ours")
-    export(workspace, out, "--max-rows", "2")
-    assert len(list(out.glob("CustomerDetailsV2_USMF_part*.zip"))) == 3
+    export(workspace, out, "--max-rows", "4")
+    assert len(list(out.glob("Customers_USMF_part*.zip"))) == 3
     export(workspace, out)
     assert [p.name for p in sorted(out.iterdir())] == [
-        "CustomerDetailsV2_DEMF_part001.zip",
-        "CustomerDetailsV2_USMF_part001.zip",
+        "Customers_DEMF_part001.zip",
+        "Customers_USMF_part001.zip",
         "export-summary.json",
         "notes.txt",
     ]
     assert summary(out)["stale_packages_removed"] == [
-        "CustomerDetailsV2_USMF_part002.zip",
-        "CustomerDetailsV2_USMF_part003.zip",
+        "Customers_USMF_part002.zip",
+        "Customers_USMF_part003.zip",
+    ]
+    # Packages of another layout (one entity alone) replace the combined ones, not sit beside.
+    export(workspace, out, "--entity", "customer_details_v2")
+    assert [p.name for p in sorted(out.glob("*.zip"))] == [
+        "CustomerDetailsV2_DEMF_part001.zip",
+        "CustomerDetailsV2_USMF_part001.zip",
     ]
 
 
@@ -533,11 +678,12 @@ def test_killed_export_leaves_the_earlier_export_untouched(workspace: Workspace)
 
 
 def test_verify_passes_what_export_writes(workspace: Workspace) -> None:
-    make_mart(workspace)
+    # Without `c0001` beside `C0001`: verify rightly reports keys F&O takes for one.
+    make_mart(workspace, [r for r in ROWS if r[1] != "c0001"])
     open_gate(workspace)
     out = workspace.root / "out"
     export(workspace, out, "--max-rows", "2")
     files = packages(out)
     proc = workspace.loader("verify", *map(str, files))
     assert proc.returncode == 0, proc.stdout
-    assert proc.stdout.count(": OK (") == len(files) == 4
+    assert proc.stdout.count(": OK (") == len(files) == 7

@@ -16,7 +16,7 @@ LAND = datetime(2026, 1, 2, 7, 0, 0)  # naive UTC, as raw._loads holds it
 
 def problems(statuses: dict[str, str] | None = None, land: datetime | None = LAND) -> list[str]:
     run_results, manifest = dbt_artifacts(statuses, RUN)
-    return check(run_results, manifest, land)
+    return check(run_results, manifest, land, "customer_details_v2")
 
 
 def test_built_and_tested_after_the_land_opens_the_gate() -> None:
@@ -71,14 +71,14 @@ def test_a_unit_test_of_the_mart_counts() -> None:
     manifest["unit_tests"] = {  # type: ignore[index]
         unit: {"resource_type": "unit_test", "depends_on": {"nodes": [MODEL_ID]}}
     }
-    (problem,) = check(run_results, manifest, LAND)
+    (problem,) = check(run_results, manifest, LAND, "customer_details_v2")
     assert "no result for unit test customer_details_v2.keeps_empty_cells" in problem
 
 
 def test_a_manifest_without_the_model_blocks() -> None:
     run_results, manifest = dbt_artifacts(None, RUN)
     manifest["nodes"] = {}
-    assert check(run_results, manifest, LAND) == [
+    assert check(run_results, manifest, LAND, "customer_details_v2") == [
         "dbt's manifest has no model customer_details_v2: run `dbt build`"
     ]
 

@@ -39,10 +39,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from loader.package.csv_unicode import FORBIDDEN_RE2, Lines, first_forbidden
+from loader.package.csv_unicode import CSV_UNICODE, FORBIDDEN_RE2, first_forbidden
 from loader.package.entities import ACCOUNT_FIELDS, CUSTOMER_DETAILS_V2
+from loader.package.lines import Lines
 from loader.package.verify import verify_package
-from loader.package.writer import PackageWriter, SplitLimits
+from loader.package.writer import Content, PackageWriter, SplitLimits
 from tests.conftest import Workspace
 from tests.test_collation import expected_fold
 
@@ -89,7 +90,7 @@ def test_the_exporter_refuses_exactly_what_the_reference_forbids(
 ) -> None:
     expected = accepted(value)
     # The check on every batch of CSV lines (a one-column line), ...
-    assert Lines(pa.array([value + "\r\n"])).holds_forbidden(1) is not expected
+    assert CSV_UNICODE.holds_forbidden(Lines(pa.array([value + "\r\n"])), 1) is not expected
     # ... the message naming the value, ...
     assert (first_forbidden(value) is None) is expected
     # ... and the DuckDB pattern that finds the row to name.
@@ -114,17 +115,19 @@ def test_accepted_values_survive_the_package_and_verify(
     lines = [",".join(row) + "\r\n" for row in values]
     batch = Lines(pa.array(lines))
     if not all(accepted(v) for row in values for v in row):
-        assert batch.holds_forbidden(len(FIELDS))
+        assert CSV_UNICODE.holds_forbidden(batch, len(FIELDS))
         return
-    assert not batch.holds_forbidden(len(FIELDS))
+    assert not CSV_UNICODE.holds_forbidden(batch, len(FIELDS))
 
     folder = tmp_path_factory.mktemp("package")
-    writer = PackageWriter(folder, CUSTOMER_DETAILS_V2, FIELDS, "USMF", SplitLimits())
+    content = Content(CUSTOMER_DETAILS_V2, FIELDS)
+    writer = PackageWriter(folder, "CustomerDetailsV2", "USMF", [content], SplitLimits())
+    writer.start(content)
     writer.write(batch)
     (written,) = writer.close()
     package = folder / written.name
 
-    report = verify_package(package, NO_LENGTH_LIMIT)
+    report = verify_package(package, NO_LENGTH_LIMIT, known=[CUSTOMER_DETAILS_V2])
     assert report.ok, report.lines()
     assert report.rows == len(values)
     with zipfile.ZipFile(package) as archive:

@@ -12,9 +12,9 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from loader.package.csv_unicode import Lines
 from loader.package.entities import CUSTOMER_DETAILS_V2
-from loader.package.writer import PackageWriter, SplitLimits
+from loader.package.lines import Lines
+from loader.package.writer import Content, PackageWriter, SplitLimits
 from tests.conftest import Workspace
 
 DATA = "Customer details V2.csv"
@@ -24,9 +24,9 @@ ROWS = ["C0001,,001-0101", "C0002,C0001,", "C0003,C0001,002-0102-022"]
 
 def good_package(folder: Path, rows: list[str] = ROWS) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    writer = PackageWriter(
-        folder, CUSTOMER_DETAILS_V2, CUSTOMER_DETAILS_V2.field_names, "USMF", SplitLimits()
-    )
+    content = Content(CUSTOMER_DETAILS_V2, CUSTOMER_DETAILS_V2.field_names)
+    writer = PackageWriter(folder, "CustomerDetailsV2", "USMF", [content], SplitLimits())
+    writer.start(content)
     writer.write(Lines(pa.array([r + "\r\n" for r in rows])))
     (written,) = writer.close()
     return folder / written.name

@@ -6,8 +6,13 @@ control character is an error to report, not something to escape and hope.
 
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import pyarrow as pa
+from loader.package.data_format import DataFormat
+
+if TYPE_CHECKING:
+    from loader.package.entity import EntityDescription
+    from loader.package.lines import Lines
 
 BOM = "\ufeff"
 CRLF = "\r\n"
@@ -23,7 +28,6 @@ FORBIDDEN_IN_FILE = re.compile('["\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]')
 # CR, LF, delimiter, quote); what is left of a valid batch is exactly its delimiters and line
 # ends. Tab is XML-legal and no structure here, as FORBIDDEN says.
 _DROP_ALLOWED = bytes(b for b in range(256) if (b >= 0x20 or b == 0x09) and b not in b',"')
-_NONCHARACTERS = ("\ufffe".encode(), "\uffff".encode())
 
 _NAMES = {",": "the delimiter ','", '"': "a double quote", "\r": "a CR", "\n": "an LF"}
 
@@ -34,7 +38,7 @@ def describe_char(char: str) -> str:
 
 
 def first_forbidden(value: str) -> str | None:
-    """Why VALUE cannot go in a data file, or None when it can."""
+    """Why VALUE cannot go in a CSV data file, or None when it can."""
     match = FORBIDDEN.search(value)
     return describe_char(match.group()) if match else None
 
@@ -44,43 +48,31 @@ def header_bytes(fields: Sequence[str]) -> bytes:
     return (BOM + DELIMITER.join(fields) + CRLF).encode("utf-16-le")
 
 
-class Lines:
-    """A batch of CSV lines (each ending in CRLF) held as one Arrow string array.
+class CsvUnicode(DataFormat):
+    source_format = "CSV-Unicode"
+    expansion = 2  # UTF-16: at most 2 bytes per UTF-8 byte
+    forbidden_re2 = FORBIDDEN_RE2
 
-    Rows are sliced and encoded straight from the array's buffers: one UTF-8 decode and one
-    UTF-16 encode per slice, no Python object per row.
-    """
+    def file_name(self, entity: "EntityDescription") -> str:
+        return f"{entity.label}.csv"  # named after the label, as F&O names its exports
 
-    def __init__(self, array: pa.Array) -> None:
-        if pa.types.is_string_view(array.type):
-            array = array.cast(pa.large_string())
-        if array.null_count:
-            raise ValueError("a CSV line is NULL")
-        _, offsets, data = array.buffers()
-        raw = memoryview(offsets).cast("B")
-        wide = pa.types.is_large_string(array.type)
-        self._offsets = (raw.cast("q") if wide else raw.cast("i"))[
-            array.offset : array.offset + len(array) + 1
-        ]
-        self._data = memoryview(data) if data is not None else memoryview(b"")
-        self.rows = len(array)
+    def header(self, entity: "EntityDescription", fields: Sequence[str]) -> bytes:
+        return header_bytes(fields)
 
-    def utf16_bound(self, start: int, stop: int) -> int:
-        """An upper bound of the UTF-16 size of rows START..STOP (2 bytes per UTF-8 byte)."""
-        return 2 * (self._offsets[stop] - self._offsets[start])
+    def footer(self, entity: "EntityDescription") -> bytes:
+        return b""
 
-    def holds_forbidden(self, columns: int) -> bool:
-        """Whether any value holds a forbidden character (which one: ask the source).
+    def encode(self, lines: "Lines", start: int, stop: int) -> bytes:
+        return lines.utf16(start, stop)
 
-        One pass: drop every allowed byte; a valid batch leaves exactly COLUMNS - 1 delimiters
-        and CRLF per line, so anything more means a value holds a forbidden character.
-        """
-        data = bytes(self._data[self._offsets[0] : self._offsets[self.rows]])
+    def holds_forbidden(self, lines: "Lines", columns: int) -> bool:
+        """One pass: drop every allowed byte; a valid batch leaves exactly COLUMNS - 1
+        delimiters and CRLF per line, so anything more means a value holds a forbidden one."""
         line = (DELIMITER * (columns - 1) + CRLF).encode()
-        if data.translate(None, _DROP_ALLOWED) != line * self.rows:
-            return True
-        return not data.isascii() and any(n in data for n in _NONCHARACTERS)
+        return lines.holds_other_than(_DROP_ALLOWED, line)
 
-    def utf16(self, start: int, stop: int) -> bytes:
-        chunk = self._data[self._offsets[start] : self._offsets[stop]]
-        return str(chunk, "utf-8").encode("utf-16-le")
+    def first_forbidden(self, value: str) -> str | None:
+        return first_forbidden(value)
+
+
+CSV_UNICODE = CsvUnicode()

@@ -1,7 +1,11 @@
 """What a package writer needs to know about a data entity, as plain data."""
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+from loader.package.csv_unicode import CSV_UNICODE
+from loader.package.data_format import DataFormat
 
 # Staging field names in F&O are upper-case identifiers.
 _FIELD_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
@@ -25,6 +29,7 @@ class EntityDescription:
     file_stem: str  # start of package file names, e.g. "CustomerDetailsV2"
     fields: tuple[EntityField, ...]
     key_fields: tuple[str, ...]
+    data_format: DataFormat = CSV_UNICODE
     level: int = 1  # LevelInExecutionUnit: higher levels run after lower ones
     sequence: int = 1  # SequenceInLevel
     execution_unit: int = 1
@@ -32,6 +37,7 @@ class EntityDescription:
     import_after: tuple[str, ...] = ()  # labels of entities to import first
     import_threshold_record_count: int | None = None
     import_task_count: int | None = None
+    import_notes: tuple[str, ...] = ()  # what else to check in F&O before importing
 
     def __post_init__(self) -> None:
         names = [f.name for f in self.fields]
@@ -55,8 +61,21 @@ class EntityDescription:
 
     @property
     def data_file_name(self) -> str:
-        """The data file in the zip, named after the label as F&O names its exports."""
-        return f"{self.label}.csv"
+        """The data file in the zip, named as F&O names it in its own exports."""
+        return self.data_format.file_name(self)
+
+    def with_lengths(self, lengths: Mapping[str, int]) -> "EntityDescription":
+        """This description with the field lengths LENGTHS sets (others keep theirs).
+
+        Raises ValueError naming a field the entity does not have.
+        """
+        unknown = sorted(set(lengths) - set(self.field_names))
+        if unknown:
+            raise ValueError(f"{', '.join(unknown)} not a field of {self.label}")
+        fields = tuple(
+            replace(f, max_length=lengths.get(f.name, f.max_length)) for f in self.fields
+        )
+        return replace(self, fields=fields)
 
     def field(self, name: str) -> EntityField:
         for f in self.fields:

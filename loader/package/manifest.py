@@ -14,7 +14,6 @@ from loader.package.entity import EntityDescription
 NAMESPACE = "http://schemas.microsoft.com/dynamics/2015/01/DataManagement"
 XSI_NAMESPACE = "http://www.w3.org/2001/XMLSchema-instance"
 BOM = b"\xff\xfe"
-SOURCE_FORMAT = "CSV-Unicode"
 
 # Values every package F&O exports carries.
 HEADER_CONSTANTS = {
@@ -120,7 +119,7 @@ def _entity_data(entity: EntityDescription, fields: Sequence[str]) -> Element:
             _text("RunBusinessValidation", True),
             _text("SampleFilePath", ""),
             _text("SequenceInLevel", entity.sequence),
-            _text("SourceFormat", SOURCE_FORMAT),
+            _text("SourceFormat", entity.data_format.source_format),
             _text("TargetEntity", entity.target_entity),
             _text("ValidationStatus", "Yes"),
         ],
@@ -132,7 +131,11 @@ def manifest(
     description: str,
     entities: Sequence[tuple[EntityDescription, Sequence[str]]],
 ) -> bytes:
-    """The manifest for ENTITIES, each with the fields (columns) its data file holds."""
+    """The manifest for ENTITIES, each with the fields (columns) its data file holds.
+
+    One DataManagementPackageEntityData per entity, in the order given (the serializer's sort
+    is stable): list them in import order.
+    """
     if any(not fields for _, fields in entities):
         # A manifest without field maps registers no entity: the import "succeeds" with 0 rows.
         raise ValueError("every entity needs at least one field map")

@@ -1,9 +1,12 @@
 """The export summary: what was written, what was left out, and how to import it in F&O.
 
-Printed as rich tables and written as JSON beside the packages.
+Printed as rich tables and written as JSON beside the packages. `packages` is in import
+order: legal entity by legal entity, each one's parts in order (every part that creates
+customers before every part that updates them).
 """
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,23 +14,49 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from loader.package.csv_unicode import DELIMITER
-from loader.package.entity import EntityDescription
-from loader.package.manifest import SOURCE_FORMAT
-from loader.package.writer import PackageFile, SplitLimits
+from loader.package.writer import Content, PackageFile, SplitLimits
 
 SUMMARY_FILE = "export-summary.json"
-RECONCILIATION_COUNTS = ("extracted", "exported", "rejected", "skipped")
+RECONCILIATION_COUNTS = ("extracted", "exported", "rejected", "skipped", "unaccounted")
+
+
+@dataclass(frozen=True)
+class ExportedEntity:
+    name: str  # the mart it comes from; `entity` in the reconciliation
+    content: Content
+
+
+@dataclass
+class EntityOutcome:
+    """One entity in one legal entity."""
+
+    label: str
+    rows_in_packages: int = 0
+    left_out_by_fields: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "label": self.label,
+            "rows_in_packages": self.rows_in_packages,
+            "left_out_by_fields": self.left_out_by_fields,
+        }
 
 
 @dataclass
 class LegalEntityOutcome:
     legal_entity: str
-    rows_in_packages: int = 0
-    left_out_by_fields: int = 0
+    entities: list[EntityOutcome] = field(default_factory=list)
     packages: list[str] = field(default_factory=list)
-    # Rows of the migration's reconciliation for this legal entity, one per source file.
+    # Rows of the migration's reconciliation for this legal entity, per entity and source file.
     reconciliation: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def rows_in_packages(self) -> int:
+        return sum(e.rows_in_packages for e in self.entities)
+
+    @property
+    def left_out_by_fields(self) -> int:
+        return sum(e.left_out_by_fields for e in self.entities)
 
     @property
     def note(self) -> str | None:
@@ -35,13 +64,12 @@ class LegalEntityOutcome:
             return None
         if self.left_out_by_fields:
             return "no package: no row has a value for the chosen fields"
-        return "no package: no rows to update"
+        return "no package: no rows to write"
 
 
 @dataclass
 class ExportSummary:
-    entity: EntityDescription
-    fields: tuple[str, ...]
+    entities: Sequence[ExportedEntity]  # in import order
     limits: SplitLimits
     compression_level: int
     exported_at: str
@@ -53,7 +81,7 @@ class ExportSummary:
     gate_problems: list[str] = field(default_factory=list)
     reconciliation_source: str | None = None  # None when the table is absent
     stale_removed: list[str] = field(default_factory=list)
-    # Legal entities in the reconciliation with no row in the mart (e.g. an unknown company).
+    # Legal entities in the reconciliation with no row in a mart (e.g. an unknown company).
     unexported_reconciliation: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -63,42 +91,91 @@ class ExportSummary:
             return None
         if not self.legal_entities:
             return (
-                "no package written: the mart has no rows (every extracted record was rejected "
-                "or skipped, or the extracts held none); the reconciliation says which"
+                "no package written: the marts have no rows (every extracted record was "
+                "rejected or skipped, or the extracts held none); the reconciliation says which"
             )
-        return "no package written: no legal entity has rows to update (see the note of each)"
+        return "no package written: no legal entity has rows to write (see the note of each)"
 
     @property
     def rows(self) -> int:
         return sum(p.rows for p in self.packages)
 
+    @property
+    def _labels(self) -> list[str]:
+        return [e.content.entity.label for e in self.entities]
+
+    def import_order(self) -> list[str]:
+        """Entity labels in the order F&O must import them, those not exported here too."""
+        order: list[str] = []
+        for exported in self.entities:
+            entity = exported.content.entity
+            order.extend(label for label in entity.import_after if label not in order)
+            order.append(entity.label)
+        return order
+
+    def expected_counts(self) -> list[dict[str, Any]]:
+        """Rows per legal entity and entity: what F&O's job log must show (staging, target)."""
+        counts: dict[tuple[str, str], int] = {}
+        for package in self.packages:
+            for rows in package.entities:
+                key = (package.legal_entity, rows.label)
+                counts[key] = counts.get(key, 0) + rows.rows
+        return [
+            {"legal_entity": le, "entity": label, "rows": n} for (le, label), n in counts.items()
+        ]
+
     def import_steps(self) -> list[str]:
         """What the person importing in F&O must do; the package cannot carry these settings."""
-        entity = self.entity
+        exported = [e.content.entity for e in self.entities]
         steps = []
-        if entity.import_after:
-            first = " and ".join(entity.import_after)
+        missing = [label for label in self.import_order() if label not in self._labels]
+        if missing:
             steps.append(
-                f"Import {first} into each legal entity first: {entity.label} only updates "
-                "records that already exist."
+                f"Import {' and '.join(missing)} into each legal entity first: "
+                f"{' and '.join(self._labels)} only update records that already exist."
             )
-        if entity.import_threshold_record_count or entity.import_task_count:
+        parameters = "; ".join(
+            f"for {e.label} set Import threshold record count "
+            f"{e.import_threshold_record_count} and Import task count {e.import_task_count}"
+            for e in exported
+            if e.import_threshold_record_count or e.import_task_count
+        )
+        if parameters:
             steps.append(
-                "Data management > Framework parameters > Entity settings > Configure entity "
-                f"execution parameters: for {entity.label} set Import threshold record count "
-                f"{entity.import_threshold_record_count} and Import task count "
-                f"{entity.import_task_count}."
+                "Once per environment, Data management > Framework parameters > Entity "
+                f"settings > Configure entity execution parameters: {parameters}."
             )
+        steps.extend(note for e in exported for note in e.import_notes)
+        formats = " and ".join(self._source_formats())
         steps.append(
-            f"The source data format {SOURCE_FORMAT} (Unicode, delimiter "
-            f"'{DELIMITER}') must exist in the target environment: the packages name it."
+            f"The source data formats {formats} must exist in the target environment (they do "
+            "out of the box): the manifests name them."
         )
         steps.append(
-            "Import each package into the legal entity it names, one legal entity per import, "
-            "one import at a time (never in parallel), parts in order:"
+            "One legal entity at a time: switch F&O to the legal entity a package names (the "
+            "package carries no company), import its packages one after another in this order "
+            "(never in parallel; within a package the manifest runs the entities in order), "
+            "then go on to the next legal entity:"
         )
-        steps.extend(f"  {p.name} -> legal entity {p.legal_entity}" for p in self.packages)
+        steps.extend(
+            f"  {p.name} -> legal entity {p.legal_entity}: {_entity_rows(p)}" for p in self.packages
+        )
+        if self.packages:
+            steps.append(
+                "Check each job's execution log: per entity, the staging and target counts must "
+                "equal these rows:"
+            )
+            by_le: dict[str, list[str]] = {}
+            for count in self.expected_counts():
+                by_le.setdefault(count["legal_entity"], []).append(
+                    f"{count['entity']} {count['rows']:,}"
+                )
+            steps.extend(f"  {le}: {', '.join(counts)}" for le, counts in by_le.items())
         return steps
+
+    def _source_formats(self) -> list[str]:
+        formats = [e.content.entity.data_format.source_format for e in self.entities]
+        return list(dict.fromkeys(formats))
 
     def to_json(self) -> bytes:
         return (
@@ -106,14 +183,25 @@ class ExportSummary:
         ).encode()
 
     def to_dict(self) -> dict[str, Any]:
-        entity = self.entity
         return {
-            "entity": {
-                "label": entity.label,
-                "target_entity": entity.target_entity,
-                "fields": list(self.fields),
-                "key_fields": list(entity.key_fields),
-            },
+            "entities": [
+                {
+                    "name": e.name,
+                    "label": e.content.entity.label,
+                    "target_entity": e.content.entity.target_entity,
+                    "source_format": e.content.entity.data_format.source_format,
+                    "data_file": e.content.entity.data_file_name,
+                    "level_in_execution_unit": e.content.entity.level,
+                    "fields": list(e.content.fields),
+                    "key_fields": list(e.content.entity.key_fields),
+                    "rows": sum(
+                        c["rows"]
+                        for c in self.expected_counts()
+                        if c["entity"] == e.content.entity.label
+                    ),
+                }
+                for e in self.entities
+            ],
             "exported_at": self.exported_at,
             "database": self.database,
             "gate": {"forced": self.gate_forced, "problems": self.gate_problems},
@@ -131,6 +219,7 @@ class ExportSummary:
                     "rows": p.rows,
                     "bytes": p.bytes,
                     "sha256": p.sha256,
+                    "entities": [{"label": e.label, "rows": e.rows} for e in p.entities],
                 }
                 for p in self.packages
             ],
@@ -141,6 +230,7 @@ class ExportSummary:
                     "legal_entity": le.legal_entity,
                     "rows_in_packages": le.rows_in_packages,
                     "left_out_by_fields": le.left_out_by_fields,
+                    "entities": [e.to_dict() for e in le.entities],
                     "packages": le.packages,
                     "note": le.note,
                     "reconciliation": le.reconciliation,
@@ -152,46 +242,76 @@ class ExportSummary:
                 "note": None
                 if self.reconciliation_source
                 else "main.migration_reconciliation is absent: no extracted/rejected/skipped counts",
+                "per_entity": self.reconciliation_per_entity(),
                 "without_package": self.unexported_reconciliation,
             },
             "stale_packages_removed": self.stale_removed,
             "import": {
-                "order": [*entity.import_after, entity.label],
-                "source_data_format": SOURCE_FORMAT,
-                "entity_execution_parameters": {
-                    "entity": entity.label,
-                    "import_threshold_record_count": entity.import_threshold_record_count,
-                    "import_task_count": entity.import_task_count,
-                },
+                "order": self.import_order(),
+                "source_data_formats": self._source_formats(),
+                "entity_execution_parameters": [
+                    {
+                        "entity": e.content.entity.label,
+                        "import_threshold_record_count": e.content.entity.import_threshold_record_count,
+                        "import_task_count": e.content.entity.import_task_count,
+                    }
+                    for e in self.entities
+                ],
+                "notes": [n for e in self.entities for n in e.content.entity.import_notes],
                 "one_legal_entity_per_import": [
                     {"file": p.name, "legal_entity": p.legal_entity} for p in self.packages
                 ],
+                "expected_counts": self.expected_counts(),
                 "steps": self.import_steps(),
             },
         }
 
+    def _reconciliation_rows(self) -> list[dict[str, Any]]:
+        return [
+            *(r for le in self.legal_entities for r in le.reconciliation),
+            *self.unexported_reconciliation,
+        ]
+
+    def reconciliation_per_entity(self) -> list[dict[str, Any]]:
+        """The reconciliation's counts summed per entity (all legal entities and files)."""
+        totals: dict[str | None, dict[str, Any]] = {}
+        for row in self._reconciliation_rows():
+            total = totals.setdefault(row.get("entity"), {"entity": row.get("entity")})
+            for column in RECONCILIATION_COUNTS:
+                if column in row:
+                    total[column] = total.get(column, 0) + int(row[column] or 0)
+        return list(totals.values())
+
     def renderable(self) -> RenderableType:
         """Tables for people: packages, legal entities, reconciliation, then the import steps."""
-        packages = Table(title=f"{self.entity.label} packages", title_justify="left")
-        for column in ("file", "legal entity", "part", "rows", "bytes", "sha256"):
+        packages = Table(title="Packages, in import order", title_justify="left")
+        for column in ("file", "legal entity", "part", "entities", "rows", "bytes", "sha256"):
             packages.add_column(
                 column, justify="right" if column in _NUMERIC else "left", no_wrap=column == "file"
             )
         for p in self.packages:
             packages.add_row(
-                p.name, p.legal_entity, str(p.part), f"{p.rows:,}", f"{p.bytes:,}", p.sha256[:16]
+                p.name,
+                p.legal_entity,
+                str(p.part),
+                _entity_rows(p),
+                f"{p.rows:,}",
+                f"{p.bytes:,}",
+                p.sha256[:16],
             )
         entities = Table(title="Legal entities", title_justify="left")
-        for column in ("legal entity", "rows", _LEFT_OUT, "packages", "note"):
+        for column in ("legal entity", "entity", "rows", _LEFT_OUT, "packages", "note"):
             entities.add_column(column, justify="right" if column in _NUMERIC else "left")
         for le in self.legal_entities:
-            entities.add_row(
-                le.legal_entity,
-                f"{le.rows_in_packages:,}",
-                f"{le.left_out_by_fields:,}",
-                str(len(le.packages)),
-                le.note or "",
-            )
+            for number, outcome in enumerate(le.entities):
+                entities.add_row(
+                    le.legal_entity if number == 0 else "",
+                    outcome.label,
+                    f"{outcome.rows_in_packages:,}",
+                    f"{outcome.left_out_by_fields:,}",
+                    str(len(le.packages)) if number == 0 else "",
+                    (le.note or "") if number == 0 else "",
+                )
         parts: list[RenderableType] = [packages, entities, self._reconciliation_table()]
         if self.note:
             parts.append(Text(self.note, style="yellow"))
@@ -227,16 +347,28 @@ class ExportSummary:
                 style="yellow",
             )
         table = Table(title="Reconciliation (from the mart build)", title_justify="left")
-        for column in ("legal entity", "source file", *RECONCILIATION_COUNTS):
+        for column in ("entity", "legal entity", "source file", *RECONCILIATION_COUNTS):
             table.add_column(column, justify="right" if column in _NUMERIC else "left")
-        rows = [r for le in self.legal_entities for r in le.reconciliation]
-        for row in [*rows, *self.unexported_reconciliation]:
+        for row in self._reconciliation_rows():
             table.add_row(
+                str(row.get("entity") or ""),
                 str(row.get("data_area_id") or "(none)"),
                 str(row.get("source_file")),
-                *(f"{int(row.get(c) or 0):,}" for c in RECONCILIATION_COUNTS),
+                *(f"{int(row[c] or 0):,}" if c in row else "" for c in RECONCILIATION_COUNTS),
+            )
+        for total in self.reconciliation_per_entity():
+            table.add_row(
+                str(total.get("entity") or ""),
+                "all",
+                "all",
+                *(f"{total[c]:,}" if c in total else "" for c in RECONCILIATION_COUNTS),
+                style="bold",
             )
         return table
+
+
+def _entity_rows(package: PackageFile) -> str:
+    return ", ".join(f"{e.label} {e.rows:,} rows" for e in package.entities)
 
 
 _LEFT_OUT = "left out: nothing to update"

@@ -6,10 +6,11 @@ read has a hard byte limit, and XML with a DTD or entities is refused, never exp
 """
 
 import codecs
+import io
 import re
 import zipfile
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from xml.etree.ElementTree import Element, ParseError
@@ -17,12 +18,19 @@ from xml.etree.ElementTree import Element, ParseError
 import pyarrow as pa
 import pyarrow.compute as pc
 from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
-from defusedxml.ElementTree import fromstring  # type: ignore[import-untyped]
+from defusedxml.ElementTree import fromstring, iterparse  # type: ignore[import-untyped]
 
 from loader.collation import fold_width_and_kana, utf16_length
 from loader.package import manifest
-from loader.package.csv_unicode import CRLF, DELIMITER, FORBIDDEN_IN_FILE, describe_char
-from loader.package.entities import by_label
+from loader.package.csv_unicode import (
+    CRLF,
+    CSV_UNICODE,
+    DELIMITER,
+    FORBIDDEN_IN_FILE,
+    describe_char,
+)
+from loader.package.entity import EntityDescription
+from loader.package.xml_attribute import ROOT, XML_ATTRIBUTE, record_element
 from loader.package.zipstream import ZIP32_LIMIT
 
 _NS = "{" + manifest.NAMESPACE + "}"
@@ -30,6 +38,7 @@ _READ_CHUNK = 1 << 20
 _MAX_PROBLEMS = 50  # per package: past this the rest is counted, not listed
 _MAX_DUPLICATES_LISTED = 10
 _MAX_XML_DEPTH = 32  # a package's XML is five levels deep
+_XML_BATCH = 1 << 16  # records of an XML-Attribute data file checked together
 _REFUSED_XML = {
     "DTDForbidden": "a DTD (<!DOCTYPE>)",
     "EntitiesForbidden": "an entity declaration (<!ENTITY>)",
@@ -100,8 +109,13 @@ def verify_package(
     path: Path,
     max_lengths: Mapping[str, int] | None = None,
     limits: VerifyLimits | None = None,
+    known: Sequence[EntityDescription] = (),
 ) -> Report:
-    """Check PATH; MAX_LENGTHS overrides the field lengths of the entity descriptions."""
+    """Check PATH; MAX_LENGTHS overrides the field lengths of the entity descriptions.
+
+    KNOWN describes the entities whose keys, lengths and import order are checked; any
+    other entity gets every check but those.
+    """
     report = Report(path)
     limits = limits or VerifyLimits()
     try:
@@ -116,7 +130,7 @@ def verify_package(
         report.add("file", f"not a zip file (or a damaged one): {exc}")
         return report
     with archive:
-        _Checker(archive, report, limits, dict(max_lengths or {})).run()
+        _Checker(archive, report, limits, dict(max_lengths or {}), known).run()
     return report
 
 
@@ -127,12 +141,16 @@ class _Checker:
         report: Report,
         limits: VerifyLimits,
         max_lengths: dict[str, int],
+        known: Sequence[EntityDescription],
     ) -> None:
         self.zip = archive
         self.report = report
         self.limits = limits
         self.max_lengths = max_lengths
+        self.known = {e.label.lower(): e for e in known}
         self.readable: dict[str, zipfile.ZipInfo] = {}
+        # Per entity label: (ExecutionUnit, LevelInExecutionUnit) as the manifest says.
+        self.placement: dict[str, tuple[str | None, int | None]] = {}
 
     def run(self) -> None:
         infos = self.zip.infolist()
@@ -174,7 +192,8 @@ class _Checker:
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
             self.report.add(name, f"compression method {info.compress_type}: use deflate")
             return
-        cap = self.limits.max_xml_bytes if name.endswith(".xml") else self.limits.max_data_bytes
+        package_xml = name in (manifest.HEADER_FILE, manifest.MANIFEST_FILE)
+        cap = self.limits.max_xml_bytes if package_xml else self.limits.max_data_bytes
         if info.file_size > cap:
             self.report.add(name, f"declares {info.file_size:,} bytes, over {cap:,}: not read")
             return
@@ -296,7 +315,34 @@ class _Checker:
             data_file = self._check_entity(number, entity)
             if data_file:
                 named.add(data_file)
+        self._check_import_order()
         return named
+
+    def _check_import_order(self) -> None:
+        """An entity that must wait for another in the package (details for definitions) must
+        be in the same execution unit at a higher level: units run in parallel, a level
+        runs only after the lower ones finished."""
+        for label, (unit, level) in self.placement.items():
+            description = self.known.get(label.lower())
+            for first in description.import_after if description else ():
+                found = next(
+                    (v for k, v in self.placement.items() if k.lower() == first.lower()), None
+                )
+                if found is None:
+                    continue
+                first_unit, first_level = found
+                if first_unit != unit:
+                    self.report.add(
+                        manifest.MANIFEST_FILE,
+                        f"{label} is in ExecutionUnit {unit} and {first} in {first_unit}: units "
+                        f"run in parallel, so {label} may run before {first} created its records",
+                    )
+                elif level is None or first_level is None or level <= first_level:
+                    self.report.add(
+                        manifest.MANIFEST_FILE,
+                        f"{label} is at LevelInExecutionUnit {level} and {first} at "
+                        f"{first_level}: {label} must be at a higher level to run after {first}",
+                    )
 
     def _check_entity(self, number: int, entity: Element) -> str | None:
         where = f"{manifest.MANIFEST_FILE} entity {number}"
@@ -313,18 +359,30 @@ class _Checker:
         if not label or not data_file:
             return data_file
         where = f"{manifest.MANIFEST_FILE} {label}"
-        description = by_label(label)
+        description = self.known.get(label.lower())
         target = text("TargetEntity")
         if description and target != description.target_entity:
             self.report.add(
                 where, f"TargetEntity is {target!r}, expected {description.target_entity!r}"
             )
+        level = text("LevelInExecutionUnit")
+        self.placement[label] = (
+            text("ExecutionUnit"),
+            int(level) if level and level.isdigit() else None,
+        )
         source_format = text("SourceFormat")
-        if source_format != manifest.SOURCE_FORMAT:
+        if description and source_format != description.data_format.source_format:
             self.report.add(
                 where,
-                f"SourceFormat is {source_format!r}: only {manifest.SOURCE_FORMAT} data files "
-                "are checked",
+                f"SourceFormat is {source_format!r}, expected "
+                f"{description.data_format.source_format!r}",
+            )
+        checker = _DATA_FILE_CHECKERS.get(source_format or "")
+        if checker is None:
+            self.report.add(
+                where,
+                f"SourceFormat is {source_format!r}: only "
+                f"{' and '.join(_DATA_FILE_CHECKERS)} data files are checked",
             )
             return data_file
         field_maps = self._field_maps(where, entity)
@@ -347,7 +405,7 @@ class _Checker:
         else:
             self.report.notes.append(f"keys of {label} not checked: unknown entity")
         try:
-            _DataFile(self, data_file, field_maps, keys, lengths).check()
+            checker(self, data_file, field_maps, description, _RowChecks(keys, lengths)).check()
         except _UnreadableError as exc:
             self.report.add(data_file, str(exc))
         return data_file
@@ -384,30 +442,112 @@ def _bom_problem(data: bytes) -> str | None:
     return "no UTF-16 LE byte-order mark"
 
 
-class _DataFile:
-    """Streams one CSV-Unicode data file: encoding, line ends, header, rows, keys, lengths."""
+class _RowChecks:
+    """Lengths (UTF-16 code units) and unique keys of a data file's rows, a batch at a time."""
+
+    def __init__(self, keys: tuple[str, ...], lengths: dict[str, int]) -> None:
+        self.keys = keys
+        self.lengths = lengths
+        self.key_values: list[pa.Array] = []
+        self.key_rows: list[pa.Array] = []
+
+    def batch(
+        self,
+        column: Callable[[str], pa.Array | None],
+        first: int,
+        count: int,
+        add: Callable[[str, int | None], None],
+    ) -> None:
+        """Check COUNT rows numbered from FIRST; COLUMN gives a field's values (None: absent)."""
+        for name, limit in self.lengths.items():
+            values = column(name)
+            if values is None:
+                continue
+            lengths = utf16_length(values)  # as SQL Server stores nvarchar
+            too_long = pc.greater(lengths, limit)
+            if pc.any(too_long).as_py():
+                index = pc.index(too_long, True).as_py()
+                value = values[index].as_py()
+                add(
+                    f"{name} {value!r} is {lengths[index].as_py()} characters, over {limit}",
+                    first + index,
+                )
+        key_columns = [column(k) for k in self.keys]
+        if not self.keys or any(c is None for c in key_columns):
+            return
+        # As F&O compares keys: case-, width- and kana-insensitive, trailing spaces ignored,
+        # and canonically equivalent spellings (NFC `Müller`, NFD `Mu\u0308ller`) equal.
+        normalized = [
+            pc.utf8_lower(pc.utf8_normalize(fold_width_and_kana(pc.utf8_rtrim(c, " ")), form="NFC"))
+            for c in key_columns
+        ]
+        key = (
+            normalized[0]
+            if len(normalized) == 1
+            else pc.binary_join_element_wise(*normalized, "\x1f")
+        )
+        empty = pc.equal(pc.utf8_length(key), 0)
+        if pc.any(empty).as_py():
+            add(f"empty key ({', '.join(self.keys)})", first + pc.index(empty, True).as_py())
+        self.key_values.append(key)
+        self.key_rows.append(pa.array(range(first, first + count), pa.int64()))
+
+    def finish(self, add: Callable[[str, int | None], None], unit: str) -> None:
+        """Report keys that appear more than once; UNIT names a row ("lines", "records")."""
+        if not self.key_values:
+            return
+        keys = pa.chunked_array(self.key_values)
+        counts = pc.value_counts(keys)
+        repeated = counts.filter(pc.greater(counts.field("counts"), 1)).field("values")
+        if not len(repeated):
+            return
+        rows = pa.chunked_array(self.key_rows)
+        for value in sorted(repeated.to_pylist())[:_MAX_DUPLICATES_LISTED]:
+            found = rows.filter(pc.equal(keys, value)).to_pylist()
+            shown = ", ".join(str(n) for n in found[:5])
+            add(
+                f"key {', '.join(self.keys)} {value!r} appears {len(found)} times (F&O compares "
+                "keys case-insensitively, ignoring trailing spaces and Unicode normalisation): "
+                f"{unit} {shown}",
+                None,
+            )
+        if len(repeated) > _MAX_DUPLICATES_LISTED:
+            add(f"{len(repeated) - _MAX_DUPLICATES_LISTED:,} more keys appear more than once", None)
+
+
+class _DataFileChecker:
+    """Checks one data file named by the manifest; UNIT names where a row is ("line" ...)."""
+
+    unit = "row"
 
     def __init__(
         self,
         checker: _Checker,
         name: str,
         field_maps: list[str],
-        keys: tuple[str, ...],
-        lengths: dict[str, int],
+        description: EntityDescription | None,
+        rows: _RowChecks,
     ) -> None:
         self.checker = checker
         self.name = name
         self.field_maps = field_maps
-        self.keys = keys
-        self.lengths = lengths
-        self.header: list[str] | None = None
-        self.line = 0  # lines seen so far (the header is line 1)
-        self.key_values: list[pa.Array] = []
-        self.key_lines: list[pa.Array] = []
+        self.description = description
+        self.rows = rows
 
-    def add(self, what: str, line: int | None = None) -> None:
-        where = self.name if line is None else f"{self.name} line {line}"
+    def add(self, what: str, row: int | None = None) -> None:
+        where = self.name if row is None else f"{self.name} {self.unit} {row}"
         self.checker.report.add(where, what)
+
+    def check(self) -> None:
+        raise NotImplementedError
+
+
+class _DataFile(_DataFileChecker):
+    """Streams one CSV-Unicode data file: encoding, line ends, header, rows, keys, lengths."""
+
+    unit = "line"
+    header: list[str] | None = None
+    line = 0  # lines seen so far (the header is line 1)
 
     def check(self) -> None:
         chunks = self.checker._chunks(self.name)
@@ -477,7 +617,8 @@ class _DataFile:
             self.add(f"{', '.join(unmapped)} in the header but no field map in Manifest.xml", 1)
 
     def _check_rows(self, lines: list[str]) -> None:
-        assert self.header is not None
+        header = self.header
+        assert header is not None
         first = self.line + 1
         self.line += len(lines)
         if not lines:
@@ -490,54 +631,20 @@ class _DataFile:
         rows = pa.array(lines, pa.string())
         cells = pc.split_pattern(rows, DELIMITER)
         counts = pc.list_value_length(cells)
-        wrong = pc.not_equal(counts, len(self.header))
+        wrong = pc.not_equal(counts, len(header))
         if pc.any(wrong).as_py():
             index = pc.index(wrong, True).as_py()
             self.add(
-                f"{counts[index].as_py()} fields where the header has {len(self.header)} "
+                f"{counts[index].as_py()} fields where the header has {len(header)} "
                 "(a value holding the delimiter?)",
                 first + index,
             )
             return
-        for column, limit in self.lengths.items():
-            if column not in self.header:
-                continue
-            values = pc.list_element(cells, self.header.index(column))
-            lengths = utf16_length(values)  # as SQL Server stores nvarchar
-            too_long = pc.greater(lengths, limit)
-            if pc.any(too_long).as_py():
-                index = pc.index(too_long, True).as_py()
-                value = values[index].as_py()
-                self.add(
-                    f"{column} {value!r} is {lengths[index].as_py()} characters, over {limit}",
-                    first + index,
-                )
-        if self.keys and all(k in self.header for k in self.keys):
-            # As F&O compares keys: case-, width- and kana-insensitive, trailing spaces ignored,
-            # and canonically equivalent spellings (NFC `Müller`, NFD `Mu\u0308ller`) equal.
-            normalized = [
-                pc.utf8_lower(
-                    pc.utf8_normalize(
-                        fold_width_and_kana(
-                            pc.utf8_rtrim(pc.list_element(cells, self.header.index(k)), " ")
-                        ),
-                        form="NFC",
-                    )
-                )
-                for k in self.keys
-            ]
-            key = (
-                normalized[0]
-                if len(normalized) == 1
-                else pc.binary_join_element_wise(*normalized, "\x1f")
-            )
-            empty = pc.equal(pc.utf8_length(key), 0)
-            if pc.any(empty).as_py():
-                self.add(
-                    f"empty key ({', '.join(self.keys)})", first + pc.index(empty, True).as_py()
-                )
-            self.key_values.append(key)
-            self.key_lines.append(pa.array(range(first, first + len(lines)), pa.int64()))
+
+        def column(name: str) -> pa.Array | None:
+            return pc.list_element(cells, header.index(name)) if name in header else None
+
+        self.rows.batch(column, first, len(lines), self.add)
 
     def _finish(self) -> None:
         if self.header is None:
@@ -547,26 +654,137 @@ class _DataFile:
         if rows == 0:
             self.add("no data rows: an empty data file breaks the field mapping in F&O")
         self.checker.report.rows += rows
-        if self.key_values:
-            self._check_duplicates()
+        self.rows.finish(self.add, "lines")
 
-    def _check_duplicates(self) -> None:
-        keys = pa.chunked_array(self.key_values)
-        counts = pc.value_counts(keys)
-        repeated = counts.filter(pc.greater(counts.field("counts"), 1)).field("values")
-        if not len(repeated):
+
+class _ChunkReader(io.RawIOBase):
+    """A file object over an entry's chunks, for the XML parser."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
+        self._held = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: "memoryview | bytearray") -> int:  # type: ignore[override]
+        while not self._held:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return 0
+            self._held = chunk
+        size = min(len(buffer), len(self._held))
+        buffer[:size] = self._held[:size]
+        self._held = self._held[size:]
+        return size
+
+
+class _XmlDataFile(_DataFileChecker):
+    """Streams one XML-Attribute data file: well-formed, root `Document`, one empty element
+    per record named after the entity, attributes the field maps name, keys, lengths."""
+
+    unit = "record"
+    records = 0
+
+    def check(self) -> None:
+        self.mapped = set(self.field_maps)
+        self.element = record_element(self.description) if self.description else None
+        self.batch: list[dict[str, str]] = []
+        self.reported: set[str] = set()
+        self._parse()
+
+    def _once(self, kind: str, what: str, record: int | None) -> None:
+        if kind not in self.reported:
+            self.reported.add(kind)
+            self.add(what, record)
+
+    def _parse(self) -> None:
+        reader = io.BufferedReader(_ChunkReader(self.checker._chunks(self.name)), _READ_CHUNK)
+        depth = 0
+        root: Element | None = None
+        try:
+            for event, element in iterparse(
+                reader,
+                events=("start", "end"),
+                forbid_dtd=True,
+                forbid_entities=True,
+                forbid_external=True,
+            ):
+                if event == "start":
+                    depth += 1
+                    if depth == 1:
+                        root = element
+                        if element.tag != ROOT:
+                            self.add(f"root element is {element.tag}, expected {ROOT}")
+                            return
+                    elif depth > 2:
+                        self._once(
+                            "nested",
+                            f"element {element.tag} inside a record: records are empty elements",
+                            self.records + 1,
+                        )
+                        if depth > _MAX_XML_DEPTH:
+                            self.add(f"elements nested deeper than {_MAX_XML_DEPTH} levels")
+                            return
+                    continue
+                depth -= 1
+                if depth == 1:
+                    self._record(element)
+                    assert root is not None
+                    root.clear()  # keep memory flat: the record is checked
+        except DefusedXmlException as exc:
+            what = _REFUSED_XML.get(type(exc).__name__, "a construct defusedxml refuses")
+            self.add(f"holds {what}: refused, not expanded or followed")
             return
-        lines = pa.chunked_array(self.key_lines)
-        for value in sorted(repeated.to_pylist())[:_MAX_DUPLICATES_LISTED]:
-            found = lines.filter(pc.equal(keys, value)).to_pylist()
-            shown = ", ".join(str(n) for n in found[:5])
-            self.add(
-                f"key {', '.join(self.keys)} {value!r} appears {len(found)} times (F&O compares "
-                "keys case-insensitively, ignoring trailing spaces and Unicode normalisation): "
-                f"lines {shown}"
+        except ParseError as exc:
+            self.add(f"not well-formed XML (a control character XML forbids?): {exc}")
+            return
+        self._flush()
+        if root is None:
+            self.add("empty data file: F&O needs a Document with at least one record")
+            return
+        if self.records == 0:
+            self.add("no records: an empty data file breaks the field mapping in F&O")
+        self.checker.report.rows += self.records
+        self.rows.finish(self.add, "records")
+
+    def _record(self, element: Element) -> None:
+        self.records += 1
+        if self.element and element.tag != self.element:
+            self._once(
+                "element",
+                f"record element {element.tag}, expected {self.element}",
+                self.records,
             )
-        if len(repeated) > _MAX_DUPLICATES_LISTED:
-            self.add(f"{len(repeated) - _MAX_DUPLICATES_LISTED:,} more keys appear more than once")
+        unmapped = sorted(set(element.attrib) - self.mapped)
+        if unmapped:
+            self._once(
+                "unmapped",
+                f"attribute {', '.join(unmapped)} has no field map in Manifest.xml",
+                self.records,
+            )
+        self.batch.append(dict(element.attrib))
+        if len(self.batch) >= _XML_BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self.batch:
+            return
+        batch, self.batch = self.batch, []
+        first = self.records - len(batch) + 1
+
+        def column(name: str) -> pa.Array | None:
+            if name not in self.mapped:
+                return None
+            return pa.array([r.get(name, "") for r in batch], pa.string())
+
+        self.rows.batch(column, first, len(batch), self.add)
+
+
+_DATA_FILE_CHECKERS: dict[str, type[_DataFileChecker]] = {
+    CSV_UNICODE.source_format: _DataFile,
+    XML_ATTRIBUTE.source_format: _XmlDataFile,
+}
 
 
 def _prepend(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:

@@ -39,6 +39,11 @@ def deflate_bound(n: int) -> int:
     return n + (n >> 10) + 1024
 
 
+def entry_overhead(name: str) -> int:
+    """Bytes an entry named NAME takes besides its data: local header and central record."""
+    return _LOCAL.size + _CENTRAL.size + 2 * len(_name_bytes(name)[0])
+
+
 def _deflate(piece: memoryview, history: bytes, level: int) -> bytes:
     if history:
         compressor = zlib.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS, zdict=history)

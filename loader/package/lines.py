@@ -1,0 +1,45 @@
+"""A batch of data-file lines as one Arrow string array, sliced without a Python object per row."""
+
+import pyarrow as pa
+
+# Unicode noncharacters XML 1.0 forbids, as UTF-8.
+NONCHARACTERS = ("\ufffe".encode(), "\uffff".encode())
+
+
+class Lines:
+    """Rows, each one line of UTF-8 text ending in CRLF, built by the export's query.
+
+    Rows are sliced straight from the array's buffers: one decode/encode per slice at most.
+    """
+
+    def __init__(self, array: pa.Array) -> None:
+        if pa.types.is_string_view(array.type):
+            array = array.cast(pa.large_string())
+        if array.null_count:
+            raise ValueError("a line is NULL")
+        _, offsets, data = array.buffers()
+        raw = memoryview(offsets).cast("B")
+        wide = pa.types.is_large_string(array.type)
+        self._offsets = (raw.cast("q") if wide else raw.cast("i"))[
+            array.offset : array.offset + len(array) + 1
+        ]
+        self._data = memoryview(data) if data is not None else memoryview(b"")
+        self.rows = len(array)
+
+    def utf8_size(self, start: int, stop: int) -> int:
+        """UTF-8 bytes of rows START..STOP."""
+        return self._offsets[stop] - self._offsets[start]
+
+    def utf8(self, start: int, stop: int) -> memoryview:
+        return self._data[self._offsets[start] : self._offsets[stop]]
+
+    def utf16(self, start: int, stop: int) -> bytes:
+        return str(self.utf8(start, stop), "utf-8").encode("utf-16-le")
+
+    def holds_other_than(self, allowed: bytes, structure: bytes) -> bool:
+        """Whether the batch holds bytes besides ALLOWED (a `bytes.translate` delete table)
+        other than STRUCTURE on every line, or a noncharacter XML forbids. One pass."""
+        data = bytes(self.utf8(0, self.rows))
+        if data.translate(None, allowed) != structure * self.rows:
+            return True
+        return not data.isascii() and any(n in data for n in NONCHARACTERS)
