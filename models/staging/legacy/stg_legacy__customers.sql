@@ -32,7 +32,7 @@ renamed as (
         {{ clean_text('country') }} as country,
         {{ clean_text('email') }} as email,
         {{ clean_text('phone') }} as phone,
-        {{ clean_text('language') }} as language
+        {{ clean_text('language') }} as language_id
 
     from source
 
