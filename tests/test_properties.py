@@ -36,14 +36,17 @@ from collections.abc import Iterator
 import duckdb
 import pyarrow as pa
 import pytest
+from defusedxml.ElementTree import fromstring
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from loader.line_sql import line_sql
 from loader.package.csv_unicode import CSV_UNICODE, FORBIDDEN_RE2, first_forbidden
-from loader.package.entities import ACCOUNT_FIELDS, CUSTOMER_DETAILS_V2
+from loader.package.entities import ACCOUNT_FIELDS, CUSTOMER_DEFINITIONS, CUSTOMER_DETAILS_V2
 from loader.package.lines import Lines
 from loader.package.verify import verify_package
 from loader.package.writer import Content, PackageWriter, SplitLimits
+from loader.package.xml_attribute import XML_ATTRIBUTE
 from tests.conftest import Workspace
 from tests.test_collation import expected_fold
 
@@ -295,3 +298,30 @@ def test_named_corner_cases(duck: duckdb.DuckDBPyConnection, key_sql: str) -> No
     }
     assert keys(duck, key_sql, list(cases)) == list(cases.values())
     assert [oracle_key(v) for v in cases] == list(cases.values())
+
+
+# -- Customer definitions: free text through XML-Attribute ----------------------------------
+
+
+XML_FIELDS = ("CUSTOMERACCOUNT", "NAME", "ADDRESSSTREET")
+
+
+@SETTINGS
+@given(TEXT, TEXT)
+def test_xml_attribute_carries_any_legal_text_exactly(
+    duck: duckdb.DuckDBPyConnection, name: str, street: str
+) -> None:
+    """DuckDB's line (the export's query) equals the Python reference, an XML parser reads the
+    values back exactly, and the writer refuses exactly what XML 1.0 cannot hold."""
+    values = {"CUSTOMERACCOUNT": "K001", "NAME": name, "ADDRESSSTREET": street}
+    sql = line_sql(CUSTOMER_DEFINITIONS, XML_FIELDS)
+    ((line,),) = duck.execute(
+        f"SELECT {sql} FROM (SELECT ? AS CUSTOMERACCOUNT, ? AS NAME, ? AS ADDRESSSTREET)",
+        list(values.values()),
+    ).fetchall()
+    assert line == XML_ATTRIBUTE.line(CUSTOMER_DEFINITIONS, values)
+    carriable = not (set(name + street) & XML_ILLEGAL)
+    assert XML_ATTRIBUTE.holds_forbidden(Lines(pa.array([line])), len(XML_FIELDS)) is not carriable
+    if carriable:
+        (record,) = fromstring(f"<Document>{line}</Document>")
+        assert record.attrib == values

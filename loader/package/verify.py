@@ -72,6 +72,7 @@ class Report:
     problems: list[Problem] = field(default_factory=list)
     rows: int = 0
     entities: list[str] = field(default_factory=list)
+    entity_rows: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     hidden: int = 0
 
@@ -91,6 +92,7 @@ class Report:
             "ok": self.ok,
             "entities": self.entities,
             "rows": self.rows,
+            "entity_rows": self.entity_rows,
             "problems": [{"where": p.where, "what": p.what} for p in self.problems],
             "problems_not_listed": self.hidden,
         }
@@ -98,7 +100,8 @@ class Report:
     def lines(self) -> list[str]:
         if self.ok:
             extra = f"; {'; '.join(self.notes)}" if self.notes else ""
-            return [f"{self.path}: OK ({', '.join(self.entities)}: {self.rows:,} rows{extra})"]
+            held = ", ".join(f"{label}: {rows:,} rows" for label, rows in self.entity_rows.items())
+            return [f"{self.path}: OK ({held}{extra})"]
         out = [f"{self.path}: {p.where}: {p.what}" for p in self.problems]
         if self.hidden:
             out.append(f"{self.path}: package: {self.hidden} more problems not listed")
@@ -404,10 +407,12 @@ class _Checker:
             lengths.update({k: v for k, v in self.max_lengths.items() if k in lengths})
         else:
             self.report.notes.append(f"keys of {label} not checked: unknown entity")
+        before = self.report.rows
         try:
             checker(self, data_file, field_maps, description, _RowChecks(keys, lengths)).check()
         except _UnreadableError as exc:
             self.report.add(data_file, str(exc))
+        self.report.entity_rows[label] = self.report.rows - before
         return data_file
 
     def _field_maps(self, where: str, entity: Element) -> list[str]:
