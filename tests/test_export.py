@@ -13,6 +13,7 @@ import subprocess
 import time
 import xml.etree.ElementTree as ET  # only for the Element type
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -546,19 +547,26 @@ def test_fields_choose_columns_and_leave_out_rows_with_nothing_to_update(
 def test_a_value_a_package_cannot_carry_is_refused(
     workspace: Workspace, value: str, named: str
 ) -> None:
-    make_mart(workspace)
-    open_gate(workspace)
-    out = workspace.root / "out"
-    export(workspace, out)
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
-    rows = [*ROWS, ("DEMF", "D0003", None, value)]
-    make_mart(workspace, rows)
-    proc = export(workspace, out, ok=False)
-    assert proc.returncode == 1
-    message = proc.stderr.strip().splitlines()[-1]
+    message = refused_export(
+        workspace, lambda: make_mart(workspace, [*ROWS, ("DEMF", "D0003", None, value)])
+    )
     assert "legal entity DEMF" in message and "'D0003'" in message and named in message
+
+
+def refused_export(ws: Workspace, change: Callable[[], None]) -> str:
+    """Export, CHANGE the marts, export again: the second is refused with one line and leaves
+    the first export's files exactly as they were. Returns that line."""
+    make_mart(ws)
+    open_gate(ws)
+    out = ws.root / "out"
+    export(ws, out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    change()
+    proc = export(ws, out, ok=False)
+    assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    return proc.stderr.strip().splitlines()[-1]
 
 
 def test_stale_parts_of_an_earlier_export_are_removed(workspace: Workspace) -> None:
