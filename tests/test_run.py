@@ -87,18 +87,11 @@ def test_crafted_free_text_reaches_the_package_exactly(workspace: Workspace) -> 
     for path in sorted(out.glob("*.zip")):
         with zipfile.ZipFile(path) as package:
             records.update({r["CUSTOMERACCOUNT"]: r for r in definitions(package)})
+    # The columns of EXPECTED_DEFINITIONS, in its order.
     columns = (
-        "NAME",
-        "CUSTOMERGROUPID",
-        "SALESCURRENCYCODE",
-        "PARTYTYPE",
-        "PERSONFIRSTNAME",
-        "PERSONMIDDLENAME",
-        "PERSONLASTNAME",
-        "ADDRESSDESCRIPTION",
-        "ADDRESSSTREET",
-        "ADDRESSCOUNTRYREGIONID",
-    )
+        "NAME CUSTOMERGROUPID SALESCURRENCYCODE PARTYTYPE PERSONFIRSTNAME PERSONMIDDLENAME "
+        "PERSONLASTNAME ADDRESSDESCRIPTION ADDRESSSTREET ADDRESSCOUNTRYREGIONID"
+    ).split()
     for account, expected in EXPECTED_DEFINITIONS.items():
         assert tuple(records[account][c] for c in columns) == tuple(v or "" for v in expected)
     street = records["P0002"]["ADDRESSSTREET"]
