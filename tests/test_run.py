@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from defusedxml.ElementTree import fromstring
 
+from loader.package.entities import CUSTOMER_DEFINITIONS
 from tests.conftest import Workspace
 from tests.test_dbt_rules import EXPECTED_DEFINITIONS, FIXTURES
 
@@ -87,13 +88,16 @@ def test_crafted_free_text_reaches_the_package_exactly(workspace: Workspace) -> 
     for path in sorted(out.glob("*.zip")):
         with zipfile.ZipFile(path) as package:
             records.update({r["CUSTOMERACCOUNT"]: r for r in definitions(package)})
-    # The columns of EXPECTED_DEFINITIONS, in its order.
-    columns = (
-        "NAME CUSTOMERGROUPID SALESCURRENCYCODE PARTYTYPE PERSONFIRSTNAME PERSONMIDDLENAME "
-        "PERSONLASTNAME ADDRESSDESCRIPTION ADDRESSSTREET ADDRESSCOUNTRYREGIONID"
-    ).split()
-    for account, expected in EXPECTED_DEFINITIONS.items():
-        assert tuple(records[account][c] for c in columns) == tuple(v or "" for v in expected)
+    fields = CUSTOMER_DEFINITIONS.field_names
+    mart = workspace.query(
+        f"select {', '.join(fields)} from main.customer_definitions where CUSTOMERACCOUNT like 'P%'"
+    )
+    assert mart
+    for row in mart:  # every field exactly as the mart holds it, NULL as empty
+        assert records[str(row[0])] == {f: v or "" for f, v in zip(fields, row, strict=True)}
+    for account, expected in EXPECTED_DEFINITIONS.items():  # the free text as extracted
+        name, street = expected[0], expected[8]
+        assert (records[account]["NAME"], records[account]["ADDRESSSTREET"]) == (name, street or "")
     street = records["P0002"]["ADDRESSSTREET"]
     assert street == 'Rue de l\'Église 5, Bât. "B"\nCour intérieure'
     workspace.loader("verify", *map(str, sorted(out.glob("*.zip"))), check=True)
