@@ -381,7 +381,7 @@ def test_the_dbt_project_rejects_exactly_the_planted_problems(
     assert customer_rejected > 0
     extracted = module_workspace.query(
         "SELECT sum(extracted) FROM main.migration_reconciliation"
-        " WHERE source_file = 'customers.csv'"
+        " WHERE source_file = 'customers.csv' AND entity = 'customer_details_v2'"
     )
     assert extracted == [(SMALL,)]
 
