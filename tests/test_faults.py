@@ -236,7 +236,10 @@ def test_a_file_size_limit_during_export_is_one_line_and_no_final_file(
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     # One error line; before it at most the progress bar as it stood when the write failed.
     assert lines[-1] == f"error: cannot write the packages into {out}: File too large"
-    assert all(line.startswith("Writing Customer details V2") for line in lines[:-1]), lines
+    assert all(
+        line.startswith("Writing Customer definitions and Customer details V2")
+        for line in lines[:-1]
+    ), lines
     # The earlier export is untouched; nothing of the failed one has a final name or remains.
     assert {p.name: p.read_bytes() for p in out.iterdir()} == earlier
     assert_a_good_run_succeeds(workspace, tmp_path)
