@@ -138,11 +138,11 @@ def test_header_only_extracts_land_build_and_export_no_package(
     out = workspace.root / "out"
     export = workspace.loader("export", "--out", str(out))
     assert export.returncode == 0, export.stderr
-    assert "warning: no package written: the mart has no rows" in export.stderr
+    assert "warning: no package written: the marts have no rows" in export.stderr
     assert sorted(p.name for p in out.iterdir()) == ["export-summary.json"]
     summary = json.loads((out / "export-summary.json").read_text(encoding="utf-8"))
     assert summary["packages"] == [] and summary["rows"] == 0
-    assert summary["note"].startswith("no package written: the mart has no rows")
+    assert summary["note"].startswith("no package written: the marts have no rows")
 
 
 def test_hostile_folder_and_file_names_are_data_not_sql(

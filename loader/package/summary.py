@@ -151,16 +151,17 @@ class ExportSummary:
             f"The source data formats {formats} must exist in the target environment (they do "
             "out of the box): the manifests name them."
         )
-        steps.append(
-            "One legal entity at a time: switch F&O to the legal entity a package names (the "
-            "package carries no company), import its packages one after another in this order "
-            "(never in parallel; within a package the manifest runs the entities in order), "
-            "then go on to the next legal entity:"
-        )
-        steps.extend(
-            f"  {p.name} -> legal entity {p.legal_entity}: {_entity_rows(p)}" for p in self.packages
-        )
         if self.packages:
+            steps.append(
+                "One legal entity at a time: switch F&O to the legal entity a package names "
+                "(the package carries no company), import its packages one after another in "
+                "this order (never in parallel; within a package the manifest runs the entities "
+                "in order), then go on to the next legal entity:"
+            )
+            steps.extend(
+                f"  {p.name} -> legal entity {p.legal_entity}: {_entity_rows(p)}"
+                for p in self.packages
+            )
             steps.append(
                 "Check each job's execution log: per entity, the staging and target counts must "
                 "equal these rows:"
