@@ -363,18 +363,26 @@ EXPECTED_REJECTS: dict[tuple[str, str], list[tuple[str, int]]] = {
 }
 
 
+def rejects_by_rule(workspace: Workspace, mart: str) -> dict[tuple[str, str], int]:
+    return {
+        (str(file), str(rule)): int(n)
+        for file, rule, n in workspace.query(
+            f"SELECT source_file, rule, count(*) FROM main.{mart} GROUP BY ALL"
+        )
+    }
+
+
+# The rules that hold a record back from both entities: its account cannot be a key.
+ACCOUNT_RULES = ("UNKNOWN_LEGAL_ENTITY", "BLANK_ACCOUNT", "ACCOUNT_TOO_LONG", "DUPLICATE_ACCOUNT")
+
+
 def test_the_dbt_project_rejects_exactly_the_planted_problems(
     module_workspace: Workspace, small: Path, con: duckdb.DuckDBPyConnection
 ) -> None:
     module_workspace.loader("land", str(small), check=True)
     module_workspace.dbt("build", check=True)
-    rejects = {
-        (str(file), str(rule)): int(n)
-        for file, rule, n in module_workspace.query(
-            "SELECT source_file, rule, count(*) FROM main.customer_details_v2_rejects GROUP BY ALL"
-        )
-    }
     planned = planned_counts(SMALL)
+    definitions_kinds = [kind for kind in PROBLEM_KINDS if kind.rule in DEFINITIONS_RULES]
     expected = {
         key: sum(planned[kind] * per for kind, per in kinds)
         for key, kinds in EXPECTED_REJECTS.items()
@@ -382,14 +390,24 @@ def test_the_dbt_project_rejects_exactly_the_planted_problems(
     expected[("customer_dimensions.csv", "ORPHAN_DIMENSION")] = count(
         con, PLANTED["orphan dimension"]
     )
+    # A customer whose Customer definitions record is rejected will not exist in F&O.
+    expected[("customers.csv", "CUSTOMER_NOT_CREATED")] = sum(
+        planned[kind.name] for kind in definitions_kinds
+    )
+    rejects = rejects_by_rule(module_workspace, "customer_details_v2_rejects")
     customer_rejected = rejects.pop(("customer_dimensions.csv", "CUSTOMER_REJECTED"), 0)
     assert rejects == expected
     assert customer_rejected > 0
+    # Customer definitions: its own rules once per planted customer, and the account rules.
+    expected_definitions = {key: n for key, n in expected.items() if key[1] in ACCOUNT_RULES} | {
+        ("customers.csv", kind.rule): planned[kind.name] for kind in definitions_kinds
+    }
+    assert rejects_by_rule(module_workspace, "customer_definitions_rejects") == expected_definitions
     extracted = module_workspace.query(
-        "SELECT sum(extracted) FROM main.migration_reconciliation"
-        " WHERE source_file = 'customers.csv' AND entity = 'customer_details_v2'"
+        "SELECT entity, sum(extracted) FROM main.migration_reconciliation"
+        " WHERE source_file = 'customers.csv' GROUP BY ALL ORDER BY ALL"
     )
-    assert extracted == [(SMALL,)]
+    assert extracted == [("customer_definitions", SMALL), ("customer_details_v2", SMALL)]
 
 
 def test_a_folder_under_a_file_name_fails_before_anything_is_replaced(
