@@ -275,6 +275,13 @@ def build_tables(con: duckdb.DuckDBPyConnection, *, customers: int, seed: int) -
     _build_customers(con)
     _build_dimensions(con)
     _build_targets(con)
+    # Only the final tables are read from here on: the steps' tables would hold memory
+    # through the sorted copies to CSV.
+    for table in (
+        "base", "ordinary_bill_to", "planted_bill_to", "dimensions_ordinary",
+        "dimensions_planted", "dimensions_orphan",
+    ):  # fmt: skip
+        con.execute(f"DROP TABLE {table}")
 
 
 def _set_up(con: duckdb.DuckDBPyConnection, *, customers: int, seed: int) -> None:
@@ -363,11 +370,19 @@ def _load_profiles(con: duckdb.DuckDBPyConnection) -> None:
                     zip(pl.names, pl.search_names, pl.email_domains, strict=True)
                 )
             ]
-    con.executemany(f"INSERT INTO places VALUES ({', '.join('?' * 16)})", places)
-    con.executemany("INSERT INTO place_slots VALUES (?, ?, ?)", slots)
-    con.executemany("INSERT INTO place_streets VALUES (?, ?, ?, ?)", streets)
-    con.executemany("INSERT INTO place_names VALUES (?, ?, ?, ?, ?, ?)", names)
+    _insert(con, "places", places)
+    _insert(con, "place_slots", slots)
+    _insert(con, "place_streets", streets)
+    _insert(con, "place_names", names)
     _load_customer_variants(con)
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[Sequence[object]]) -> None:
+    """Insert `rows` with one statement: executemany runs one per row, slowly."""
+    if rows:
+        marks = "(" + ", ".join("?" * len(rows[0])) + ")"
+        values = [value for row in rows for value in row]
+        con.execute(f"INSERT INTO {table} VALUES {', '.join([marks] * len(rows))}", values)
 
 
 def _expand(weights: list[int]) -> list[int]:
@@ -398,8 +413,7 @@ def _load_customer_variants(con: duckdb.DuckDBPyConnection) -> None:
                  *(v.values.get(c) for c in ("customer_name", *DEFINITION_COLUMNS))]
                 for no, v in enumerate(own)
             ]  # fmt: skip
-    marks = ", ".join("?" * (7 + len(DEFINITION_COLUMNS)))
-    con.executemany(f"INSERT INTO customer_variants VALUES ({marks})", rows)
+    _insert(con, "customer_variants", rows)
 
 
 def _build_base(con: duckdb.DuckDBPyConnection) -> None:
