@@ -326,3 +326,41 @@ def test_the_json_summary_keeps_the_import_contract(workspace: Workspace) -> Non
         {"label": "Customer definitions", "rows": 2},
         {"label": "Customer details V2", "rows": 2},
     ]
+
+
+def test_from_parquet_gives_the_same_packages_for_both_marts(workspace: Workspace) -> None:
+    """The marts as a Spark build leaves them (Parquet in DIR/main/TABLE/, the land in
+    DIR/raw/_loads/) export to the same bytes as from the database."""
+    make_mart(workspace, [r for r in ROWS if r[1] != "c0001"])
+    open_gate(workspace)
+    parquet_dir = workspace.root / "parquet"
+    with duckdb.connect(str(workspace.database)) as con:
+        for schema, table in (
+            ("main", "customer_definitions"),
+            ("main", "customer_details_v2"),
+            ("main", "migration_reconciliation"),
+            ("raw", "_loads"),
+        ):
+            folder = parquet_dir / schema / table
+            folder.mkdir(parents=True)
+            con.execute(f"COPY {schema}.{table} TO '{folder / 'part-0.parquet'}' (FORMAT parquet)")
+    from_db, from_parquet = workspace.root / "db", workspace.root / "pq"
+    export(workspace, from_db)
+    export(workspace, from_parquet, "--from-parquet", str(parquet_dir))
+    names = [p.name for p in packages(from_db)]
+    assert (
+        names
+        == [p.name for p in packages(from_parquet)]
+        == [
+            "Customers_DEMF_part001.zip",
+            "Customers_USMF_part001.zip",
+        ]
+    )
+    for name in names:
+        assert (from_db / name).read_bytes() == (from_parquet / name).read_bytes()
+    # Without the definitions' Parquet files: one line that says where they should be.
+    (parquet_dir / "main" / "customer_definitions" / "part-0.parquet").unlink()
+    proc = export(workspace, workspace.root / "none", "--from-parquet", str(parquet_dir), ok=False)
+    assert proc.stderr.strip().startswith(
+        "error: no Parquet files of the mart main.customer_definitions in "
+    )
