@@ -10,8 +10,10 @@ from urllib.parse import unquote, urlsplit
 
 import requests
 
+from loader.errors import LoaderError
 from loader.fo_import import blob
 from loader.fo_import.api import DmfClient
+from loader.fo_import.errors import UnreachableError
 from loader.fo_import.plan import PlannedPackage
 
 ERRORS_DIR = "import-errors"
@@ -31,19 +33,19 @@ def bring_back(
     folder = package.path.parent / ERRORS_DIR / package.path.stem
     folder.mkdir(parents=True, exist_ok=True)
     messages = api.execution_errors(execution_id)
-    (folder / "execution-errors.json").write_text(
-        json.dumps(messages, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
+    # F&O's value is a JSON document in a string: kept as sent, only its string wrapping undone.
+    raw = messages if isinstance(messages, str) else json.dumps(messages, ensure_ascii=False)
+    (folder / "execution-errors.json").write_text(raw + "\n", encoding="utf-8")
     failed: dict[str, int] = {}
     for entity in package.entities:
         count = 0
         url = api.staging_error_file_url(execution_id, entity.label)
         if url:
-            count += _save(session, url, folder, f"{entity.label} staging errors")
+            count += _save(session, url, folder, f"{entity.label} staging errors", note)
         if api.generate_target_error_keys(execution_id, entity.label):
             url = _keys_file_url(api, execution_id, entity.label, poll_interval)
             if url:
-                count += _save(session, url, folder, f"{entity.label} target error keys")
+                count += _save(session, url, folder, f"{entity.label} target error keys", note)
             else:
                 note(
                     f"  {entity.label}: the target error keys file was not ready after "
@@ -62,11 +64,23 @@ def _keys_file_url(api: DmfClient, execution_id: str, entity: str, poll_interval
     return ""
 
 
-def _save(session: requests.Session, url: str, folder: Path, stem: str) -> int:
-    """Download URL as STEM plus the extension of its blob; returns the records it holds."""
+def _save(
+    session: requests.Session, url: str, folder: Path, stem: str, note: Callable[[str], None]
+) -> int:
+    """Download URL as STEM plus the extension of its blob; returns the records it holds.
+
+    A file the blob store refuses (an expired SAS) is noted and skipped: the package's
+    failure still stands. An unreachable blob store stops the run (a rerun fetches again).
+    """
     suffix = Path(unquote(urlsplit(url).path)).suffix.lower() or ".csv"
     target = folder / f"{stem}{suffix}"
-    blob.download(session, url, target)
+    try:
+        blob.download(session, url, target)
+    except UnreachableError:
+        raise
+    except LoaderError as exc:
+        note(f"  {exc}")
+        return 0
     return _records(target) if suffix in (".csv", ".txt") else 0
 
 

@@ -12,8 +12,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
+from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_fixed
 
 from loader.database import connect
+from loader.errors import LoaderError
 from loader.settings import database_path
 
 SCHEMA = "fo_import"
@@ -87,10 +89,29 @@ def _entry(row: tuple[Any, ...]) -> Entry:
     return Entry(**values)
 
 
+def _in_use(exc: BaseException) -> bool:
+    return isinstance(exc, LoaderError) and "in use by another process" in str(exc)
+
+
+# An import runs for hours; a `dbt build` or `loader status` holding the database for a while
+# must not end it. Each journal access waits for the database up to LOCK_WAIT seconds.
+LOCK_WAIT = 120.0
+_waiting = Retrying(
+    stop=stop_after_delay(LOCK_WAIT),
+    wait=wait_fixed(0.5),
+    retry=retry_if_exception(_in_use),
+    reraise=True,
+)
+
+
 def latest(environment: str, sha256: str, legal_entity: str) -> Entry | None:
     """The newest execution of this package in this legal entity, if any."""
     if not database_path().exists():
         return None
+    return _waiting(_latest, environment, sha256, legal_entity)
+
+
+def _latest(environment: str, sha256: str, legal_entity: str) -> Entry | None:
     with connect(read_only=True) as con:
         if not _exists(con):
             return None
@@ -111,6 +132,10 @@ def save(entry: Entry, *, final: bool = False) -> None:
         entry.finished_at = now
     values = [getattr(entry, c) for c in _COLUMNS]
     values[_COLUMNS.index("entities")] = json.dumps(entry.entities)
+    _waiting(_write, values)
+
+
+def _write(values: list[Any]) -> None:
     with connect() as con:
         con.execute(_DDL)
         con.execute(

@@ -63,10 +63,14 @@ def run_import(options: ImportOptions) -> ImportSummary:
     if options.dry_run:
         return _dry_run(plan, options)
     environment = environment_url(options.environment)
-    session = new_session()
-    api = DmfClient(environment, session, TokenSource(environment, session))
-    importer = _Importer(api, session, options)
     summary = ImportSummary(environment=environment)
+    if not plan:
+        options.note(f"{options.packages_dir}: the export wrote no package: nothing to import")
+        return summary
+    session = new_session()
+    # msal gets a session of its own: it sets its timeout on the session it is given.
+    api = DmfClient(environment, session, TokenSource(environment, new_session()))
+    importer = _Importer(api, session, options)
     stopped: set[str] = set()
     for package in plan:
         if package.legal_entity in stopped or (options.stop_on_error and summary.failures):

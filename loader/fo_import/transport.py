@@ -33,12 +33,14 @@ RETRY_STATUSES = {429, 500, 502, 503, 504}
 NOT_FOUND_YET = "execution details were not found"
 _backoff = wait_exponential_jitter(initial=0.5, max=30.0, jitter=0.5)
 _QUERY = re.compile(r"\?[^\s'\"<>]*")
+_SIGNATURE = re.compile(r"(?i)sig=[^&\s'\"<>]+")
 _BEARER = re.compile(r"(?i)bearer\s+[A-Za-z0-9._~+/=-]+")
 
 
 def redact(text: str) -> str:
     """TEXT without query strings (SAS signatures) or bearer tokens."""
-    return _BEARER.sub("Bearer ...", _QUERY.sub("?...", text))
+    text = _SIGNATURE.sub("sig=...", _QUERY.sub("?...", text))
+    return _BEARER.sub("Bearer ...", text)
 
 
 def safe_url(url: str, what: str) -> str:
