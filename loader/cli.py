@@ -337,18 +337,22 @@ def import_packages(
     """
     from loader.fo_import.runner import ImportOptions, run_import
 
-    summary = run_import(
-        ImportOptions(
-            packages_dir=packages_dir,
-            environment=environment,
-            timeout=timeout,
-            poll_interval=poll_interval,
-            again=again,
-            stop_on_error=stop_on_error,
-            dry_run=dry_run,
-            note=OUTPUT.note,
-        )
+    options = ImportOptions(
+        packages_dir=packages_dir,
+        environment=environment,
+        timeout=timeout,
+        poll_interval=poll_interval,
+        again=again,
+        stop_on_error=stop_on_error,
+        dry_run=dry_run,
+        note=OUTPUT.note,
     )
+    try:
+        summary = run_import(options)
+    except KeyboardInterrupt:
+        # Not exit 1 ("F&O failed a package"): the shell's code for an interrupt.
+        OUTPUT.warn("interrupted: the journal keeps what was started; run again to resume")
+        raise typer.Exit(130) from None
     OUTPUT.result(summary.renderable(), summary.to_dict())
     summary.raise_for_failures()
 

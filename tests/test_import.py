@@ -259,7 +259,10 @@ def test_timeout_names_the_execution_and_a_rerun_keeps_polling_it(run: Run) -> N
     assert run.standin.started[0].execution_id == execution
 
 
-def test_sigkill_while_polling_then_a_rerun_does_not_import_again(run: Run) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["SIGKILL", "Ctrl-C"])
+def test_killed_while_polling_then_a_rerun_does_not_import_again(
+    run: Run, sig: signal.Signals
+) -> None:
     run.standin.reset(Behaviour(executing_polls=10**9))
     process = subprocess.Popen(
         [str(VENV_BIN / "loader"), "import", str(run.packages), *FAST],
@@ -274,11 +277,14 @@ def test_sigkill_while_polling_then_a_rerun_does_not_import_again(run: Run) -> N
             assert process.poll() is None, process.communicate()
             assert time.monotonic() < deadline, "the stand-in never saw the execution polled"
             time.sleep(0.05)
-        os.kill(process.pid, signal.SIGKILL)
+        os.kill(process.pid, sig)
     finally:
         out, err = process.communicate(timeout=60)
     run.outputs += [out, err]
-    assert process.returncode == -signal.SIGKILL
+    if sig == signal.SIGINT:
+        assert process.returncode == 130 and "run again to resume" in err
+    else:
+        assert process.returncode == -signal.SIGKILL
     assert run.journal()[0][2] == "Executing"
     run.standin.started[0].executing_polls = 1
     run.standin.behaviour.executing_polls = 1

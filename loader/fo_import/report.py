@@ -89,29 +89,19 @@ class ImportSummary:
     def renderable(self) -> RenderableType:
         title = "Import plan (--dry-run: nothing called)" if self.dry_run else "Import"
         table = Table(title=f"{title}: {self.environment or 'no environment given'}")
-        for column in (
-            "#",
-            "package",
-            "legal entity",
-            "part",
-            "rows",
-            "status",
-            "execution",
-            "note",
-        ):
-            table.add_column(column, justify="right" if column in ("#", "part", "rows") else "left")
+        columns = ["#", "package", "legal entity", "part", "rows", "status"]
+        columns += ["note"] if self.dry_run else ["execution", "note"]
+        for column in columns:
+            table.add_column(
+                column,
+                justify="right" if column in ("#", "part", "rows") else "left",
+                no_wrap=column == "package",
+            )
         for o in self.outcomes:
             p = o.package
-            table.add_row(
-                str(p.order),
-                p.file,
-                p.legal_entity,
-                str(p.part),
-                f"{p.rows:,}",
-                o.status,
-                o.execution_id or "",
-                o.note,
-            )
+            cells = [str(p.order), p.file, p.legal_entity, str(p.part), f"{p.rows:,}", o.status]
+            cells += [o.note] if self.dry_run else [o.execution_id or "", o.note]
+            table.add_row(*cells)
         parts: list[RenderableType] = [table]
         parts.extend(Text(line, style="bold red") for line in self.failures)
         return Group(*parts)
