@@ -20,7 +20,7 @@ from urllib.parse import unquote
 import pytest
 
 from tests.conftest import VENV_BIN, Workspace, make_workspace
-from tests.fo_standin.azurite import Azurite, start_azurite
+from tests.fo_standin.azurite import Azurite, free_port, start_azurite
 from tests.fo_standin.server import CLIENT_ID, CLIENT_SECRET, TENANT, Behaviour, StandIn
 from tests.fo_standin.tls import ServerTls, make_tls
 
@@ -135,7 +135,8 @@ def one_error_line(proc: subprocess.CompletedProcess[str]) -> str:
 def assert_no_secret_anywhere(run: Run) -> None:
     """No secret, token or SAS signature in any output, file or the database."""
     hidden = run.standin.secrets_to_hide()
-    assert len(hidden) > 3  # the secret, a token, signatures: the grep below has something to find
+    # The secret, a token, a signature at least: the grep below has something to find.
+    assert len(hidden) >= 3
     needles = {s for h in hidden for s in (h, unquote(h))}
     texts = list(run.outputs)
     blobs = [p.read_bytes() for p in run.ws.root.rglob("*") if p.is_file()]
@@ -229,6 +230,16 @@ def test_throttling_that_never_ends_is_one_line_and_exit_3(run: Run) -> None:
     assert proc.returncode == 3
     line = one_error_line(proc)
     assert "GetAzureWriteUrl" in line and "HTTP 429" in line and "attempts" in line
+
+
+def test_an_unreachable_blob_store_is_one_line_and_exit_3(run: Run) -> None:
+    run.standin.reset(Behaviour(blob_port=free_port()))  # nothing listens there
+    proc = run.import_()
+    assert proc.returncode == 3
+    line = one_error_line(proc)
+    assert "upload of" in line and "refused" in line and "attempts" in line
+    assert "ImportFromPackage" not in run.standin.calls
+    assert_no_secret_anywhere(run)
 
 
 def test_unknown_for_ever_is_one_line_and_a_rerun_polls_the_same_execution(run: Run) -> None:

@@ -72,6 +72,7 @@ class Behaviour:
     executing_polls: int = 1
     failing_rows: dict[tuple[str, str], int] = field(default_factory=dict)  # (LE, label)
     keys_file_not_ready: int = 1  # GetImportTargetErrorKeysFileUrl answers "" this often first
+    blob_port: int | None = None  # hand out blob URLs on this port instead of Azurite's
 
 
 class StandIn:
@@ -173,6 +174,8 @@ class StandIn:
         blob = f"{uuid.uuid4()}/{body['uniqueFileName']}"
         url, signature = self.azurite.sas_url("dmf", blob, write=True)
         self.signatures.append(signature)
+        if self.behaviour.blob_port:  # a blob store that cannot be reached
+            url = url.replace(f":{self.azurite.port}/", f":{self.behaviour.blob_port}/")
         value = json.dumps({"BlobId": "{" + str(uuid.uuid4()).upper() + "}", "BlobUrl": url})
         return 200, {"value": value}
 
