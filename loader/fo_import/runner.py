@@ -122,9 +122,9 @@ class _Importer:
         before = journal.latest(self.api.environment, package.sha256, package.legal_entity)
         if before and before.status in FINAL and not self.options.again:
             self.note(f"{label}: {before.status} before (execution {before.execution_id})")
-            return PackageOutcome.from_entry(
-                package, before, note="imported before; --again imports it again"
-            )
+            again = f"{before.status} before; --again imports it again"
+            note = f"{before.note}; {again}" if before.note else again
+            return PackageOutcome.from_entry(package, before, note=note)
         if before and before.status not in FINAL:
             entry = before
             self.note(f"{label}: resuming execution {entry.execution_id} ({entry.status})")
