@@ -10,7 +10,7 @@ DEMO_CUSTOMERS ?= 5000
 export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: install demo test lint clean bench test-spark
+.PHONY: install demo test lint clean bench test-spark azurite
 
 install: $(STAMP)
 
@@ -27,7 +27,7 @@ demo: install
 	$(BIN)/loader run $(DEMO_DIR)/extracts --out $(DEMO_DIR)/packages
 	$(BIN)/loader verify $(DEMO_DIR)/packages/*.zip
 
-test: install lint browser test-spark
+test: install lint browser azurite test-spark
 	$(BIN)/python -m pytest -m "not spark"
 
 # The lint and convention gates (scripts/lint.py): ruff, mypy, dbt parse with deprecations as
@@ -86,3 +86,18 @@ test-spark: install
 	@test $(VENV)/.spark-extra -nt pyproject.toml || \
 		{ $(BIN)/python -m pip install --quiet -e '.[dev,spark]' && touch $(VENV)/.spark-extra; }
 	$(BIN)/python -m pytest -m spark
+
+# Azurite, the Azure Storage emulator that the import tests upload to (tests/test_import.py),
+# from the npm registry into build/azurite; Node.js and npm from Debian's packages when missing.
+# 3.36 and later need Node.js 22, newer than Debian 13's.
+AZURITE_VERSION := 3.35.0
+AZURITE_STAMP := build/azurite/.installed-$(AZURITE_VERSION)
+azurite: $(AZURITE_STAMP)
+
+$(AZURITE_STAMP):
+	command -v node >/dev/null && command -v npm >/dev/null || \
+		{ apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y nodejs npm; }
+	mkdir -p build/azurite
+	NPM_CONFIG_UPDATE_NOTIFIER=false npm install --prefix build/azurite --no-audit --no-fund \
+		azurite@$(AZURITE_VERSION)
+	rm -f build/azurite/.installed-* && touch $@

@@ -310,9 +310,73 @@ def verify(
         raise typer.Exit(1)
 
 
+@app.command("import")
+def import_packages(
+    packages_dir: Annotated[
+        Path,
+        typer.Argument(
+            metavar="PACKAGES_DIR",
+            help="The folder `loader export` wrote (with export-summary.json).",
+        ),
+    ],
+    environment: Annotated[
+        str | None,
+        typer.Option(
+            envvar="FO_ENVIRONMENT_URL",
+            help="The F&O environment URL, e.g. https://contoso.operations.dynamics.com.",
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the plan and call nothing.")
+    ] = False,
+    timeout: Annotated[
+        float, typer.Option(min=1, help="Seconds to wait for one package's execution to end.")
+    ] = 3600.0,
+    poll_interval: Annotated[
+        float, typer.Option(min=0.01, help="Seconds between two status requests.")
+    ] = 5.0,
+    again: Annotated[
+        bool,
+        typer.Option("--again", help="Import packages the journal says were imported before."),
+    ] = False,
+    stop_on_error: Annotated[
+        bool,
+        typer.Option("--stop-on-error", help="Stop every legal entity at the first failure."),
+    ] = False,
+) -> None:
+    """Import the packages into F&O through its package REST API, in the export's order.
+
+    Credentials come from AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET
+    (docs/import.md). Resumable: a rerun polls what was started and never imports a package
+    into a legal entity twice. Exits 1 when F&O failed a package (its error files are saved
+    under PACKAGES_DIR/import-errors/), 3 when F&O or the blob store could not be reached or
+    --timeout ran out.
+    """
+    from loader.fo_import.runner import ImportOptions, run_import
+
+    options = ImportOptions(
+        packages_dir=packages_dir,
+        environment=environment,
+        timeout=timeout,
+        poll_interval=poll_interval,
+        again=again,
+        stop_on_error=stop_on_error,
+        dry_run=dry_run,
+        note=OUTPUT.note,
+    )
+    try:
+        summary = run_import(options)
+    except KeyboardInterrupt:
+        # Not exit 1 ("F&O failed a package"): the shell's code for an interrupt.
+        OUTPUT.warn("interrupted: the journal keeps what was started; run again to resume")
+        raise typer.Exit(130) from None
+    OUTPUT.result(summary.renderable(), summary.to_dict())
+    summary.raise_for_failures()
+
+
 @app.command()
 def status() -> None:
-    """Show what is landed, whether dbt's results are current, and what was last exported."""
+    """Show what is landed, whether dbt's results are current, what was exported and imported."""
     from loader.status import collect_status
 
     current = collect_status()

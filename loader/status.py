@@ -17,6 +17,8 @@ from rich.table import Table
 
 from loader import gate, registry
 from loader.database import connect
+from loader.fo_import import journal
+from loader.fo_import.report import import_table
 from loader.settings import database_path, dbt_target_dir
 
 
@@ -47,6 +49,7 @@ class Status:
     loads: list[dict[str, Any]] = field(default_factory=list)
     dbt_problems: list[str] = field(default_factory=list)
     last_export: dict[str, Any] | None = None
+    imports: list[dict[str, Any]] = field(default_factory=list)  # `loader import`'s journal
 
     @property
     def dbt_current(self) -> bool:
@@ -59,6 +62,7 @@ class Status:
             "dbt_results_current": self.dbt_current,
             "dbt_problems": self.dbt_problems,
             "last_export": self.last_export,
+            "imports": self.imports,
         }
 
     def renderable(self) -> RenderableType:
@@ -89,6 +93,7 @@ class Status:
             )
         else:
             lines.append("last export: none recorded for this database")
+        lines.append(import_table(self.imports))
         return Group(*lines)
 
 
@@ -97,6 +102,7 @@ def collect_status() -> Status:
     with connect(read_only=True) as con:
         status.loads = _latest_load(con)
         status.dbt_problems = gate.blocking_problems(con, dbt_target_dir(), registry.NAMES)
+        status.imports = journal.state(con)
     if not status.loads:
         status.dbt_problems = ["nothing is landed yet: run `loader land EXTRACTS_DIR`"]
     record = last_export_record()
