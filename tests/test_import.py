@@ -49,12 +49,24 @@ def standin(tls: ServerTls, azurite: Azurite) -> Iterator[StandIn]:
 
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo sample's packages, 60 rows a part: 6 packages over 3 legal entities."""
+    """The demo sample's Customer details V2 packages, 60 rows a part: 6 packages over 3 legal
+    entities (the tests below count on one entity a package; two entities: see
+    add_customer_definitions)."""
     ws = make_workspace(tmp_path_factory.mktemp("export"))
     extracts = ws.root / "extracts"
     ws.loader("demo-data", "--out", str(extracts), "--customers", "300", "--seed", "42", check=True)
     out = ws.root / "packages"
-    ws.loader("run", str(extracts), "--out", str(out), "--max-rows", "60", check=True)
+    ws.loader(
+        "run",
+        str(extracts),
+        "--out",
+        str(out),
+        "--max-rows",
+        "60",
+        "--entity",
+        "customer_details_v2",
+        check=True,
+    )
     return out
 
 
@@ -458,3 +470,29 @@ def test_packages_of_two_entities_are_counted_and_reported_per_entity(run: Run) 
         for p in summary["packages"]
         if p["legal_entity"] != le or p["file"] == first["file"]
     }
+
+
+def test_the_exports_two_entity_packages_import_in_their_order(
+    standin: StandIn, tls: ServerTls, tmp_path: Path
+) -> None:
+    """What `loader export` writes by default (Customer definitions and Customer details V2 in
+    each package, split into parts) is imported in the summary's order, each entity counted."""
+    _CA[id(standin)] = tls.ca_file
+    standin.reset()
+    ws = make_workspace(tmp_path / "export")
+    extracts = ws.root / "extracts"
+    ws.loader("demo-data", "--out", str(extracts), "--customers", "120", "--seed", "7", check=True)
+    packages = tmp_path / "packages"
+    ws.loader("run", str(extracts), "--out", str(packages), "--max-rows", "50", check=True)
+    run = Run(make_workspace(tmp_path / "ws"), standin, packages)
+    proc = run.import_()
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads((packages / "export-summary.json").read_text())
+    assert started(standin) == as_started(run.plan())
+    counted = [(e.definition_group, {x.label: x.rows for x in e.entities}) for e in standin.started]
+    assert counted == [
+        (Path(p["file"]).stem, {e["label"]: e["rows"] for e in p["entities"]})
+        for p in summary["packages"]
+    ]
+    labels = {label for _, rows in counted for label in rows}
+    assert labels == {"Customer definitions", "Customer details V2"}
