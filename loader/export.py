@@ -215,6 +215,7 @@ def _write_all(
         TextColumn("rows"),
         TimeElapsedColumn(),
         console=console,
+        transient=True,  # gone when done: the summary follows, or a failure's one line
     )
     with progress:
         task = progress.add_task(f"Writing {mart.entity.label}", total=total)

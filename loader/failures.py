@@ -28,6 +28,7 @@ _OS_ADVICE = {
     errno.EIO: "the disk or the file is damaged: copy the file again or check the disk",
     errno.EMFILE: f"too many open files: raise `ulimit -n`, {_AGAIN}",
     errno.ENAMETOOLONG: "choose a shorter path",
+    errno.EEXIST: "a file already has that name: choose a folder",
 }
 # DuckDB reports the OS error as text: what it says -> the errno whose advice applies
 _DUCKDB_OS_TEXT = {

@@ -101,8 +101,11 @@ class OneLineErrors(TyperGroup):
 
 def report(exc: BaseException, command: str) -> int:
     """Print EXC as one line (and a traceback when debugging or for a bug); its exit code."""
-    if isinstance(exc, SystemExit):
-        return exc.code if isinstance(exc.code, int) else ExitCode.PROBLEMS
+    if isinstance(exc, SystemExit):  # sys.exit() in a command: its code stands
+        if exc.code is None or isinstance(exc.code, int):
+            return exc.code or ExitCode.DONE
+        OUTPUT.error(str(exc.code))
+        return ExitCode.PROBLEMS
     if STATE.interrupted or isinstance(
         exc, KeyboardInterrupt | typer.Abort | duckdb.InterruptException
     ):

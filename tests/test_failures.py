@@ -4,7 +4,8 @@ One test per kind of failure: a file that cannot be read, a folder where a file 
 file-size limit (a full disk) during land and export, a database held by another process, a
 damaged record of the last export, permission denied on --out and --to, Ctrl-C. Each asserts
 the exit code (README: 1 the input has problems, 3 could not run, 130 interrupted), exactly
-one line on stderr, no traceback, and that what the last good run left is intact.
+one line on stderr, no traceback, and that what the last good run left is intact. A file-size
+limit during export, and a dbt build holding the database, are in tests/test_faults.py.
 
 The tests run as root in CI, and root reads and writes anything: `as_a_user` drops that
 power in the loader's process, so that file permissions apply to it as to anyone.
@@ -172,24 +173,6 @@ def test_a_file_size_limit_during_land_to_parquet(workspace: Workspace, tmp_path
     assert_one_line(proc, ExitCode.CANNOT_RUN, "File too large")
     after = {p.relative_to(parquet): p.read_bytes() for p in parquet.rglob("*.parquet")}
     assert after == before
-
-
-def test_a_file_size_limit_during_export(workspace: Workspace, tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    earlier = exported(workspace, out)
-    make_mart(
-        workspace,
-        sql="SELECT 'USMF', 'C' || lpad(i::VARCHAR, 9, '0'), NULL, "
-        "'001-0101-' || md5(i::VARCHAR)[:8] FROM range(200000) t(i)",
-    )
-    proc = workspace.loader_process("export", "--out", str(out), preexec_fn=limited_to(256 << 10))
-    assert proc.returncode == ExitCode.CANNOT_RUN
-    lines = [line for line in proc.stderr.splitlines() if line.strip()]
-    # Before the error line at most the progress bar as it stood when the write failed.
-    assert lines[-1].startswith(f"error: cannot write the packages into {out}: File too large")
-    assert all(line.startswith("Writing Customer details V2") for line in lines[:-1]), lines
-    assert "Traceback" not in proc.stderr
-    assert files_in(out) == earlier
 
 
 # -- the database held by another process ----------------------------------------------------
