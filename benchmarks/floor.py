@@ -40,9 +40,15 @@ def case(expression: str, pairs: list[tuple[str, str]], otherwise: str = "null")
     return f"case {expression} {whens} else {otherwise} end"
 
 
-def extract(extracts: Path, name: str, columns: tuple[str, ...]) -> str:
-    """An extract as text columns; the header is known, so nothing is sniffed."""
-    struct = ", ".join(f"'{c}': 'VARCHAR'" for c in columns)
+def header(path: Path) -> list[str]:
+    """The column names of an extract's header line (customers.csv has optional columns)."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        return next(csv.reader(handle))
+
+
+def extract(extracts: Path, name: str) -> str:
+    """An extract as text columns, named by its header line, so nothing is sniffed."""
+    struct = ", ".join(f"{sql_literal(c)}: 'VARCHAR'" for c in header(extracts / name))
     return (
         f"read_csv({sql_literal(str(extracts / name))}, header=true, auto_detect=false, "
         f"quote='\"', escape='\"', columns={{{struct}}})"
@@ -69,15 +75,9 @@ def customer_rows_query(extracts: Path, seeds: Path) -> str:
 
     Keys are compared as extracted: normalising them is validation work the floor skips.
     """
-    customers = extract(
-        extracts,
-        "customers.csv",
-        ("company", "customer_number", "bill_to_customer_number", "customer_name"),
-    )
-    dimensions = extract(
-        extracts, "customer_dimensions.csv", ("company", "customer_number", "dimension", "value")
-    )
-    targets = extract(extracts, "target_customers.csv", ("data_area_id", "customer_account"))
+    customers = extract(extracts, "customers.csv")
+    dimensions = extract(extracts, "customer_dimensions.csv")
+    targets = extract(extracts, "target_customers.csv")
     entities = [
         (e["legacy_company"], e["data_area_id"]) for e in read_seed(seeds, "legal_entities.csv")
     ]

@@ -16,14 +16,15 @@ from rich.table import Table
 
 from loader.database import configure
 from loader.demo_data_plan import CUSTOMERS, DIMENSIONS, PROBLEM_KINDS, TARGETS
-from loader.demo_data_sql import build_tables
+from loader.demo_data_sql import DEFINITION_COLUMNS, build_tables
 from loader.errors import CannotRunError
 
 # The file order mirrors the source: company, then account as the collation sees it
 # (case- and space-insensitive, so duplicates sit together), then a unique row id.
 _OUTPUTS: dict[str, str] = {
-    CUSTOMERS: """
-        SELECT company, customer_number, bill_to AS bill_to_customer_number, customer_name
+    CUSTOMERS: f"""
+        SELECT company, customer_number, bill_to AS bill_to_customer_number, customer_name,
+               {", ".join(DEFINITION_COLUMNS)}
         FROM customers_all
         ORDER BY company, upper(trim(customer_number)) NULLS FIRST, customer_number, rid
     """,

@@ -134,6 +134,62 @@ PROBLEM_KINDS: tuple[ProblemKind, ...] = (
         "orphan_dimension", DIMENSIONS, 1000, "orphan", "ORPHAN_DIMENSION",
         "dimension row of a customer that is not in customers.csv",
     ),
+    # Customer definitions: each instance writes one variant of CUSTOMER_VARIANTS over an
+    # ordinary customer's own values. Appended last, so that the kinds above pick the
+    # same customers as before and their columns keep their values for a seed.
+    ProblemKind(
+        "blank_name", CUSTOMERS, 1000, "picked", "BLANK_NAME",
+        "customer name empty or only spaces",
+    ),
+    ProblemKind(
+        "name_too_long", CUSTOMERS, 1000, "picked", "NAME_TOO_LONG",
+        "customer name over 100 UTF-16 code units (one is 100 characters but 101 units)",
+    ),
+    ProblemKind(
+        "unknown_party_type", CUSTOMERS, 1000, "picked", "UNKNOWN_PARTY_TYPE",
+        "party type that is neither organization nor person",
+    ),
+    ProblemKind(
+        "person_without_name", CUSTOMERS, 1000, "picked", "PERSON_WITHOUT_NAME",
+        "person with no first, middle or last name",
+    ),
+    ProblemKind(
+        "unknown_customer_group", CUSTOMERS, 2000, "picked", "UNKNOWN_CUSTOMER_GROUP",
+        "customer group that is neither mapped nor an F&O group of the legal entity",
+        companies=("DE01", "GB01"),
+    ),
+    ProblemKind(
+        "customer_group_too_long", CUSTOMERS, 1000, "picked", "CUSTOMER_GROUP_TOO_LONG",
+        "unmapped customer group longer than 10 characters",
+    ),
+    ProblemKind(
+        "unknown_currency", CUSTOMERS, 2000, "picked", "UNKNOWN_CURRENCY",
+        "currency code the legal entity does not have",
+    ),
+    ProblemKind(
+        "currency_too_long", CUSTOMERS, 1000, "picked", "CURRENCY_TOO_LONG",
+        "currency longer than 3 characters",
+    ),
+    ProblemKind(
+        "address_without_country", CUSTOMERS, 2000, "picked", "ADDRESS_WITHOUT_COUNTRY",
+        "address without a country",
+    ),
+    ProblemKind(
+        "unknown_country", CUSTOMERS, 2000, "picked", "UNKNOWN_COUNTRY",
+        "country that country_map does not map and that is no F&O country",
+    ),
+    ProblemKind(
+        "invalid_email", CUSTOMERS, 3000, "picked", "INVALID_EMAIL",
+        "email that is not an address",
+    ),
+    ProblemKind(
+        "field_too_long", CUSTOMERS, 2000, "picked", "FIELD_TOO_LONG",
+        "another field longer than its length in field_lengths",
+    ),
+    ProblemKind(
+        "uncarriable_character", CUSTOMERS, 1000, "picked", "UNCARRIABLE_CHARACTER",
+        "text field holding a control character or U+FFFE/U+FFFF, which XML cannot carry",
+    ),
 )  # fmt: skip
 
 # Dimension kinds: each instance takes one (dimension, value, second value) variant in turn.
@@ -175,6 +231,124 @@ DIMENSION_VARIANTS: dict[str, tuple[tuple[str, str, str | None], ...]] = {
         ("CostCenter", "Shared Services Centre Manchester North", None),
     ),
 }
+
+
+@dataclass(frozen=True)
+class Variant:
+    """Values one planted instance writes over a customer's own; None is an empty field."""
+
+    values: dict[str, str | None]
+    companies: tuple[str, ...] = LEGAL_COMPANIES
+
+
+_UTF16_EDGE_NAME = (
+    # 100 characters, 101 UTF-16 code units: the first is outside the Basic Multilingual Plane.
+    "\U00020bb7田精密工業株式会社 (Yoshida Precision Industries Co., Ltd.) North American Sales"
+    " & Service Division, Chicago"
+)
+_NO_NAME = {"first_name": None, "middle_name": None, "last_name": None}
+
+# Customer definitions kinds: instance n of a company takes variant n % (the company's
+# variants). Each variant breaks its kind's rule and no other, except that a group or
+# currency too long is also not in the seed of groups or currencies.
+CUSTOMER_VARIANTS: dict[str, tuple[Variant, ...]] = {
+    "blank_name": (Variant({"customer_name": None}), Variant({"customer_name": "   "})),
+    "name_too_long": (
+        Variant({"customer_name": "Smith & Johnson Building Products Inc. \u2013 Northwest Regional"
+                 " Distribution Center, Attn: Accounts Payable Department"}),
+        Variant({"customer_name": "Müller & Schäfer Großhandel GmbH & Co. KG \u2013 Niederlassung"
+                 " Süd, z. Hd. Buchhaltung, Rechnungsprüfung und Zahlungsverkehr"}),
+        Variant({"customer_name": _UTF16_EDGE_NAME}),
+        Variant({"customer_name": 'Taylor, Brown & Whitfield Builders Merchants Limited'
+                 ' (formerly "Taylor & Brown Joinery and Timber Supplies" Ltd)'}),
+    ),
+    "unknown_party_type": (
+        Variant({"party_type": "Company"}),
+        Variant({"party_type": "Individual"}),
+        Variant({"party_type": "P"}),
+        Variant({"party_type": "Org."}),
+    ),
+    "person_without_name": (
+        Variant({"party_type": "Person", **_NO_NAME}),
+        Variant({"party_type": "person", **_NO_NAME, "first_name": "", "last_name": "  "}),
+    ),
+    # INTERCO is mapped in USMF only; GOVERNMENT is exactly 10 characters long.
+    "unknown_customer_group": (
+        Variant({"customer_group": "INTERCO"}),
+        Variant({"customer_group": "EXPORT"}),
+        Variant({"customer_group": "GOVERNMENT"}),
+        Variant({"customer_group": "40"}),
+    ),
+    "customer_group_too_long": (
+        Variant({"customer_group": "DISTRIBUTOR"}),
+        Variant({"customer_group": "WHOLESALE-EU"}),
+        Variant({"customer_group": "KEY ACCOUNTS"}),
+    ),
+    # CHF exists in DEMF only, CAD in USMF only; DEM and STG are legacy codes.
+    "unknown_currency": (
+        Variant({"currency": "JPY"}, ("US01",)),
+        Variant({"currency": "CHF"}, ("US01", "GB01")),
+        Variant({"currency": "US$"}, ("US01",)),
+        Variant({"currency": "DEM"}, ("DE01",)),
+        Variant({"currency": "CAD"}, ("DE01", "GB01")),
+        Variant({"currency": "SEK"}, ("DE01",)),
+        Variant({"currency": "STG"}, ("GB01",)),
+    ),
+    "currency_too_long": (
+        Variant({"currency": "EURO"}),
+        Variant({"currency": "DOLLAR"}),
+        Variant({"currency": "STERLING"}),
+    ),
+    "address_without_country": (
+        Variant({"country": None}),
+        Variant({"country": "   "}),
+        Variant({"street": None, "city": None, "state": None, "county": None, "country": None}),
+    ),
+    "unknown_country": (
+        Variant({"country": "U.S.A."}, ("US01",)),
+        Variant({"country": "America"}, ("US01",)),
+        Variant({"country": "BRD"}, ("DE01",)),
+        Variant({"country": "Germnay"}, ("DE01",)),
+        Variant({"country": "England"}, ("GB01",)),
+        Variant({"country": "Scotland"}, ("GB01",)),
+    ),
+    "invalid_email": (
+        Variant({"email": "info@mueller-logistik"}),
+        Variant({"email": "sales.example.com"}),
+        Variant({"email": "ap@@example.com"}),
+        Variant({"email": "@example.com"}),
+        Variant({"email": "john smith@example.com"}),
+        Variant({"email": "info@example.com; ap@example.com"}),
+        Variant({"email": "n/a"}),
+    ),
+    "field_too_long": (
+        Variant({"search_name": "SMITH JOHNSON BUILDING PROD"}, ("US01",)),
+        Variant({"state": "Massachusetts"}, ("US01",)),
+        Variant({"language": "English (US)"}, ("US01",)),
+        Variant({"state": "Nordrhein-Westfalen"}, ("DE01",)),
+        Variant({"zip_code": "80331 München"}, ("DE01",)),
+        Variant(
+            {"party_type": "Person", "first_name": "Maximilian-Alexander-Friedrich",
+             "middle_name": None, "last_name": "Schmidt"},
+            ("DE01",),
+        ),
+        Variant({"county": "West Yorkshire"}, ("GB01",)),
+        Variant({"search_name": "WHITFIELD BUILDERS MERCHANTS"}, ("GB01",)),
+        Variant(
+            {"city": "Newcastle upon Tyne, Tyne and Wear, North East England, United Kingdom"},
+            ("GB01",),
+        ),
+    ),
+    # No U+0000: a NUL byte makes `loader land` refuse the whole file as damaged.
+    "uncarriable_character": (
+        Variant({"street": "Hauptstraße 5\x0bHinterhaus"}),
+        Variant({"customer_name": "Köhler Bäckerei GmbH\x1a"}),
+        Variant({"city": "Leeds\x0c"}),
+        Variant({"phone": "\x1b[0m+1 206-555-0143"}),
+        Variant({"search_name": "SAKURA\uffff"}),
+        Variant({"customer_name": "Weiß\ufffeHandel GmbH"}),
+    ),
+}  # fmt: skip
 
 # Ordinary dimensions: (position, dimension, percent of customers that have it).
 DIMENSIONS_PRESENT = ((1, "BusinessUnit", 95), (2, "CostCenter", 85), (3, "Department", 75))

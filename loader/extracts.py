@@ -30,7 +30,29 @@ class ExtractSpec:
 
 EXTRACTS: tuple[ExtractSpec, ...] = (
     ExtractSpec(
-        "customers", ("company", "customer_number", "bill_to_customer_number"), ("customer_name",)
+        "customers",
+        ("company", "customer_number", "bill_to_customer_number"),
+        # What Customer definitions needs; an extract without them still lands (all NULL), and
+        # the models fall back to the legal entity's defaults (seed legal_entity_defaults).
+        (
+            "customer_name",
+            "customer_group",
+            "currency",
+            "party_type",
+            "first_name",
+            "middle_name",
+            "last_name",
+            "search_name",
+            "street",
+            "city",
+            "zip_code",
+            "state",
+            "county",
+            "country",
+            "email",
+            "phone",
+            "language",
+        ),
     ),
     ExtractSpec("customer_dimensions", ("company", "customer_number", "dimension", "value")),
     ExtractSpec("target_customers", ("data_area_id", "customer_account"), file_required=False),

@@ -7,43 +7,62 @@
 {%- endmacro %}
 
 
+{#- Characters an XML 1.0 document cannot carry at all, even escaped: the C0 controls other than
+    tab, line feed and carriage return, and U+FFFE, U+FFFF. Free text of Customer definitions
+    travels in XML attributes, so only these are refused there (UNCARRIABLE_CHARACTER). -#}
+{% macro uncarriable_characters_pattern() -%}
+    [\x00-\x08\x0B\x0C\x0E-\x1F\x{FFFE}\x{FFFF}]
+{%- endmacro %}
+
+
 {#- True when the expression holds a forbidden character, NULL for NULL. -#}
 {% macro has_forbidden_characters(expression) -%}
-    {{ return(adapter.dispatch('has_forbidden_characters', 'd365_customer_migration')(expression)) }}
+    {{ has_characters(expression, forbidden_characters_pattern()) }}
 {%- endmacro %}
-
-{% macro default__has_forbidden_characters(expression) -%}
-    regexp_like({{ expression }}, '{{ forbidden_characters_pattern() }}')
-{%- endmacro %}
-
-{% macro duckdb__has_forbidden_characters(expression) -%}
-    regexp_matches({{ expression }}, '{{ forbidden_characters_pattern() }}')
-{%- endmacro %}
-
-{% macro spark__has_forbidden_characters(expression) -%}
-    ({{ expression }} rlike '{{ forbidden_characters_pattern() | replace("\\", "\\\\") }}')
-{%- endmacro %}
-
 
 {#- The first forbidden character as a code point a person can search for, e.g. `U+00A0`. -#}
 {% macro first_forbidden_character(expression) -%}
-    {{ return(adapter.dispatch('first_forbidden_character', 'd365_customer_migration')(expression)) }}
+    {{ first_character(expression, forbidden_characters_pattern()) }}
 {%- endmacro %}
 
-{% macro default__first_forbidden_character(expression) -%}
+
+{#- True when the expression holds a character of the class PATTERN, NULL for NULL. -#}
+{% macro has_characters(expression, pattern) -%}
+    {{ return(adapter.dispatch('has_characters', 'd365_customer_migration')(expression, pattern)) }}
+{%- endmacro %}
+
+{% macro default__has_characters(expression, pattern) -%}
+    regexp_like({{ expression }}, '{{ pattern }}')
+{%- endmacro %}
+
+{% macro duckdb__has_characters(expression, pattern) -%}
+    regexp_matches({{ expression }}, '{{ pattern }}')
+{%- endmacro %}
+
+{% macro spark__has_characters(expression, pattern) -%}
+    ({{ expression }} rlike '{{ pattern | replace("\\", "\\\\") }}')
+{%- endmacro %}
+
+
+{#- The first character of the class PATTERN as a code point, e.g. `U+00A0`; NULL when none. -#}
+{% macro first_character(expression, pattern) -%}
+    {{ return(adapter.dispatch('first_character', 'd365_customer_migration')(expression, pattern)) }}
+{%- endmacro %}
+
+{% macro default__first_character(expression, pattern) -%}
     'a forbidden character'
 {%- endmacro %}
 
-{% macro duckdb__first_forbidden_character(expression) -%}
+{% macro duckdb__first_character(expression, pattern) -%}
     case
-        when {{ duckdb__has_forbidden_characters(expression) }}
-            then printf('U+%04X', unicode(regexp_extract({{ expression }}, '{{ forbidden_characters_pattern() }}')))
+        when {{ duckdb__has_characters(expression, pattern) }}
+            then printf('U+%04X', unicode(regexp_extract({{ expression }}, '{{ pattern }}')))
     end
 {%- endmacro %}
 
-{% macro spark__first_forbidden_character(expression) -%}
+{% macro spark__first_character(expression, pattern) -%}
     case
-        when {{ spark__has_forbidden_characters(expression) }}
-            then format_string('U+%04X', ascii(regexp_extract({{ expression }}, '({{ forbidden_characters_pattern() | replace("\\", "\\\\") }})', 1)))
+        when {{ spark__has_characters(expression, pattern) }}
+            then format_string('U+%04X', ascii(regexp_extract({{ expression }}, '({{ pattern | replace("\\", "\\\\") }})', 1)))
     end
 {%- endmacro %}

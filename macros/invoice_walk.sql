@@ -1,8 +1,7 @@
 {#- Invoice accounts followed from customer to customer by pointer doubling. walk_0 holds, per
     customer on the invoice account graph (an integer id: its line), the walk of one step:
     walk_from, walk_to (the customer it invoices to; NULL where the chain ends), walk_min
-    (the smallest id met, the start included: it names a cycle) and meets_dead_end (1 when a
-    customer met is rejected for its own invoice account). Each step joins a walk to the walk
+    (the smallest id met, the start included: it names a cycle). Each step joins a walk to the walk
     that starts where it ends, so walk_N covers 2^N steps. -#}
 {% macro invoice_walk_steps(steps) -%}
     {{ return(adapter.dispatch('invoice_walk_steps', 'd365_customer_migration')(steps)) }}
@@ -24,8 +23,7 @@ walk_{{ step + 1 }} as materialized (
     select
         first_half.walk_from,
         second_half.walk_to,
-        least(first_half.walk_min, second_half.walk_min) as walk_min,
-        greatest(first_half.meets_dead_end, second_half.meets_dead_end) as meets_dead_end
+        least(first_half.walk_min, second_half.walk_min) as walk_min
 
     from walk_{{ step }} as first_half
 
@@ -51,8 +49,7 @@ walk_{{ step }}_halves as (
         walk_sides.is_first_half,
         walk.walk_from,
         walk.walk_to,
-        walk.walk_min,
-        walk.meets_dead_end
+        walk.walk_min
 
     from walk_{{ step }} as walk
 
@@ -65,11 +62,9 @@ walk_{{ step }}_met as (
     select
         walk_from,
         walk_min,
-        meets_dead_end,
         is_first_half,
         max(case when is_first_half = 0 then walk_to end) over halves as second_walk_to,
-        max(case when is_first_half = 0 then walk_min end) over halves as second_walk_min,
-        max(case when is_first_half = 0 then meets_dead_end end) over halves as second_meets_dead_end
+        max(case when is_first_half = 0 then walk_min end) over halves as second_walk_min
 
     from walk_{{ step }}_halves
 
@@ -82,10 +77,7 @@ walk_{{ step + 1 }} as (
     select
         walk_from,
         second_walk_to as walk_to,
-        case when second_walk_min < walk_min then second_walk_min else walk_min end as walk_min,
-        case
-            when second_meets_dead_end > meets_dead_end then second_meets_dead_end else meets_dead_end
-        end as meets_dead_end
+        case when second_walk_min < walk_min then second_walk_min else walk_min end as walk_min
 
     from walk_{{ step }}_met
 

@@ -33,6 +33,77 @@
         line_list_ellipsis('records_with_key'),
         "'), compared as F&O does (case, width and kana insensitive, trailing spaces ignored): keep one record per customer in the extract; none of them is exported until then.'",
     ]) }}
+{%- elif rule == 'BLANK_NAME' -%}
+    'The customer name is blank: F&O requires NAME for every customer (for a person, the name or its first, middle or last name). Fill it in in the legacy data.'
+{%- elif rule == 'NAME_TOO_LONG' -%}
+    {{ dbt.concat([
+        "'Name '''", 'extracted_name', "''' has '", 'cast(name_length as ' ~ dbt.type_string() ~ ')',
+        "' characters as F&O counts them (UTF-16 code units); NAME holds '", 'cast(max_name_length as ' ~ dbt.type_string() ~ ')',
+        "' and F&O would cut it: shorten it in the legacy data.'",
+    ]) }}
+{%- elif rule == 'UNKNOWN_PARTY_TYPE' -%}
+    {{ dbt.concat([
+        "'Party type '''", 'extracted_party_type',
+        "''' is neither Organization nor Person: correct it in the legacy data (blank means Organization).'",
+    ]) }}
+{%- elif rule == 'PERSON_WITHOUT_NAME' -%}
+    'The customer is a person without a first, middle or last name: F&O needs at least one. Fill in the name parts in the legacy data.'
+{%- elif rule == 'UNKNOWN_CUSTOMER_GROUP' -%}
+    case
+        when extracted_customer_group is null then {{ dbt.concat([
+            "'The customer group is blank and legal entity '", 'data_area_id',
+            "' has no default group in legal_entity_defaults: fill in the group, or add the default.'",
+        ]) }}
+        else {{ dbt.concat([
+            "'Customer group '''", 'extracted_customer_group', "''' is not a customer group of legal entity '", 'data_area_id',
+            "' (seed customer_groups, after customer_group_map): map the legacy group in customer_group_map, or create the group in F&O and add it to customer_groups.'",
+        ]) }}
+    end
+{%- elif rule == 'CUSTOMER_GROUP_TOO_LONG' -%}
+    {{ dbt.concat([
+        "'Customer group '''", 'extracted_customer_group', "''' (after customer_group_map) is longer than the '",
+        'cast(max_customer_group_length as ' ~ dbt.type_string() ~ ')',
+        "' characters of CUSTOMERGROUPID: map it to an F&O customer group in customer_group_map.'",
+    ]) }}
+{%- elif rule == 'UNKNOWN_CURRENCY' -%}
+    {{ dbt.concat([
+        "'Currency '''", "coalesce(extracted_currency, '(blank: the legal entity''s default)')",
+        "''' is not a currency of legal entity '", 'data_area_id',
+        "' (seed currencies): correct it in the legacy data, or add it to currencies if it exists in F&O.'",
+    ]) }}
+{%- elif rule == 'CURRENCY_TOO_LONG' -%}
+    {{ dbt.concat([
+        "'Currency '''", 'extracted_currency', "''' is longer than the '",
+        'cast(max_currency_length as ' ~ dbt.type_string() ~ ')',
+        "' characters of SALESCURRENCYCODE: use the ISO 4217 code.'",
+    ]) }}
+{%- elif rule == 'ADDRESS_WITHOUT_COUNTRY' -%}
+    'The address has no country: F&O requires ADDRESSCOUNTRYREGIONID with an address. Fill in the country, or leave the whole address out.'
+{%- elif rule == 'UNKNOWN_COUNTRY' -%}
+    {{ dbt.concat([
+        "'Country '''", 'extracted_country',
+        "''' is neither mapped in country_map nor an F&O country/region id of the seed countries: map it, or add the id to countries.'",
+    ]) }}
+{%- elif rule == 'INVALID_EMAIL' -%}
+    {{ dbt.concat([
+        "'Email '''", 'extracted_email',
+        "''' is not an address (one @, a name before it, a domain with a dot after it, no spaces): correct it or leave it empty.'",
+    ]) }}
+{%- elif rule == 'FIELD_TOO_LONG' -%}
+    {{ dbt.concat([
+        "'Longer than F&O holds, in UTF-16 code units (F&O would cut them): '", 'too_long_fields',
+        "'. Shorten the values in the legacy data, or raise the length in field_lengths if the target extended the field.'",
+    ]) }}
+{%- elif rule == 'UNCARRIABLE_CHARACTER' -%}
+    {{ dbt.concat([
+        "'Column '''", 'uncarriable_column', "''' holds '", 'uncarriable_character',
+        "', a control character a package (XML) cannot carry: remove it in the legacy data.'",
+    ]) }}
+{%- elif rule == 'CUSTOMER_NOT_CREATED' -%}
+    {{ dbt.concat([
+        "'Customer '''", 'customer_number',
+        "''' is not created (its Customer definitions record, the same line, is rejected: see customer_definitions_rejects) and is not in target_customers.csv, so its details cannot be updated: fix those rejects first.'",
+    ]) }}
 {%- elif rule == 'INVALID_INVOICE_ACCOUNT' -%}
     {{ dbt.concat([
         "'Invoice account '''", 'bill_to_customer_number', "''' contains '", 'invoice_forbidden_character',
@@ -48,9 +119,9 @@
 {%- elif rule == 'INVOICE_ACCOUNT_REJECTED' -%}
     {{ dbt.concat([
         "'Invoice account '''", 'bill_to_customer_number', "''' points to a customer of '", 'data_area_id',
-        "case when invoice_account_rejected_line is not null then ' whose own record is rejected (line ' else ' that is rejected for its own invoice account (line ' end",
-        'cast(coalesce(invoice_account_rejected_line, invoice_account_line) as ' ~ dbt.type_string() ~ ')',
-        "'): fix that customer first; this record is held back until then.'",
+        "' that will not exist after the load: its record (line '",
+        'cast(invoice_account_rejected_line as ' ~ dbt.type_string() ~ ')',
+        "') is rejected for Customer definitions and it is not in target_customers.csv. Fix that customer first; this record is held back until then.'",
     ]) }}
 {%- elif rule == 'INVOICE_ACCOUNT_CYCLE' -%}
     {{ dbt.concat([

@@ -48,12 +48,34 @@
 
 {#- The rule codes each grain model decides as `breaks_<rule>` columns, in the order of the seed.
     The SQL needs them when it compiles; tests/test_rules_list.py checks them against the seed. -#}
-{% macro customer_rule_codes() -%}
+{% macro account_rule_codes() -%}
     {{ return([
         'UNKNOWN_LEGAL_ENTITY', 'BLANK_ACCOUNT', 'ACCOUNT_TOO_LONG', 'INVALID_ACCOUNT',
-        'ACCOUNT_IN_SCIENTIFIC_NOTATION', 'DUPLICATE_ACCOUNT', 'INVALID_INVOICE_ACCOUNT',
-        'INVOICE_ACCOUNT_NOT_FOUND', 'INVOICE_ACCOUNT_REJECTED', 'INVOICE_ACCOUNT_CYCLE',
+        'ACCOUNT_IN_SCIENTIFIC_NOTATION', 'DUPLICATE_ACCOUNT',
     ]) }}
+{%- endmacro %}
+
+{#- Customer definitions' own rules (entity customer_definitions). -#}
+{% macro definition_rule_codes() -%}
+    {{ return([
+        'BLANK_NAME', 'NAME_TOO_LONG', 'UNKNOWN_PARTY_TYPE', 'PERSON_WITHOUT_NAME',
+        'UNKNOWN_CUSTOMER_GROUP', 'CUSTOMER_GROUP_TOO_LONG', 'UNKNOWN_CURRENCY', 'CURRENCY_TOO_LONG',
+        'ADDRESS_WITHOUT_COUNTRY', 'UNKNOWN_COUNTRY', 'INVALID_EMAIL', 'FIELD_TOO_LONG',
+        'UNCARRIABLE_CHARACTER',
+    ]) }}
+{%- endmacro %}
+
+{#- Customer details V2's own rules that int_customers decides (entity customer_details_v2). -#}
+{% macro detail_rule_codes() -%}
+    {{ return([
+        'CUSTOMER_NOT_CREATED', 'INVALID_INVOICE_ACCOUNT', 'INVOICE_ACCOUNT_NOT_FOUND',
+        'INVOICE_ACCOUNT_REJECTED', 'INVOICE_ACCOUNT_CYCLE',
+    ]) }}
+{%- endmacro %}
+
+{#- Every customer rule int_customers decides, in the order of the seed. -#}
+{% macro customer_rule_codes() -%}
+    {{ return(account_rule_codes() + definition_rule_codes() + detail_rule_codes()) }}
 {%- endmacro %}
 
 {#- A dimension row's own rules (its dimension and value), then the two about its customer. -#}
@@ -77,4 +99,14 @@
         {{ normalized_key('data_area_id') }} as data_area_key
 
     from {{ legal_entities }}
+{%- endmacro %}
+
+
+{#- Whether the row breaks any of the rules (each a `breaks_<rule>` column). -#}
+{% macro any_rule_broken(rules) -%}
+    (
+        {%- for rule in rules %}
+        breaks_{{ rule | lower }}{{ ' or' if not loop.last }}
+        {%- endfor %}
+    )
 {%- endmacro %}

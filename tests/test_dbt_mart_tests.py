@@ -95,7 +95,8 @@ def test_reconciliation_test_fails_when_a_record_is_lost(built: Workspace) -> No
     with duckdb.connect(str(built.database)) as con:
         con.execute(
             "update main.migration_reconciliation set exported = exported - 1"
-            " where source_file = 'customers.csv' and data_area_id = 'USMF'"
+            " where entity = 'customer_details_v2' and source_file = 'customers.csv'"
+            " and data_area_id = 'USMF'"
         )
     proc = built.dbt("test", *selector)
     assert proc.returncode != 0
@@ -115,7 +116,8 @@ def test_reconciliation_names_a_record_with_two_outcomes(built: Workspace) -> No
     assert built.dbt("run", "--select", "migration_reconciliation").returncode == 0
     assert built.query(
         "select sum(unaccounted) from main.migration_reconciliation"
-        " where source_file = 'customers.csv' and data_area_id = 'USMF'"
+        " where entity = 'customer_details_v2' and source_file = 'customers.csv'"
+        " and data_area_id = 'USMF'"
     ) == [(1,)]
     proc = built.dbt("test", "--select", "assert_reconciliation_balances")
     assert proc.returncode != 0

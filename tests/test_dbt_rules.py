@@ -25,8 +25,6 @@ EXPECTED_REJECTS = {
     (CUSTOMERS, 8, "DUPLICATE_ACCOUNT"),
     (CUSTOMERS, 9, "DUPLICATE_ACCOUNT"),
     (CUSTOMERS, 10, "INVOICE_ACCOUNT_NOT_FOUND"),
-    # D0001 is also a target customer: a rejected copy in the extract still wins.
-    (CUSTOMERS, 11, "INVOICE_ACCOUNT_REJECTED"),
     (CUSTOMERS, 12, "INVOICE_ACCOUNT_CYCLE"),
     (CUSTOMERS, 13, "INVOICE_ACCOUNT_CYCLE"),
     (CUSTOMERS, 15, "INVALID_ACCOUNT"),
@@ -35,8 +33,6 @@ EXPECTED_REJECTS = {
     (CUSTOMERS, 21, "DIMENSION_REJECTED"),
     (CUSTOMERS, 22, "DIMENSION_REJECTED"),
     (CUSTOMERS, 23, "DIMENSION_REJECTED"),
-    # C0006 invoices to C0004, itself rejected for its invoice account.
-    (CUSTOMERS, 24, "INVOICE_ACCOUNT_REJECTED"),
     (CUSTOMERS, 25, "INVOICE_ACCOUNT_NOT_FOUND"),
     (CUSTOMERS, 27, "INVALID_INVOICE_ACCOUNT"),
     (CUSTOMERS, 31, "DIMENSION_REJECTED"),
@@ -69,6 +65,45 @@ EXPECTED_REJECTS = {
     (CUSTOMERS, 41, "DIMENSION_REJECTED"),
     (DIMENSIONS, 24, "CUSTOMER_REJECTED"),
     (DIMENSIONS, 25, "INVALID_DIMENSION_VALUE"),
+    # Customer details V2 updates customers only: these are not created (their definitions
+    # are rejected, see EXPECTED_DEFINITION_REJECTS) and not in the target.
+    *((CUSTOMERS, line, "CUSTOMER_NOT_CREATED") for line in range(42, 55)),
+    # N0014 invoices to N0001, which will not exist after the load.
+    (CUSTOMERS, 55, "INVOICE_ACCOUNT_REJECTED"),
+}
+
+# The account rules reject a record for both entities.
+ACCOUNT_REJECTS = {
+    (source_file, line, rule)
+    for source_file, line, rule in EXPECTED_REJECTS
+    if rule
+    in {
+        "UNKNOWN_LEGAL_ENTITY",
+        "BLANK_ACCOUNT",
+        "ACCOUNT_TOO_LONG",
+        "INVALID_ACCOUNT",
+        "ACCOUNT_IN_SCIENTIFIC_NOTATION",
+        "DUPLICATE_ACCOUNT",
+    }
+}
+
+# (file, line, rule) of every record rejected for Customer definitions.
+EXPECTED_DEFINITION_REJECTS = ACCOUNT_REJECTS | {
+    (CUSTOMERS, 42, "BLANK_NAME"),
+    (CUSTOMERS, 43, "NAME_TOO_LONG"),  # 101 characters
+    (CUSTOMERS, 44, "UNKNOWN_PARTY_TYPE"),
+    (CUSTOMERS, 45, "PERSON_WITHOUT_NAME"),
+    (CUSTOMERS, 46, "UNKNOWN_CUSTOMER_GROUP"),
+    (CUSTOMERS, 47, "CUSTOMER_GROUP_TOO_LONG"),
+    (CUSTOMERS, 48, "UNKNOWN_CURRENCY"),
+    (CUSTOMERS, 49, "CURRENCY_TOO_LONG"),
+    (CUSTOMERS, 50, "ADDRESS_WITHOUT_COUNTRY"),
+    (CUSTOMERS, 51, "UNKNOWN_COUNTRY"),
+    (CUSTOMERS, 52, "INVALID_EMAIL"),
+    (CUSTOMERS, 53, "FIELD_TOO_LONG"),  # a city of 61 characters
+    (CUSTOMERS, 54, "UNCARRIABLE_CHARACTER"),  # U+0001 in the street
+    # T0002 has no name, but is a target customer: its details still go (EXPECTED_MART).
+    (CUSTOMERS, 56, "BLANK_NAME"),
 }
 
 # The verdicts the redesign of the rules changed on purpose (F&O's collation in full, conflicts
@@ -82,6 +117,11 @@ CHANGED_ON_PURPOSE = {
     (CUSTOMERS, 39): (None, "ACCOUNT_TOO_LONG"),
     (DIMENSIONS, 23): ("UNKNOWN_DIMENSION_VALUE", "INVALID_DIMENSION_VALUE"),
     (DIMENSIONS, 24): ("CONFLICTING_DIMENSION_VALUES", "CUSTOMER_REJECTED"),
+    # Customer definitions: a customer exists after the load when it is created or already in
+    # the target, whatever becomes of its details. D0001 is in the target (its duplicate
+    # records do not change that); C0004 is created although its details are rejected.
+    (CUSTOMERS, 11): ("INVOICE_ACCOUNT_REJECTED", None),
+    (CUSTOMERS, 24): ("INVOICE_ACCOUNT_REJECTED", None),
 }
 
 EXPECTED_MART = {
@@ -98,18 +138,62 @@ EXPECTED_MART = {
     ("USMF", "C-0010", None, "001"),
     # A full-width bill-to finds its customer, written in that customer's spelling.
     ("USMF", "C0012", "C0001", None),
+    # Invoice accounts of customers that exist after the load: D0001 in the target, C0004
+    # created (its own details rejected); T0002's definitions are rejected but it is a target
+    # customer, so its details go.
+    ("USMF", "C0005", "D0001", None),
+    ("USMF", "C0006", "C0004", None),
+    ("USMF", "T0002", "C0001", None),
 }
 
-# (source_file, data_area_id, extracted, exported, rejected, skipped, unaccounted)
+# Customer definitions rows of the free-text cases, exactly as they must reach the package.
+EXPECTED_DEFINITIONS = {
+    # A person without a name gets its parts joined; groups and currencies take the defaults.
+    "P0001": ("Ann O'Brien", "30", "USD", "Person", "Ann", None, "O'Brien", None, None, None),
+    # Mapped group and country, F&O spellings; commas, quotes, apostrophes and a line break kept.
+    "P0002": (
+        '"Blue" Café, Inc.',
+        "10",
+        "EUR",
+        "Organization",
+        None,
+        None,
+        None,
+        "Business",
+        'Rue de l\'Église 5, Bât. "B"\nCour intérieure',
+        "FRA",
+    ),
+    "P0003": (
+        "株式会社テスト・Ελληνικά",
+        "30",
+        "USD",
+        "Organization",
+        None,
+        None,
+        None,
+        "Business",
+        "千代田区千代田1-1",
+        "JPN",
+    ),
+}
+
+DEFINITIONS = "customer_definitions"
+DETAILS = "customer_details_v2"
+
+# (entity, source_file, data_area_id, extracted, exported, rejected, skipped, unaccounted)
 EXPECTED_RECONCILIATION = {
-    (CUSTOMERS, "USMF", 35, 7, 26, 2, 0),
-    (CUSTOMERS, "DEMF", 2, 2, 0, 0, 0),
-    (CUSTOMERS, "GBSI", 1, 1, 0, 0, 0),
-    (CUSTOMERS, None, 2, 0, 2, 0, 0),
-    (DIMENSIONS, "USMF", 21, 5, 16, 0, 0),
-    (DIMENSIONS, "DEMF", 1, 1, 0, 0, 0),
-    (DIMENSIONS, "GBSI", 1, 1, 0, 0, 0),
-    (DIMENSIONS, None, 1, 0, 1, 0, 0),
+    (DEFINITIONS, CUSTOMERS, "USMF", 53, 30, 23, 0, 0),
+    (DEFINITIONS, CUSTOMERS, "DEMF", 2, 2, 0, 0, 0),
+    (DEFINITIONS, CUSTOMERS, "GBSI", 1, 1, 0, 0, 0),
+    (DEFINITIONS, CUSTOMERS, None, 2, 0, 2, 0, 0),
+    (DETAILS, CUSTOMERS, "USMF", 53, 10, 38, 5, 0),
+    (DETAILS, CUSTOMERS, "DEMF", 2, 2, 0, 0, 0),
+    (DETAILS, CUSTOMERS, "GBSI", 1, 1, 0, 0, 0),
+    (DETAILS, CUSTOMERS, None, 2, 0, 2, 0, 0),
+    (DETAILS, DIMENSIONS, "USMF", 21, 5, 16, 0, 0),
+    (DETAILS, DIMENSIONS, "DEMF", 1, 1, 0, 0, 0),
+    (DETAILS, DIMENSIONS, "GBSI", 1, 1, 0, 0, 0),
+    (DETAILS, DIMENSIONS, None, 1, 0, 1, 0, 0),
 }
 
 # The warn-severity tests and the records the crafted extracts plant for them.
@@ -160,7 +244,7 @@ def test_unit_tests_ran_and_passed(built: Workspace) -> None:
         "a_dimension_row_is_rejected_for_its_lowest_precedence_rule": "pass",
         "display_value_follows_format_and_drops_trailing_empty_segments": "pass",
         "display_value_keeps_trailing_empty_segments_when_asked": "pass",
-        "invoice_cycles_are_found_and_rejection_travels_up_chains": "pass",
+        "invoice_cycles_are_found_and_customers_held_back_still_exist": "pass",
         "invoice_cycles_longer_than_one_doubling_step_are_found": "pass",
     }
 
@@ -173,9 +257,48 @@ def test_reject_rows_are_exactly_the_planted_ones(built: Workspace) -> None:
     assert set(rows) == EXPECTED_REJECTS
 
 
+def test_definition_reject_rows_are_exactly_the_planted_ones(built: Workspace) -> None:
+    rows = built.query(
+        "select source_file, source_line, rule from main.customer_definitions_rejects"
+    )
+    assert len(rows) == len(set(rows))
+    assert set(rows) == EXPECTED_DEFINITION_REJECTS
+
+
 def test_every_rule_of_the_seed_has_a_crafted_case(built: Workspace) -> None:
     seeded = {rule for (rule,) in built.query("select rule from main.rules")}
-    assert {rule for _, _, rule in EXPECTED_REJECTS} == seeded
+    rejected = EXPECTED_REJECTS | EXPECTED_DEFINITION_REJECTS
+    assert {rule for _, _, rule in rejected} == seeded
+
+
+def test_invoice_accounts_need_customers_that_exist_after_the_load(built: Workspace) -> None:
+    details = set(built.query('select "CUSTOMERACCOUNT" from main.customer_details_v2'))
+    created = set(built.query('select "CUSTOMERACCOUNT" from main.customer_definitions'))
+    # C0004's details are rejected but it is created: C0006 may invoice to it.
+    assert ("C0004",) in created and ("C0004",) not in details
+    assert ("C0006",) in details
+    # N0001 is not created: N0014, which invoices to it, is rejected with its rule.
+    assert ("N0001",) not in created
+    assert (CUSTOMERS, 55, "INVOICE_ACCOUNT_REJECTED") in EXPECTED_REJECTS
+    assert ("N0014",) not in details
+
+
+def test_definitions_rows_carry_free_text_exactly(built: Workspace) -> None:
+    rows = {
+        account: rest
+        for account, *rest in built.query(
+            'select "CUSTOMERACCOUNT", "NAME", "CUSTOMERGROUPID", "SALESCURRENCYCODE", "PARTYTYPE",'
+            ' "PERSONFIRSTNAME", "PERSONMIDDLENAME", "PERSONLASTNAME", "ADDRESSDESCRIPTION",'
+            ' "ADDRESSSTREET", "ADDRESSCOUNTRYREGIONID" from main.customer_definitions'
+            " where \"CUSTOMERACCOUNT\" like 'P%'"
+        )
+    }
+    assert {account: tuple(rest) for account, rest in rows.items()} == EXPECTED_DEFINITIONS
+    defaults = built.query(
+        'select "CUSTOMERGROUPID", "SALESCURRENCYCODE", "LANGUAGEID" from main.customer_definitions'
+        " where \"CUSTOMERACCOUNT\" = 'Müller'"
+    )
+    assert defaults == [("30", "EUR", "de")]  # an old-style record: DEMF's defaults
 
 
 def test_verdicts_changed_on_purpose_are_the_listed_ones(built: Workspace) -> None:
@@ -201,7 +324,7 @@ def test_details_name_the_value_and_the_other_lines(built: Workspace) -> None:
     assert "lines 12, 13" in detail[(CUSTOMERS, 13, "INVOICE_ACCOUNT_CYCLE")]
     assert "'NOPE'" in detail[(CUSTOMERS, 10, "INVOICE_ACCOUNT_NOT_FOUND")]
     assert "GBSI" in detail[(CUSTOMERS, 25, "INVOICE_ACCOUNT_NOT_FOUND")]
-    assert "line 10" in detail[(CUSTOMERS, 24, "INVOICE_ACCOUNT_REJECTED")]
+    assert "line 42" in detail[(CUSTOMERS, 55, "INVOICE_ACCOUNT_REJECTED")]
     assert "U+002C" in detail[(CUSTOMERS, 15, "INVALID_ACCOUNT")]
     assert "U+00A0" in detail[(DIMENSIONS, 10, "INVALID_DIMENSION_VALUE")]
     assert "U+200B" in detail[(DIMENSIONS, 22, "INVALID_DIMENSION_VALUE")]
@@ -246,9 +369,10 @@ def test_reconciliation_accounts_for_every_landed_record(built: Workspace) -> No
             " union all select _source_file, count(*) from raw.customer_dimensions group by all"
         )
     )
-    for source_file, count in landed.items():
-        assert sum(r[2] for r in rows if r[0] == source_file) == count
-    for _, _, extracted, exported, rejected, skipped, unaccounted in rows:
+    for entity in (DEFINITIONS, DETAILS):
+        assert sum(r[3] for r in rows if r[0] == entity and r[1] == CUSTOMERS) == landed[CUSTOMERS]
+    assert sum(r[3] for r in rows if r[1] == DIMENSIONS) == landed[DIMENSIONS]
+    for _, _, _, extracted, exported, rejected, skipped, unaccounted in rows:
         assert extracted == exported + rejected + skipped
         assert unaccounted == 0
 
@@ -325,7 +449,9 @@ def test_fixture_files_are_the_ones_described() -> None:
     lines = (FIXTURES / DIMENSIONS).read_text(encoding="utf-8").splitlines()
     assert lines[9].endswith("SALES\u00a0")
     assert "\u200b003" in lines[21]
-    assert (FIXTURES / CUSTOMERS).read_text(encoding="utf-8").count("\n") == 41
+    customers = (FIXTURES / CUSTOMERS).read_text(encoding="utf-8")
+    assert customers.count("\n") == 60
+    assert "Main\x01Street" in customers
     assert "\U0001d400" * 11 + "," in (FIXTURES / CUSTOMERS).read_text(encoding="utf-8")
 
 
@@ -355,7 +481,7 @@ def test_each_grain_is_proved_where_a_model_says(built: Workspace) -> None:
         if node["resource_type"] == "model"
         and node["config"].get("meta", {}).get("grain_proved_by")
     }
-    assert len(declared) == 7
+    assert len(declared) == 8
     for unique_id, proved_by in declared.items():
         proving = f"model.d365_customer_migration.{proved_by}"
         assert proving in descendants(unique_id), unique_id

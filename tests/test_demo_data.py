@@ -5,20 +5,21 @@ dbt project as the reference, so a generator that stops planting one kind fails 
 """
 
 import csv
+import re
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from loader.demo_data_plan import PROBLEM_KINDS, ProblemKind, planned_counts
+from loader.extracts import EXTRACTS
 from tests.conftest import PROJECT_DIR, Workspace
 
 FILES = ("customers.csv", "customer_dimensions.csv", "target_customers.csv")
-HEADERS = {
-    "customers.csv": ["company", "customer_number", "bill_to_customer_number", "customer_name"],
-    "customer_dimensions.csv": ["company", "customer_number", "dimension", "value"],
-    "target_customers.csv": ["data_area_id", "customer_account"],
-}
+HEADERS = {spec.file_name: list(spec.contract_columns) for spec in EXTRACTS}
 SMALL = 1000
+# Large enough that every Customer definitions kind has tens of instances.
+SHARES = 20_000
 
 
 def generate(workspace: Workspace, out: Path, customers: int, seed: int = 42) -> Path:
@@ -113,11 +114,11 @@ def test_customer_rows_match_the_requested_count(workspace: Workspace, customers
     assert len(read_rows(out / "customers.csv")) == customers + 1
 
 
-def test_every_customer_has_a_name_and_most_have_dimensions(
+def test_every_customer_has_a_name_but_the_planted_blank_ones_and_most_have_dimensions(
     con: duckdb.DuckDBPyConnection,
 ) -> None:
-    assert count(con, "SELECT * FROM customers WHERE trim(customer_name) = ''") == 0
-    assert count(con, "SELECT * FROM customers WHERE customer_name IS NULL") == 0
+    blank = count(con, "SELECT * FROM customers WHERE coalesce(trim(customer_name), '') = ''")
+    assert blank == planned_counts(SMALL)["blank_name"]
     with_dimensions = count(
         con, "SELECT DISTINCT company, customer_number FROM customer_dimensions"
     )
@@ -307,13 +308,20 @@ def test_missing_parent_folders_are_created(workspace: Workspace) -> None:
     assert sorted(path.name for path in out.iterdir()) == sorted(FILES)
 
 
-def test_the_documentation_covers_every_kind_and_rule() -> None:
-    from loader.demo_data_plan import PROBLEM_KINDS
-
+def documented_shares() -> dict[str, float]:
+    """Kind -> share in percent, from the table of planted problems in docs/demo-data.md."""
     doc = (PROJECT_DIR / "docs" / "demo-data.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `(\w+)` \| ([0-9.]+) %", doc, flags=re.MULTILINE)
+    return {kind: float(share) for kind, share in rows}
+
+
+def test_the_documentation_covers_every_kind_and_rule_with_its_share() -> None:
+    doc = (PROJECT_DIR / "docs" / "demo-data.md").read_text(encoding="utf-8")
+    shares = documented_shares()
     for kind in PROBLEM_KINDS:
         assert f"`{kind.name}`" in doc
         assert kind.rule.split()[0] in doc
+        assert shares[kind.name] == pytest.approx(kind.per_million / 10_000), kind.name
 
 
 # Rejects the dbt project must give a demo run: rule -> (planted kind, records per instance).
@@ -355,20 +363,26 @@ EXPECTED_REJECTS: dict[tuple[str, str], list[tuple[str, int]]] = {
 }
 
 
+def rejects_by_rule(workspace: Workspace, mart: str) -> dict[tuple[str, str], int]:
+    return {
+        (str(file), str(rule)): int(n)
+        for file, rule, n in workspace.query(
+            f"SELECT source_file, rule, count(*) FROM main.{mart} GROUP BY ALL"
+        )
+    }
+
+
+# The rules that hold a record back from both entities: its account cannot be a key.
+ACCOUNT_RULES = ("UNKNOWN_LEGAL_ENTITY", "BLANK_ACCOUNT", "ACCOUNT_TOO_LONG", "DUPLICATE_ACCOUNT")
+
+
 def test_the_dbt_project_rejects_exactly_the_planted_problems(
     module_workspace: Workspace, small: Path, con: duckdb.DuckDBPyConnection
 ) -> None:
-    from loader.demo_data_plan import planned_counts
-
     module_workspace.loader("land", str(small), check=True)
     module_workspace.dbt("build", check=True)
-    rejects = {
-        (str(file), str(rule)): int(n)
-        for file, rule, n in module_workspace.query(
-            "SELECT source_file, rule, count(*) FROM main.customer_details_v2_rejects GROUP BY ALL"
-        )
-    }
     planned = planned_counts(SMALL)
+    definitions_kinds = [kind for kind in PROBLEM_KINDS if kind.rule in DEFINITIONS_RULES]
     expected = {
         key: sum(planned[kind] * per for kind, per in kinds)
         for key, kinds in EXPECTED_REJECTS.items()
@@ -376,14 +390,24 @@ def test_the_dbt_project_rejects_exactly_the_planted_problems(
     expected[("customer_dimensions.csv", "ORPHAN_DIMENSION")] = count(
         con, PLANTED["orphan dimension"]
     )
+    # A customer whose Customer definitions record is rejected will not exist in F&O.
+    expected[("customers.csv", "CUSTOMER_NOT_CREATED")] = sum(
+        planned[kind.name] for kind in definitions_kinds
+    )
+    rejects = rejects_by_rule(module_workspace, "customer_details_v2_rejects")
     customer_rejected = rejects.pop(("customer_dimensions.csv", "CUSTOMER_REJECTED"), 0)
     assert rejects == expected
     assert customer_rejected > 0
+    # Customer definitions: its own rules once per planted customer, and the account rules.
+    expected_definitions = {key: n for key, n in expected.items() if key[1] in ACCOUNT_RULES} | {
+        ("customers.csv", kind.rule): planned[kind.name] for kind in definitions_kinds
+    }
+    assert rejects_by_rule(module_workspace, "customer_definitions_rejects") == expected_definitions
     extracted = module_workspace.query(
-        "SELECT sum(extracted) FROM main.migration_reconciliation"
-        " WHERE source_file = 'customers.csv'"
+        "SELECT entity, sum(extracted) FROM main.migration_reconciliation"
+        " WHERE source_file = 'customers.csv' GROUP BY ALL ORDER BY ALL"
     )
-    assert extracted == [(SMALL,)]
+    assert extracted == [("customer_definitions", SMALL), ("customer_details_v2", SMALL)]
 
 
 def test_a_folder_under_a_file_name_fails_before_anything_is_replaced(
@@ -399,3 +423,222 @@ def test_a_folder_under_a_file_name_fails_before_anything_is_replaced(
     assert "customer_dimensions.csv" in proc.stderr
     assert (out / "customers.csv").read_bytes() == before["customers.csv"]
     assert sorted(path.name for path in out.iterdir()) == sorted(FILES)
+
+
+# Customer definitions: the rules of seeds/rules.csv, written again here from their meaning,
+# with the seeds as the reference, so that the files alone show what the models must reject.
+DEFINITIONS_RULES = {kind.rule for kind in PROBLEM_KINDS if kind.name in {
+    "blank_name", "name_too_long", "unknown_party_type", "person_without_name",
+    "unknown_customer_group", "customer_group_too_long", "unknown_currency",
+    "currency_too_long", "address_without_country", "unknown_country", "invalid_email",
+    "field_too_long", "uncarriable_character",
+}}  # fmt: skip
+ADDRESS = ("street", "city", "zip_code", "state", "county")
+LENGTH_FIELDS = {
+    "search_name": "NAMEALIAS", "first_name": "PERSONFIRSTNAME",
+    "middle_name": "PERSONMIDDLENAME", "last_name": "PERSONLASTNAME", "street": "ADDRESSSTREET",
+    "city": "ADDRESSCITY", "zip_code": "ADDRESSZIPCODE", "state": "ADDRESSSTATE",
+    "county": "ADDRESSCOUNTY", "email": "PRIMARYCONTACTEMAIL", "phone": "PRIMARYCONTACTPHONE",
+    "language": "LANGUAGEID",
+}  # fmt: skip
+TEXT_FIELDS = HEADERS["customers.csv"][3:]
+UNCARRIABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def seed_rows(name: str) -> list[dict[str, str]]:
+    with (PROJECT_DIR / "seeds" / f"{name}.csv").open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+class Seeds:
+    def __init__(self) -> None:
+        self.entity = {r["legacy_company"]: r["data_area_id"] for r in seed_rows("legal_entities")}
+        self.group_map = {
+            (r["data_area_id"], r["legacy_customer_group"]): r["customer_group_id"]
+            for r in seed_rows("customer_group_map")
+        }
+        self.groups = {
+            (r["data_area_id"], r["customer_group_id"]) for r in seed_rows("customer_groups")
+        }
+        self.currencies = {(r["data_area_id"], r["currency_code"]) for r in seed_rows("currencies")}
+        self.defaults = {r["data_area_id"]: r for r in seed_rows("legal_entity_defaults")}
+        self.countries = {r["country_region_id"] for r in seed_rows("countries")}
+        self.country_map = {
+            r["legacy_country"]: r["country_region_id"] for r in seed_rows("country_map")
+        }
+        self.lengths = {
+            r["field"]: int(r["max_length"])
+            for r in seed_rows("field_lengths")
+            if r["entity"] == "customer_definitions"
+        }
+
+
+def units(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def clean(value: str) -> str | None:
+    """As staging reads a cell: spaces trimmed, blank is NULL."""
+    return value.strip(" ") or None
+
+
+def broken_rules(row: dict[str, str], seeds: Seeds) -> set[str]:
+    """The Customer definitions rules a record of a mapped company breaks."""
+    entity = seeds.entity[row["company"]]
+    value = {name: clean(row[name]) for name in TEXT_FIELDS}
+    broken = set()
+    name = value["customer_name"]
+    if name is None:
+        broken.add("BLANK_NAME")
+    elif units(name) > seeds.lengths["NAME"]:
+        broken.add("NAME_TOO_LONG")
+    party = (value["party_type"] or "organization").lower()
+    if party not in {"organization", "person"}:
+        broken.add("UNKNOWN_PARTY_TYPE")
+    if party == "person" and not any(value[n] for n in ("first_name", "middle_name", "last_name")):
+        broken.add("PERSON_WITHOUT_NAME")
+    group = value["customer_group"]
+    group = seeds.defaults[entity]["customer_group_id"] if group is None else group
+    group = seeds.group_map.get((entity, group), group)
+    if units(group) > seeds.lengths["CUSTOMERGROUPID"]:
+        broken.add("CUSTOMER_GROUP_TOO_LONG")
+    elif (entity, group) not in seeds.groups:
+        broken.add("UNKNOWN_CUSTOMER_GROUP")
+    currency = value["currency"] or seeds.defaults[entity]["currency_code"]
+    if units(currency) > seeds.lengths["SALESCURRENCYCODE"]:
+        broken.add("CURRENCY_TOO_LONG")
+    elif (entity, currency) not in seeds.currencies:
+        broken.add("UNKNOWN_CURRENCY")
+    country = value["country"]
+    if country is None and any(value[n] for n in ADDRESS):
+        broken.add("ADDRESS_WITHOUT_COUNTRY")
+    if country is not None and seeds.country_map.get(country, country) not in seeds.countries:
+        broken.add("UNKNOWN_COUNTRY")
+    email = value["email"]
+    if email is not None and not EMAIL.fullmatch(email):
+        broken.add("INVALID_EMAIL")
+    if any(value[n] and units(value[n]) > seeds.lengths[f] for n, f in LENGTH_FIELDS.items()):
+        broken.add("FIELD_TOO_LONG")
+    if any(UNCARRIABLE.search(value[n] or "") for n in TEXT_FIELDS):
+        broken.add("UNCARRIABLE_CHARACTER")
+    return broken
+
+
+@pytest.fixture(scope="module")
+def shares_run(module_workspace: Workspace) -> list[dict[str, str]]:
+    out = generate(module_workspace, module_workspace.root / "shares", SHARES, seed=3)
+    with (out / "customers.csv").open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture(scope="module")
+def rules_found(shares_run: list[dict[str, str]]) -> list[set[str]]:
+    """The rules each record of a mapped company breaks, in file order."""
+    seeds = Seeds()
+    return [broken_rules(row, seeds) for row in shares_run if row["company"] in seeds.entity]
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [kind for kind in PROBLEM_KINDS if kind.rule in DEFINITIONS_RULES],
+    ids=lambda kind: kind.name,
+)
+def test_every_definitions_kind_is_planted_at_its_documented_share(
+    rules_found: list[set[str]], kind: ProblemKind
+) -> None:
+    found = sum(kind.rule in rules for rules in rules_found)
+    assert found == kind.count(SHARES)
+    assert 100 * found / SHARES == pytest.approx(documented_shares()[kind.name], abs=0.01)
+
+
+def test_no_record_breaks_two_definitions_rules_and_ordinary_ones_break_none(
+    rules_found: list[set[str]],
+) -> None:
+    assert max(len(rules) for rules in rules_found) == 1
+    planted = sum(kind.count(SHARES) for kind in PROBLEM_KINDS if kind.rule in DEFINITIONS_RULES)
+    assert sum(bool(rules) for rules in rules_found) == planted
+
+
+def test_customer_definitions_columns_look_real(shares_run: list[dict[str, str]]) -> None:
+    """Shares of the ordinary values: persons, blanks that take the defaults, legacy spellings."""
+    rows = [row for row in shares_run if row["company"] != "ZZ99"]
+    share = {
+        name: sum(bool(predicate(row)) for row in rows) / len(rows)
+        for name, predicate in {
+            "person": lambda r: r["party_type"].lower() == "person" and r["last_name"],
+            "middle name": lambda r: r["middle_name"],
+            "blank group": lambda r: not r["customer_group"],
+            "blank currency": lambda r: not r["currency"],
+            "legacy group": lambda r: r["customer_group"] in {"WHOLESALE", "MAJOR", "RETAIL"},
+            "mapped country": lambda r: r["country"] in {"US", "United States", "DE", "Germany",
+                                                         "Deutschland", "GB", "UK", "United Kingdom"},
+            "address": lambda r: r["city"],
+            "email": lambda r: r["email"],
+            "phone": lambda r: r["phone"],
+            "search name": lambda r: r["search_name"],
+            "blank language": lambda r: not r["language"],
+        }.items()
+    }  # fmt: skip
+    assert 0.15 < share["person"] < 0.22
+    assert 0.02 < share["middle name"] < 0.08
+    assert 0.15 < share["blank group"] < 0.3
+    assert 0.1 < share["blank currency"] < 0.2
+    assert share["legacy group"] > 0.5
+    assert share["mapped country"] > 0.6
+    assert share["address"] > 0.9
+    assert 0.6 < share["email"] < 0.9
+    assert 0.6 < share["phone"] < 0.8
+    assert 0.6 < share["search name"] < 0.8
+    assert 0.5 < share["blank language"] < 0.7
+    own = {"US01": "USD", "DE01": "EUR", "GB01": "GBP"}
+    foreign = [r for r in rows if r["currency"] and r["currency"] != own[r["company"]]]
+    assert 0.03 < len(foreign) / len(rows) < 0.12
+
+
+FREE_TEXT = {
+    "comma": ",",
+    "double quote": '"',
+    "apostrophe": "'",
+    "accent": "[áéíóúäöüßñçøÀ-ÿ]",
+    "line break": "\n",
+    "Japanese kana": "[\u3040-\u30ff]",
+    "Han (Chinese, Japanese)": "[\u4e00-\u9fff]",
+    "Greek": "[\u0370-\u03ff]",
+    "Cyrillic": "[\u0400-\u04ff]",
+    "outside the Basic Multilingual Plane": "[\U00010000-\U0010ffff]",
+}
+
+
+STREETS_WITHOUT = {
+    "Greek": "Greek and Cyrillic names are of customers at home: their streets are local",
+    "Cyrillic": "Greek and Cyrillic names are of customers at home: their streets are local",
+    "outside the Basic Multilingual Plane": "only a name holds such a character",
+}
+
+
+@pytest.mark.parametrize("field", ["customer_name", "street"])
+@pytest.mark.parametrize("what", FREE_TEXT)
+def test_valid_free_text_exercises_exact_carriage(
+    shares_run: list[dict[str, str]], rules_found: list[set[str]], field: str, what: str
+) -> None:
+    """Names and streets that no rule rejects hold commas, quotes, scripts and line breaks."""
+    if field == "street" and what in STREETS_WITHOUT:
+        pytest.skip(STREETS_WITHOUT[what])
+    mapped = [row for row in shares_run if row["company"] != "ZZ99"]
+    valid = [row[field] for row, rules in zip(mapped, rules_found, strict=True) if not rules]
+    assert sum(bool(re.search(FREE_TEXT[what], text)) for text in valid) >= 3
+
+
+def test_landing_keeps_every_column_and_value_exactly(workspace: Workspace, small: Path) -> None:
+    """Every contract column lands, every value as it is in the file (empty cells as NULL)."""
+    workspace.loader("land", str(small), check=True)
+    columns = HEADERS["customers.csv"]
+    landed = workspace.query(
+        f"SELECT {', '.join(columns)} FROM raw.customers ORDER BY _source_line"
+    )
+    in_file = [
+        tuple(cell or None for cell in row) for row in read_rows(small / "customers.csv")[1:]
+    ]
+    assert landed == in_file
+    assert any("\n" in (row[columns.index("street")] or "") for row in landed)

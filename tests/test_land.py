@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from loader.extracts import EXTRACTS
 from tests.conftest import Workspace
 
 CUSTOMERS_HEADER = "company,customer_number,bill_to_customer_number,customer_name"
@@ -153,14 +154,32 @@ def test_header_names_match_case_insensitively_and_extras_are_kept(
             "where table_schema = 'raw' and table_name = 'customers' order by ordinal_position"
         )
     ]
-    assert columns[:5] == [
-        "company",
-        "customer_number",
-        "bill_to_customer_number",
-        "customer_name",
-        "region",
-    ]
+    # The contract's columns first (optional ones NULL when absent), then the extras.
+    contract = next(spec for spec in EXTRACTS if spec.table == "customers").contract_columns
+    assert columns[: len(contract) + 1] == [*contract, "region"]
     assert raw_rows(workspace, "customers", "customer_name, region") == [(None, "West")]
+
+
+def test_an_extract_without_the_definitions_columns_lands_them_as_null(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    """An extract of the previous contract (no Customer definitions columns) still lands."""
+    land_ok(workspace, write_extracts(tmp_path / "x", f"{CUSTOMERS_HEADER}\nUS01,C1,,Acme\n"))
+    optional = EXTRACTS[0].optional
+    assert raw_rows(workspace, "customers", f"customer_name, {', '.join(optional[1:])}") == [
+        ("Acme", *(None,) * (len(optional) - 1))
+    ]
+
+
+def test_the_definitions_columns_land_in_any_order(workspace: Workspace, tmp_path: Path) -> None:
+    customers = (
+        "Country,Street,company,customer_number,bill_to_customer_number,Party_Type\n"
+        'DE,"Hinterhaus\nMühlenweg 4",DE01,000123,,Person\n'
+    )
+    land_ok(workspace, write_extracts(tmp_path / "x", customers))
+    assert raw_rows(workspace, "customers", "country, street, party_type, city, _source_line") == [
+        ("DE", "Hinterhaus\nMühlenweg 4", "Person", None, 2)
+    ]
 
 
 def test_missing_target_customers_gives_an_empty_table(

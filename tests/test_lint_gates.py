@@ -134,7 +134,7 @@ def test_dbt_score_fails_on_each_broken_convention(tmp_path: Path) -> None:
         "    data_tests:\n"
         "      - unique_combination:\n"
         "          arguments:\n"
-        "            combination_of_columns: [source_file, data_area_id]\n",
+        "            combination_of_columns: [entity, source_file, data_area_id]\n",
         "",
     )
     # An exposure on a model that is neither public nor contracted.

@@ -32,6 +32,9 @@ def test_the_seed_is_complete() -> None:
     assert rules
     for code, row in rules.items():
         assert row["grain"] in {"customer", "dimension_row"}, code
+        assert row["entity"] in {"all", "customer_definitions", "customer_details_v2"}, code
+        # An account rule rejects a record for both entities, before anything else.
+        assert row["entity"] != "all" or row["precedence"] == "1", code
         assert int(row["precedence"]) >= 1, code
         assert (PROJECT_DIR / "models" / "intermediate" / f"{row['decided_in']}.sql").exists(), code
         assert row["meaning"].strip() and row["what_to_do"].strip(), code
@@ -73,7 +76,16 @@ def test_the_models_rule_lists_are_the_seed_in_precedence_order() -> None:
         ]
         for grain in ("customer", "dimension_row")
     }
-    assert listed("customer_rule_codes") == by_grain["customer"]
+    assert (
+        listed("account_rule_codes") + listed("definition_rule_codes") + listed("detail_rule_codes")
+        == by_grain["customer"]
+    )
+    for macro, entity in (
+        ("account_rule_codes", "all"),
+        ("definition_rule_codes", "customer_definitions"),
+        ("detail_rule_codes", "customer_details_v2"),
+    ):
+        assert {rules[code]["entity"] for code in listed(macro)} == {entity}, macro
     assert (
         listed("dimension_row_rule_codes") + listed("dimension_row_own_rule_codes")
         == (by_grain["dimension_row"])

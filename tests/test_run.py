@@ -52,7 +52,13 @@ def test_every_extracted_record_is_accounted_for(
     landed = ws.query(
         "select (select count(*) from raw.customers) + (select count(*) from raw.customer_dimensions)"
     )
-    assert ws.query("select sum(extracted) from main.migration_reconciliation") == landed
+    assert (
+        ws.query(
+            "select sum(extracted) from main.migration_reconciliation"
+            " where entity = 'customer_details_v2'"
+        )
+        == landed
+    )
 
 
 def test_a_failing_step_stops_the_run_with_its_message(

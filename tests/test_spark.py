@@ -18,13 +18,25 @@ import duckdb
 import pytest
 
 from tests.conftest import PROJECT_DIR, Workspace, make_workspace
-from tests.test_dbt_rules import EXPECTED_MART, EXPECTED_REJECTS, FIXTURES
+from tests.test_dbt_rules import (
+    EXPECTED_DEFINITION_REJECTS,
+    EXPECTED_DEFINITIONS,
+    EXPECTED_MART,
+    EXPECTED_REJECTS,
+    FIXTURES,
+)
 
 pytestmark = pytest.mark.spark
 
 CUSTOMERS = 2000
 SEED = 42
-MART_TABLES = ("customer_details_v2", "customer_details_v2_rejects", "migration_reconciliation")
+MART_TABLES = (
+    "customer_definitions",
+    "customer_definitions_rejects",
+    "customer_details_v2",
+    "customer_details_v2_rejects",
+    "migration_reconciliation",
+)
 # Unit tests of what Spark does not do (NFC before Spark 4.4: docs/rules.md, Known limits).
 DUCKDB_ONLY = {
     "unit_test.d365_customer_migration.int_customers__accounts_checked"
@@ -149,9 +161,11 @@ def test_every_node_passes_on_spark_with_the_same_warnings(runs: Runs) -> None:
 
 def test_rejects_and_reconciliation_are_the_same_rows(runs: Runs) -> None:
     rejects = "source_file, source_line, company, customer_number, rule, detail"
-    reconciliation = "source_file, data_area_id, extracted, exported, rejected, skipped"
+    reconciliation = "entity, source_file, data_area_id, extracted, exported, rejected, skipped"
     for table, columns in (
         ("customer_details_v2_rejects", rejects),
+        ("customer_definitions_rejects", rejects),
+        ("customer_definitions", "*"),
         ("migration_reconciliation", reconciliation),
         (
             "customer_details_v2",
@@ -248,3 +262,15 @@ def test_crafted_rules_give_the_same_verdicts_on_spark(crafted_on_spark: Path) -
         '"DATAAREAID", "CUSTOMERACCOUNT", "INVOICEACCOUNT", "DEFAULTDIMENSIONDISPLAYVALUE"',
     )
     assert set(mart) == EXPECTED_MART
+    definition_rejects = table("customer_definitions_rejects", "source_file, source_line, rule")
+    assert set(definition_rejects) == EXPECTED_DEFINITION_REJECTS
+    definitions = table(
+        "customer_definitions",
+        '"CUSTOMERACCOUNT", "NAME", "CUSTOMERGROUPID", "SALESCURRENCYCODE", "PARTYTYPE",'
+        ' "PERSONFIRSTNAME", "PERSONMIDDLENAME", "PERSONLASTNAME", "ADDRESSDESCRIPTION",'
+        ' "ADDRESSSTREET", "ADDRESSCOUNTRYREGIONID"',
+    )
+    free_text = {
+        account: tuple(rest) for account, *rest in definitions if account in EXPECTED_DEFINITIONS
+    }
+    assert free_text == EXPECTED_DEFINITIONS

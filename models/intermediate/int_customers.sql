@@ -1,7 +1,10 @@
 -- One row per record of customers.csv: its keys as F&O compares them (computed once, here),
--- its legal entity and invoice account, a `breaks_<rule>` flag per customer rule, and the
--- precedence it is rejected at (seed rules: the lowest broken, NULL when it passes).
+-- its legal entity, what Customer definitions needs, its invoice account, a `breaks_<rule>`
+-- flag per customer rule, and per entity the precedence it is rejected at (seed rules: the
+-- lowest broken, NULL when it passes).
 {%- set rules_decided_here = customer_rule_codes() %}
+{%- set definitions_rules = account_rule_codes() + definition_rule_codes() %}
+{%- set details_rules = account_rule_codes() + detail_rule_codes() %}
 
 with
 
@@ -21,18 +24,14 @@ invoice_checked as {{ materialized() }} (
 
     select
         *,
+        -- Details V2 updates customers only: this one is neither created nor already there.
+        not is_account_rejected and is_definition_rejected and not is_target_customer as breaks_customer_not_created,
         coalesce(invoice_forbidden_character is not null, false) as breaks_invalid_invoice_account,
         coalesce(is_not_found, false) as breaks_invoice_account_not_found,
         case when invoice_forbidden_character is null then existing_account end as invoice_account,
         -- Chains are followed through migrated customers only (a target's own invoice account
-        -- is not known).
-        invoice_account_line is not null
-        and invoice_forbidden_character is null
-        and invoice_account_rejected_line is null as has_invoice_edge,
-        coalesce(
-            invoice_forbidden_character is not null or invoice_account_rejected_line is not null or is_not_found,
-            false
-        ) as is_invoice_dead_end
+        -- is not known); invoice_account_line names only customers that will be created.
+        invoice_account_line is not null and invoice_forbidden_character is null as has_invoice_edge
 
     from invoice_accounts
 
@@ -54,8 +53,7 @@ walk_0 as {{ materialized() }} (
     select
         invoice_checked.source_line as walk_from,
         case when invoice_checked.has_invoice_edge then invoice_checked.invoice_account_line end as walk_to,
-        invoice_checked.source_line as walk_min,
-        case when invoice_checked.is_invoice_dead_end then 1 else 0 end as meets_dead_end
+        invoice_checked.source_line as walk_min
 
     from invoice_checked
 
@@ -84,10 +82,9 @@ walked as (
     select
         invoice_checked.*,
         walk_ends.reached_line is not null as breaks_invoice_account_cycle,
-        invoice_checked.invoice_account_rejected_line is not null
-        -- past a customer rejected for its invoice account, or into a cycle
-        or coalesce(walk.meets_dead_end = 1 or (walk.walk_to is not null and walk_ends.reached_line is null), false)
-            as breaks_invoice_account_rejected,
+        -- A customer whose details are held back still exists: only one that is not created
+        -- (and not a target customer) fails the customers that name it.
+        invoice_checked.invoice_account_rejected_line is not null as breaks_invoice_account_rejected,
         case when walk_ends.reached_line is not null then walk.walk_min end as invoice_cycle_id
 
     from invoice_checked
@@ -120,6 +117,12 @@ final as (
         walked.data_area_id,
         walked.data_area_key,
         walked.is_account_rejected,
+        walked.is_target_customer,
+        walked.party_type_id,
+        walked.customer_group_id,
+        walked.currency_code,
+        walked.country_region_id,
+        walked.language_id,
         {%- for rule in rules_decided_here %}
         walked.breaks_{{ rule | lower }},
         {%- endfor %}
@@ -128,9 +131,10 @@ final as (
         walked.invoice_account_line,
         walked.invoice_account_rejected_line,
         walked.invoice_cycle_id,
-        {{ lowest_broken_precedence(rules_decided_here, 'rule_precedences') }} as rejected_precedence,
+        {{ lowest_broken_precedence(definitions_rules, 'rule_precedences') }} as definitions_rejected_precedence,
+        {{ lowest_broken_precedence(details_rules, 'rule_precedences') }} as rejected_precedence,
         case
-            when {{ lowest_broken_precedence(rules_decided_here, 'rule_precedences') }} is null
+            when {{ lowest_broken_precedence(details_rules, 'rule_precedences') }} is null
                 then walked.invoice_account
         end as invoice_account
 

@@ -1,12 +1,23 @@
 -- The bill-to reference of every customer record whose account passed, looked up in its legal
--- entity among the accounts that will exist in F&O: migrated customers whose account passed
--- (held back later or not, Customer definitions creates them) and target customers. The
--- migrated spelling wins. Every record is passed on, with the lookup when it has one.
+-- entity among the accounts that exist in F&O after the load: migrated customers that Customer
+-- definitions creates (whatever becomes of their details) and target customers. The migrated
+-- spelling wins. Every record is passed on, with the lookup when it has one, and whether its
+-- own account is a target customer.
 with
+
+definitions_checked as (
+
+    select * from {{ ref('int_customers__definitions_checked') }}
+
+),
 
 accounts as {{ materialized() }} (
 
-    select * from {{ ref('int_customers__accounts_checked') }}
+    select
+        *,
+        {{ any_rule_broken(definition_rule_codes()) }} as is_definition_rejected
+
+    from definitions_checked
 
 ),
 
@@ -27,6 +38,7 @@ migrated_accounts as (
     from accounts
 
     where not is_account_rejected
+        and not is_definition_rejected
 
 ),
 
@@ -46,8 +58,7 @@ target_accounts as (
 
 ),
 
--- A key some rejected record holds: a reference to it cannot be trusted, even when the target
--- also has the key.
+-- A key of the extract that will not exist after the load: its records are not created.
 rejected_accounts as (
 
     select
@@ -57,7 +68,7 @@ rejected_accounts as (
 
     from accounts
 
-    where is_account_rejected
+    where (is_account_rejected or is_definition_rejected)
         and data_area_key is not null
         and customer_key is not null
 
@@ -72,7 +83,10 @@ lookups as (
         referrers.source_line,
         migrated_accounts.account_line as invoice_account_line,
         coalesce(migrated_accounts.account_spelling, target_accounts.account_spelling) as existing_account,
-        rejected_accounts.rejected_line as invoice_account_rejected_line,
+        case
+            when migrated_accounts.account_line is null and target_accounts.account_spelling is null
+                then rejected_accounts.rejected_line
+        end as invoice_account_rejected_line,
         coalesce(
             {{ first_forbidden_character('referrers.bill_to_customer_number') }},
             {{ first_forbidden_character('migrated_accounts.account_spelling') }},
@@ -119,6 +133,16 @@ final as (
         accounts.breaks_duplicate_account,
         accounts.breaks_invalid_account,
         accounts.is_account_rejected,
+        accounts.party_type_id,
+        accounts.customer_group_id,
+        accounts.currency_code,
+        accounts.country_region_id,
+        accounts.language_id,
+        {%- for rule in definition_rule_codes() %}
+        accounts.breaks_{{ rule | lower }},
+        {%- endfor %}
+        accounts.is_definition_rejected,
+        target_accounts.customer_key is not null as is_target_customer,
         lookups.invoice_account_line,
         lookups.existing_account,
         lookups.invoice_account_rejected_line,
@@ -131,6 +155,10 @@ final as (
 
     left join lookups
         on accounts.source_line = lookups.source_line
+
+    left join target_accounts
+        on accounts.data_area_key = target_accounts.data_area_key
+            and accounts.customer_key = target_accounts.customer_key
 
 )
 

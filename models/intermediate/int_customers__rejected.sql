@@ -1,6 +1,7 @@
 -- The reject rows of customer records for the rules int_customers decides: each broken rule of
--- the precedence a record is rejected at (several account rules are reported together), with
--- its detail (macros/reject_details.sql), built for these rows only.
+-- the precedence a record is rejected at in each entity (several rules of one precedence are
+-- reported together), with its detail (macros/reject_details.sql), built for these rows only.
+-- `entity` says which rejects mart a row belongs to: an account rule (`all`) rejects both.
 {%- set customer_rules = customer_rule_codes() %}
 
 with
@@ -8,6 +9,18 @@ with
 customers as {{ not_materialized() }} (
 
     select * from {{ ref('int_customers') }}
+
+),
+
+staged_customers as (
+
+    select * from {{ ref('stg_legacy__customers') }}
+
+),
+
+field_lengths as (
+
+    select * from {{ ref('field_lengths') }}
 
 ),
 
@@ -23,19 +36,68 @@ rules as (
 
 ),
 
-reported as {{ materialized() }} (
+rejected_customers as (
 
-    select
-        customers.*,
-        rules.rule
+    select *
 
     from customers
 
+    where rejected_precedence is not null
+        or definitions_rejected_precedence is not null
+
+),
+
+reported as {{ materialized() }} (
+
+    select
+        rejected_customers.*,
+        rules.rule,
+        rules.entity
+
+    from rejected_customers
+
     inner join rules
         on rules.grain = 'customer'
-            and customers.rejected_precedence = rules.precedence
+            and (
+                (
+                    rules.entity in ('all', 'customer_details_v2')
+                    and rejected_customers.rejected_precedence = rules.precedence
+                )
+                or (
+                    rules.entity = 'customer_definitions'
+                    and rejected_customers.definitions_rejected_precedence = rules.precedence
+                )
+            )
 
     where {{ breaks_rule('rules.rule', customer_rules) }}
+
+),
+
+definitions_rejected_lines as (
+
+    select distinct source_line
+
+    from reported
+
+    where entity = 'customer_definitions'
+
+),
+
+-- The extract's values behind a Customer definitions reject, read back for these rows only.
+definition_texts as (
+
+    select staged_customers.*
+
+    from staged_customers
+
+    inner join definitions_rejected_lines
+        on staged_customers.source_line = definitions_rejected_lines.source_line
+
+),
+
+definition_faults as (
+
+    {{ definition_faults('definition_texts', 'field_lengths') }}
 
 ),
 
@@ -128,7 +190,8 @@ with_context as (
         cycles.cycle_length,
         cycles.cycle_accounts,
         cycles.cycle_lines,
-        other_legal_entities.other_data_area_ids
+        other_legal_entities.other_data_area_ids,
+        definition_faults.*
 
     from reported
 
@@ -146,6 +209,10 @@ with_context as (
         on reported.bill_to_key = other_legal_entities.customer_key
             and reported.rule = 'INVOICE_ACCOUNT_NOT_FOUND'
 
+    left join definition_faults
+        on reported.source_line = definition_faults.fault_line
+            and reported.entity = 'customer_definitions'
+
 ),
 
 final as (
@@ -155,6 +222,7 @@ final as (
         source_line,
         company,
         customer_number,
+        entity,
         rule,
         {{ reject_details(customer_rules) }} as detail
 

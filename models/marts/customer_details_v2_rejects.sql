@@ -8,6 +8,22 @@ customer_rejects as (
 
 ),
 
+detail_rejects as (
+
+    select
+        source_file,
+        source_line,
+        company,
+        customer_number,
+        rule,
+        detail
+
+    from customer_rejects
+
+    where entity in ('all', 'customer_details_v2')
+
+),
+
 dimension_rejects as (
 
     select * from {{ ref('int_customer_dimensions__rejected') }}
@@ -16,7 +32,7 @@ dimension_rejects as (
 
 unioned as (
 
-    select * from customer_rejects
+    select * from detail_rejects
 
     union all
 

@@ -1,6 +1,8 @@
--- Every landed record of customers.csv and customer_dimensions.csv accounted for, per file and
--- legal entity. Each record's outcome is read from its own evidence (the mart, the rejects, the
--- customers with nothing to update); a record with none or more than one is `unaccounted`.
+-- Every landed record of customers.csv and customer_dimensions.csv accounted for, per entity,
+-- file and legal entity: a customer record has an outcome in Customer definitions and one in
+-- Customer details V2, a dimension row in Customer details V2 only. Each outcome is read from
+-- its own evidence (the marts, the rejects, the customers with nothing to update); a record
+-- with none or more than one is `unaccounted`.
 with
 
 customers as {{ not_materialized() }} (
@@ -24,6 +26,63 @@ exported_customers as (
 rejects as (
 
     select * from {{ ref('customer_details_v2_rejects') }}
+
+),
+
+created_customers as (
+
+    select * from {{ ref('customer_definitions') }}
+
+),
+
+definitions_rejects as (
+
+    select * from {{ ref('customer_definitions_rejects') }}
+
+),
+
+-- The record behind each created customer: the mart writes the account as extracted.
+created_records as (
+
+    select customers.source_line
+
+    from customers
+
+    inner join created_customers
+        on customers.data_area_id = created_customers.{{ adapter.quote('DATAAREAID') }}
+            and customers.customer_number = created_customers.{{ adapter.quote('CUSTOMERACCOUNT') }}
+
+),
+
+definitions_rejected_records as (
+
+    select distinct
+        source_file,
+        source_line
+
+    from definitions_rejects
+
+),
+
+-- Customer definitions skips nothing: a record is created or rejected.
+definitions_outcomes as (
+
+    select
+        'customer_definitions' as entity,
+        customers.source_file,
+        customers.data_area_id,
+        case when created_records.source_line is not null then 1 else 0 end as is_exported,
+        case when definitions_rejected_records.source_line is not null then 1 else 0 end as is_rejected,
+        0 as is_skipped
+
+    from customers
+
+    left join created_records
+        on customers.source_line = created_records.source_line
+
+    left join definitions_rejected_records
+        on customers.source_file = definitions_rejected_records.source_file
+            and customers.source_line = definitions_rejected_records.source_line
 
 ),
 
@@ -63,6 +122,7 @@ customers_with_dimension_rows as (
 customer_outcomes as (
 
     select
+        'customer_details_v2' as entity,
         customers.source_file,
         customers.data_area_id,
         case when exported_records.source_line is not null then 1 else 0 end as is_exported,
@@ -93,6 +153,7 @@ customer_outcomes as (
 dimension_outcomes as (
 
     select
+        'customer_details_v2' as entity,
         dimension_rows.source_file,
         dimension_rows.data_area_id,
         case when dimension_rows.rule is null and exported_records.has_dimensions then 1 else 0 end as is_exported,
@@ -112,6 +173,10 @@ dimension_outcomes as (
 
 outcomes as (
 
+    select * from definitions_outcomes
+
+    union all
+
     select * from customer_outcomes
 
     union all
@@ -123,6 +188,7 @@ outcomes as (
 final as (
 
     select
+        cast(entity as {{ dbt.type_string() }}) as entity,
         cast(source_file as {{ dbt.type_string() }}) as source_file,
         cast(data_area_id as {{ dbt.type_string() }}) as data_area_id,
         cast(count(*) as {{ dbt.type_bigint() }}) as extracted,
@@ -134,7 +200,7 @@ final as (
 
     from outcomes
 
-    group by source_file, data_area_id
+    group by entity, source_file, data_area_id
 
 )
 

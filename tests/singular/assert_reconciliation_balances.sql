@@ -1,6 +1,7 @@
 -- Every landed record is exported, rejected or skipped, exactly once: no record without an
 -- outcome or with two (`unaccounted`), and the counts add up.
 select
+    entity,
     source_file,
     data_area_id,
     extracted,

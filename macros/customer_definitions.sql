@@ -1,0 +1,178 @@
+{#- What Customer definitions needs of a customer record, and the checks F&O makes on it. -#}
+
+
+{#- Exported fields filled from the extract's free text (column -> field), each checked against
+    its length in the seed field_lengths (FIELD_TOO_LONG). NAME has its own rule (NAME_TOO_LONG);
+    the customer group, currency and country come from seeds. -#}
+{% macro definitions_free_text_fields() -%}
+    {{ return({
+        'PERSONFIRSTNAME': 'first_name',
+        'PERSONMIDDLENAME': 'middle_name',
+        'PERSONLASTNAME': 'last_name',
+        'NAMEALIAS': 'search_name',
+        'ADDRESSSTREET': 'street',
+        'ADDRESSCITY': 'city',
+        'ADDRESSZIPCODE': 'zip_code',
+        'ADDRESSSTATE': 'state',
+        'ADDRESSCOUNTY': 'county',
+        'PRIMARYCONTACTEMAIL': 'email',
+        'PRIMARYCONTACTPHONE': 'phone',
+        'LANGUAGEID': 'language_id',
+    }) }}
+{%- endmacro %}
+
+
+{#- The fields whose length a rule checks, for field_max_lengths. -#}
+{% macro definitions_checked_fields() -%}
+    {{ return(['NAME', 'CUSTOMERGROUPID', 'SALESCURRENCYCODE'] + (definitions_free_text_fields().keys() | list)) }}
+{%- endmacro %}
+
+
+{#- Every column of customers.csv that Customer definitions carries, checked for characters a
+    package cannot carry (UNCARRIABLE_CHARACTER). -#}
+{% macro definitions_extract_columns() -%}
+    {{ return([
+        'customer_name', 'customer_group', 'currency', 'party_type', 'first_name', 'middle_name',
+        'last_name', 'search_name', 'street', 'city', 'zip_code', 'state', 'county', 'country',
+        'email', 'phone', 'language_id',
+    ]) }}
+{%- endmacro %}
+
+
+{#- The address columns: any of them makes an address, which needs a country. -#}
+{% macro definitions_address_columns() -%}
+    {{ return(['street', 'city', 'zip_code', 'state', 'county']) }}
+{%- endmacro %}
+
+
+{#- One row: the longest value of each FIELD of ENTITY (a column named after the field). -#}
+{% macro field_max_lengths(field_lengths, entity, fields) -%}
+    select
+        {%- for field in fields %}
+        max(case when field = '{{ field }}' then max_length end) as {{ field | lower }}{{ ',' if not loop.last }}
+        {%- endfor %}
+
+    from {{ field_lengths }}
+
+    where entity = '{{ entity }}'
+{%- endmacro %}
+
+
+{#- True when the value is longer than MAX_LENGTH UTF-16 code units; false for NULL. A value
+    of at most MAX_LENGTH bytes cannot be (a code unit takes at least a byte of UTF-8), so the
+    costly count runs for long values only. -#}
+{% macro longer_than(expression, max_length) -%}
+    coalesce(
+        {{ byte_length(expression) }} > {{ max_length }}
+        and {{ utf16_length(expression) }} > {{ max_length }},
+        false
+    )
+{%- endmacro %}
+
+
+{% macro byte_length(expression) -%}
+    {{ return(adapter.dispatch('byte_length', 'd365_customer_migration')(expression)) }}
+{%- endmacro %}
+
+{% macro default__byte_length(expression) -%}
+    octet_length({{ expression }})
+{%- endmacro %}
+
+{% macro duckdb__byte_length(expression) -%}
+    strlen({{ expression }})
+{%- endmacro %}
+
+
+{#- An email address as F&O's contact validation expects it: one @, something before it, a
+    domain with a dot after it, no spaces. -#}
+{% macro email_address_pattern() -%}
+    [^@ ]+@[^@ .]+([.][^@ .]+)+
+{%- endmacro %}
+
+{#- True when the whole expression is an email address, NULL for NULL. -#}
+{% macro is_email_address(expression) -%}
+    {{ return(adapter.dispatch('is_email_address', 'd365_customer_migration')(expression)) }}
+{%- endmacro %}
+
+{% macro default__is_email_address(expression) -%}
+    regexp_like({{ expression }}, '^{{ email_address_pattern() }}$')
+{%- endmacro %}
+
+{% macro duckdb__is_email_address(expression) -%}
+    regexp_full_match({{ expression }}, '{{ email_address_pattern() }}')
+{%- endmacro %}
+
+{% macro spark__is_email_address(expression) -%}
+    ({{ expression }} rlike '^{{ email_address_pattern() }}$')
+{%- endmacro %}
+
+
+{#- NAME as F&O gets it: the extract's name; for a person without one, the name parts joined
+    (F&O requires NAME even for a person, and shows the parts). -#}
+{% macro customer_name_for_fo(relation) -%}
+    coalesce(
+        {{ relation }}.customer_name,
+        case
+            when upper({{ relation }}.party_type) = 'PERSON'
+                then nullif(concat_ws(' ', {{ relation }}.first_name, {{ relation }}.middle_name, {{ relation }}.last_name), '')
+        end
+    )
+{%- endmacro %}
+
+
+{#- The expressions joined into one text, NULLs skipped: one regex test covers every column. -#}
+{% macro concat_columns(relation, columns) -%}
+    concat_ws(''
+    {%- for column in columns -%}
+        , {{ relation }}.{{ column }}
+    {%- endfor -%}
+    )
+{%- endmacro %}
+
+
+{#- Per record of TEXTS (staged customer records), what the detail of a Customer definitions
+    reject names: the values as extracted, the name's length, the fields too long and the first
+    character a package cannot carry. Built for rejected records only. -#}
+{% macro definition_faults(texts, field_lengths) -%}
+{%- set free_text = definitions_free_text_fields() -%}
+{%- set name = customer_name_for_fo(texts) -%}
+    select
+        {{ texts }}.source_line as fault_line,
+        {{ name }} as extracted_name,
+        {{ texts }}.party_type as extracted_party_type,
+        {{ texts }}.customer_group as extracted_customer_group,
+        {{ texts }}.currency as extracted_currency,
+        {{ texts }}.country as extracted_country,
+        {{ texts }}.email as extracted_email,
+        {{ utf16_length(name) }} as name_length,
+        max_lengths.name as max_name_length,
+        max_lengths.customergroupid as max_customer_group_length,
+        max_lengths.salescurrencycode as max_currency_length,
+        concat_ws(
+            ', '
+            {%- for field, column in free_text.items() %},
+            case
+                when {{ longer_than(texts ~ '.' ~ column, 'max_lengths.' ~ (field | lower)) }}
+                    then {{ dbt.concat([
+                        "'" ~ field ~ " '",
+                        'cast(' ~ utf16_length(texts ~ '.' ~ column) ~ ' as ' ~ dbt.type_string() ~ ')',
+                        "' > '",
+                        'cast(max_lengths.' ~ (field | lower) ~ ' as ' ~ dbt.type_string() ~ ')',
+                    ]) }}
+            end
+            {%- endfor %}
+        ) as too_long_fields,
+        case
+            {%- for column in definitions_extract_columns() %}
+            when {{ has_characters(texts ~ '.' ~ column, uncarriable_characters_pattern()) }} then '{{ column }}'
+            {%- endfor %}
+        end as uncarriable_column,
+        {{ first_character(concat_columns(texts, definitions_extract_columns()), uncarriable_characters_pattern()) }}
+            as uncarriable_character
+
+    from {{ texts }}
+
+    cross join (
+        {{ field_max_lengths(field_lengths, 'customer_definitions', definitions_checked_fields()) }}
+    ) as max_lengths
+{%- endmacro %}
