@@ -21,8 +21,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from loader import gate, parquet
-from loader.database import connect, quote_ident
-from loader.errors import LoaderError
+from loader.database import configure, connect, quote_ident
+from loader.errors import LoaderError, UsageError
+from loader.failures import os_error
 from loader.package.csv_unicode import FORBIDDEN_RE2, Lines, first_forbidden
 from loader.package.entities import CUSTOMER_DETAILS_V2
 from loader.package.entity import EntityDescription
@@ -38,9 +39,6 @@ from loader.settings import database_path, dbt_target_dir
 from loader.status import record_export
 
 BATCH_ROWS = 1 << 17  # ~10 MB of UTF-16 per batch: large enough for zlib, small for memory
-# DuckDB sorts each legal entity; past this it spills to disk (beside the database) instead
-# of growing with the mart. Measured: 3M rows sort in ~700 MB unbounded.
-DUCKDB_MEMORY_LIMIT = "1GB"
 
 
 @dataclass(frozen=True)
@@ -97,20 +95,19 @@ def export_packages(
     """
     entity = mart.entity
     if not 1 <= options.level <= 9:
-        raise LoaderError(f"the compression level must be 1 to 9, not {options.level}")
+        raise UsageError(f"the compression level must be 1 to 9, not {options.level}")
     try:
         fields = entity.select_fields(options.fields)
     except ValueError as exc:
-        raise LoaderError(f"--fields: {exc}") from exc
+        raise UsageError(f"--fields: {exc}") from exc
     update_fields = tuple(f for f in fields if f not in entity.key_fields)
     if not update_fields:
-        raise LoaderError(
+        raise UsageError(
             f"--fields: choose at least one field to update besides the key "
             f"({', '.join(entity.key_fields)})"
         )
 
     with _open_source(options.parquet_dir, mart) as con:
-        con.execute(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
         problems = gate.blocking_problems(con, dbt_target_dir(), mart.table)
         if problems and not options.force:
             raise LoaderError(
@@ -138,9 +135,7 @@ def export_packages(
         try:
             staged = StagedFolder(options.out_dir)
         except OSError as exc:
-            raise LoaderError(
-                f"cannot write into {options.out_dir}: {exc.strerror or exc}"
-            ) from exc
+            raise os_error(exc, f"cannot write into {options.out_dir}") from exc
         try:
             _write_all(con, mart, plan, options, staged, summary, console)
             _attach_reconciliation(summary, reconciliation or [])
@@ -151,13 +146,12 @@ def export_packages(
             staged.commit(names, SUMMARY_FILE, stale)
         except OSError as exc:
             staged.discard()
-            raise LoaderError(
-                f"cannot write the packages into {options.out_dir}: {exc.strerror or exc}"
-            ) from exc
+            raise os_error(exc, f"cannot write the packages into {options.out_dir}") from exc
         except BaseException:
             staged.discard()
             raise
-    record_export(options.out_dir, summary.to_dict())
+    if unrecorded := record_export(options.out_dir, summary.to_dict()):
+        warn(unrecorded)
     if summary.note:
         warn(f"{summary.note} ({mart.display})")
     return summary
@@ -188,7 +182,7 @@ def _open_source(parquet_dir: Path | None, mart: Mart) -> Iterator[duckdb.DuckDB
     with tempfile.TemporaryDirectory(prefix="loader-export-") as spill:
         con = duckdb.connect(":memory:")
         try:
-            con.execute("SET enable_progress_bar = false")
+            configure(con)  # MIGRATION_DB_MEMORY_LIMIT: the sort spills past it
             con.execute(f"SET temp_directory = {parquet.sql_literal(spill)}")
             for schema, table in wanted:
                 if not parquet.has_table(parquet_dir, schema, table):
@@ -221,6 +215,7 @@ def _write_all(
         TextColumn("rows"),
         TimeElapsedColumn(),
         console=console,
+        transient=True,  # gone when done: the summary follows, or a failure's one line
     )
     with progress:
         task = progress.add_task(f"Writing {mart.entity.label}", total=total)

@@ -296,7 +296,7 @@ def test_an_out_path_that_is_a_file_is_a_one_line_error(workspace: Workspace) ->
     blocker = workspace.root / "extracts"
     blocker.write_text("not a folder")
     proc = workspace.loader("demo-data", "--out", str(blocker), "--customers", "10")
-    assert proc.returncode == 1
+    assert proc.returncode == 3  # could not run: nothing to do with the data
     assert proc.stderr.startswith("error: ")
     assert len(proc.stderr.strip().splitlines()) == 1
     assert "Traceback" not in proc.stderr
@@ -418,7 +418,7 @@ def test_a_folder_under_a_file_name_fails_before_anything_is_replaced(
     (out / "customer_dimensions.csv").unlink()
     (out / "customer_dimensions.csv").mkdir()
     proc = workspace.loader("demo-data", "--out", str(out), "--customers", "300", "--seed", "2")
-    assert proc.returncode == 1
+    assert proc.returncode == 3
     assert len(proc.stderr.strip().splitlines()) == 1
     assert "customer_dimensions.csv" in proc.stderr
     assert (out / "customers.csv").read_bytes() == before["customers.csv"]

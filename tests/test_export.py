@@ -392,7 +392,7 @@ def test_fields_choose_columns_and_leave_out_rows_with_nothing_to_update(
     assert by_le["DEMF"]["left_out_by_fields"] == 1
 
     bad = export(workspace, out, "--fields", "NAME", ok=False)
-    assert bad.returncode == 1 and "NAME not a field of Customer details V2" in bad.stderr
+    assert bad.returncode == 2 and "NAME not a field of Customer details V2" in bad.stderr
 
 
 @pytest.mark.parametrize(
