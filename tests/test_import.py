@@ -79,7 +79,8 @@ class Run:
         ws.env["SSL_CERT_FILE"] = str(standin_ca(standin))
 
     def loader(self, *args: str) -> subprocess.CompletedProcess[str]:
-        proc = self.ws.loader(*args)
+        # Its own process, as a user runs it: TLS trust and the token cache start fresh.
+        proc = self.ws.loader_process(*args)
         self.outputs += [proc.stdout, proc.stderr]
         return proc
 

@@ -94,7 +94,8 @@ class TokenSource:
         if not token:
             error = result.get("error", "no token") if isinstance(result, dict) else "no token"
             detail = str(result.get("error_description", "")).splitlines()[0:1]
-            raise LoaderError(
+            # The tenant refused the credentials: nothing was judged, fix them and run again.
+            raise CannotRunError(
                 f"Entra ID gave no token to application {self._client_id} for "
                 f"{self._scopes[0]}: {error}{': ' + redact(detail[0]) if detail else ''}"
             )
