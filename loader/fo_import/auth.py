@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import msal
 import requests
 
-from loader.errors import CannotRunError, LoaderError, UsageError
+from loader.errors import CannotRunError, UsageError
 from loader.fo_import.errors import UnreachableError
 from loader.fo_import.transport import TIMEOUT, connection_problem, redact, safe_url
 
