@@ -5,7 +5,6 @@ print its summary. Heavy imports (dbt, pyarrow) happen inside commands so that
 `--help` stays fast.
 """
 
-import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -13,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from loader import __version__
-from loader.errors import LoaderError
+from loader.outcome import EXIT_CODES_HELP, OneLineErrors, catch_interrupts, enable_debug
 from loader.output import OUTPUT
 from loader.registry import NAMES
 
@@ -25,8 +24,9 @@ app = typer.Typer(
     help=(
         "Move legacy customer master data into Dynamics 365 F&O.\n\n"
         "The usual path: `loader land EXTRACTS_DIR`, then `dbt build`, then "
-        "`loader export --out DIR` (or all three with `loader run`)."
+        "`loader export --out DIR` (or all three with `loader run`).\n\n" + EXIT_CODES_HELP
     ),
+    cls=OneLineErrors,
     no_args_is_help=True,
     add_completion=True,
     pretty_exceptions_show_locals=False,
@@ -59,14 +59,25 @@ def _main(
             help="Print the command's summary as JSON on stdout (messages stay on stderr).",
         ),
     ] = False,
+    debug: Annotated[
+        bool,
+        typer.Option(
+            "--debug", help="Print the traceback of an error too (as LOADER_DEBUG=1 does)."
+        ),
+    ] = False,
 ) -> None:
     """Move legacy customer master data into Dynamics 365 F&O."""
     OUTPUT.configure(quiet=quiet, as_json=as_json)
+    if debug:
+        enable_debug()
 
 
+# Paths are checked by the commands, not by Click: a path that cannot be read or written is
+# exit code 3 with loader's line (Click's readable check would make it a usage error).
 ExtractsDirArgument = Annotated[
     Path,
     typer.Argument(
+        readable=False,
         metavar="EXTRACTS_DIR",
         help="Folder holding customers.csv, customer_dimensions.csv and optionally target_customers.csv.",
     ),
@@ -107,6 +118,7 @@ def land(
         Path | None,
         typer.Option(
             "--to",
+            readable=False,
             help="With --format parquet: the Parquet folder; the raw tables go to TO/raw/TABLE/.",
         ),
     ] = None,
@@ -138,7 +150,10 @@ def land(
 
 @app.command("demo-data")
 def demo_data(
-    out: Annotated[Path, typer.Option("--out", help="Folder to write the sample extracts into.")],
+    out: Annotated[
+        Path,
+        typer.Option("--out", readable=False, help="Folder to write the sample extracts into."),
+    ],
     customers: Annotated[
         int, typer.Option(min=1, help="Number of customer records to generate.")
     ] = 5000,
@@ -155,7 +170,10 @@ def demo_data(
 
 # Options shared by `export` and `run`.
 OutOption = Annotated[
-    Path, typer.Option("--out", help="Folder to write the packages and export-summary.json into.")
+    Path,
+    typer.Option(
+        "--out", readable=False, help="Folder to write the packages and export-summary.json into."
+    ),
 ]
 FieldsOption = Annotated[
     str | None,
@@ -227,6 +245,7 @@ def export(
         Path | None,
         typer.Option(
             "--from-parquet",
+            readable=False,
             metavar="DIR",
             help="Read the mart from the Parquet folder a Spark build wrote (DIR/main/TABLE/, "
             "with DIR/raw/_loads/ from `loader land --format parquet --to DIR`) instead of "
@@ -279,7 +298,8 @@ def run(
 @app.command()
 def verify(
     packages: Annotated[
-        list[Path], typer.Argument(metavar="PACKAGE...", help="Package zip files to check.")
+        list[Path],
+        typer.Argument(readable=False, metavar="PACKAGE...", help="Package zip files to check."),
     ],
     max_account_length: Annotated[
         int | None,
@@ -290,24 +310,32 @@ def verify(
 ) -> None:
     """Check data packages, ours or not, without extracting them: one line per problem.
 
-    Exits 1 when any package has a problem, 0 with one OK line per package otherwise.
+    Exits 1 when any package has a problem (do not import it); else 3 when a file could not
+    be read at all (no such file, a folder, no permission: no verdict); else 0, with one OK
+    line per package.
     """
     from loader import registry
+    from loader.errors import ExitCode
     from loader.package.entities import ACCOUNT_FIELDS
     from loader.package.verify import verify_package
 
     lengths = dict.fromkeys(ACCOUNT_FIELDS, max_account_length) if max_account_length else None
     known = registry.descriptions()
     reports = [verify_package(path, lengths, known=known) for path in packages]
+    unreadable = [r.unreadable for r in reports if r.unreadable]
     if OUTPUT.as_json:
         OUTPUT.result(None, {"packages": [r.to_dict() for r in reports]})
     else:
         for report in reports:
-            if not report.ok or not OUTPUT.quiet:
+            if not report.unreadable and (not report.ok or not OUTPUT.quiet):
                 for line in report.lines():
                     typer.echo(line)
-    if not all(r.ok for r in reports):
-        raise typer.Exit(1)
+    for message in unreadable:
+        OUTPUT.error(message)
+    if any(not r.ok and not r.unreadable for r in reports):
+        raise typer.Exit(ExitCode.PROBLEMS)
+    if unreadable:
+        raise typer.Exit(ExitCode.CANNOT_RUN)
 
 
 @app.command("import")
@@ -384,15 +412,7 @@ def status() -> None:
 
 
 def main() -> None:
-    """Run the CLI: user mistakes end as one line on stderr, never a traceback.
-
-    Typer reports usage errors itself (exit code 2); a LoaderError raised by a
-    command escapes it and is printed here (exit code 1).
-    """
-    try:
-        app()
-    except LoaderError as exc:
-        console.print(
-            f"error: {exc}", style="bold red", markup=False, highlight=False, soft_wrap=True
-        )
-        sys.exit(exc.exit_code)
+    """Run the CLI: every failure ends as one line on stderr and a documented exit code
+    (loader.outcome); Ctrl-C stops the command, which undoes what it had not finished."""
+    catch_interrupts()
+    app()

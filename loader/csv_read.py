@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 
 import duckdb
 
+from loader.database import configure
 from loader.errors import LoaderError
 from loader.extracts import ExtractSpec, Header
 from loader.source_scan import ScannedSource, find_invalid_utf8
@@ -65,7 +66,7 @@ def diagnose_csv_error(extract: PreparedExtract, error: duckdb.Error) -> LoaderE
         extract, store_rejects="true", rejects_table="'errors'", rejects_scan="'scans'"
     )
     try:
-        with duckdb.connect() as con:
+        with configure(duckdb.connect()) as con:
             con.execute(f"create table parsed as select * from {sql}", params)
             first = con.execute(
                 "select line_byte_position, error_type, error_message from errors "

@@ -8,10 +8,33 @@ from pathlib import Path
 
 import duckdb
 
-from loader.errors import LoaderError
+from loader.errors import CannotRunError, UsageError
+from loader.failures import duckdb_error, first_line
 from loader.settings import database_path
 
-MEMORY_LIMIT = os.environ.get("MIGRATION_DB_MEMORY_LIMIT", "2GB")
+MEMORY_LIMIT_ENV = "MIGRATION_DB_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = "2GB"
+
+
+def memory_limit() -> str:
+    """DuckDB's memory cap for every connection loader opens (dbt's profile reads it too)."""
+    return os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT
+
+
+def configure(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """Settings every DuckDB connection of loader has, the file's or an in-memory one."""
+    con.execute("set enable_progress_bar = false")  # loader draws its own progress
+    # Bounded memory whatever the data size: past the limit DuckDB spills to disk (beside
+    # the database, or in the temporary folder), so a 10-million-row land needs no more RAM
+    # than a small one.
+    try:
+        con.execute("set memory_limit = ?", [memory_limit()])
+    except duckdb.Error as exc:
+        raise UsageError(
+            f"{MEMORY_LIMIT_ENV}={memory_limit()!r} is not a memory size DuckDB accepts "
+            f"({first_line(exc)}): set it to e.g. 2GB or 512MB, or unset it for {DEFAULT_MEMORY_LIMIT}"
+        ) from exc
+    return con
 
 
 def quote_ident(name: str) -> str:
@@ -19,13 +42,13 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _in_use_error(path: Path, exc: duckdb.Error) -> LoaderError | None:
+def _in_use_error(path: Path, exc: duckdb.Error) -> CannotRunError | None:
     text = str(exc)
     if "lock" not in text.lower():
         return None
     pid = re.search(r"PID (\d+)", text)
     holder = f" (PID {pid.group(1)})" if pid else ""
-    return LoaderError(
+    return CannotRunError(
         f"the database {path} is in use by another process{holder}: "
         "wait for it (a dbt build or another loader) to finish, then try again"
     )
@@ -38,18 +61,17 @@ def connect(
     """Open the migration database; fail at once, never wait, if another process holds it."""
     path = path or database_path()
     if read_only and not path.exists():
-        raise LoaderError(f"no database at {path}: run `loader land EXTRACTS_DIR` first")
+        raise CannotRunError(f"no database at {path}: run `loader land EXTRACTS_DIR` first")
     try:
         con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.Error as exc:
+        doing = f"cannot open the database {path}"
         raise (
-            _in_use_error(path, exc) or LoaderError(f"cannot open the database {path}: {exc}")
+            _in_use_error(path, exc)
+            or duckdb_error(exc, doing)
+            or CannotRunError(f"{doing}: {first_line(exc)}")
         ) from exc
     try:
-        con.execute("set enable_progress_bar = false")  # loader draws its own progress
-        # Bounded memory whatever the data size: past the limit DuckDB spills to disk
-        # (beside the database), so a 10-million-row land needs no more RAM than a small one.
-        con.execute("set memory_limit = ?", [MEMORY_LIMIT])
-        yield con
+        yield configure(con)
     finally:
         con.close()

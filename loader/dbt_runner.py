@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from loader.errors import LoaderError
+from loader.errors import CannotRunError, LoaderError
 from loader.settings import PROJECT_DIR, database_path, dbt_target_dir
 
 FAILED_STATUSES = {"error", "fail", "runtime error", "skipped"}
@@ -67,7 +67,7 @@ def build(on_node_done: Callable[[str, str], None] = lambda _name, _status: None
     finally:
         _close_dbt_connections()
     if result.exception is not None:
-        raise LoaderError(
+        raise CannotRunError(
             f"dbt build could not run: {str(result.exception).strip().splitlines()[0]}"
         )
     outcome = _summarise(result.result)

@@ -14,9 +14,10 @@ from pathlib import Path
 import duckdb
 from rich.table import Table
 
+from loader.database import configure
 from loader.demo_data_plan import CUSTOMERS, DIMENSIONS, PROBLEM_KINDS, TARGETS
 from loader.demo_data_sql import DEFINITION_COLUMNS, build_tables
-from loader.errors import LoaderError
+from loader.errors import CannotRunError
 
 # The file order mirrors the source: company, then account as the collation sees it
 # (case- and space-insensitive, so duplicates sit together), then a unique row id.
@@ -46,11 +47,10 @@ def write_demo_extracts(out: Path, *, customers: int, seed: int) -> Table:
     Returns a summary of the files and of the planted problems.
     """
     _make_folder(out)
-    with duckdb.connect(":memory:") as con:
+    with configure(duckdb.connect(":memory:")) as con:
         # Ordered output needs insertion order kept by COPY; it is the default, but the
         # byte-identical promise depends on it, so it is set, not assumed.
         con.execute("SET preserve_insertion_order = true")
-        con.execute("SET enable_progress_bar = false")
         build_tables(con, customers=customers, seed=seed)
         with _staged(out) as staged:
             for name, query in _OUTPUTS.items():
@@ -60,15 +60,17 @@ def write_demo_extracts(out: Path, *, customers: int, seed: int) -> Table:
 
 def _make_folder(out: Path) -> None:
     if out.exists() and not out.is_dir():
-        raise LoaderError(f"--out {out} is a file, not a folder: choose a folder for the extracts")
+        raise CannotRunError(
+            f"--out {out} is a file, not a folder: choose a folder for the extracts"
+        )
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise LoaderError(f"cannot create the folder {out}: {exc.strerror or exc}") from exc
+        raise CannotRunError(f"cannot create the folder {out}: {exc.strerror or exc}") from exc
     # Checked before any work, so that a rename cannot fail after another file was replaced.
     for name in _OUTPUTS:
         if (out / name).is_dir():
-            raise LoaderError(f"{out / name} is a folder: remove it or choose another --out")
+            raise CannotRunError(f"{out / name} is a folder: remove it or choose another --out")
 
 
 @contextmanager
@@ -80,7 +82,9 @@ def _staged(out: Path) -> Iterator[dict[str, Path]]:
         for name, temp in staged.items():
             temp.replace(out / name)
     except OSError as exc:
-        raise LoaderError(f"cannot write the extracts into {out}: {exc.strerror or exc}") from exc
+        raise CannotRunError(
+            f"cannot write the extracts into {out}: {exc.strerror or exc}"
+        ) from exc
     finally:
         for temp in staged.values():
             temp.unlink(missing_ok=True)
@@ -90,7 +94,7 @@ def _copy_csv(con: duckdb.DuckDBPyConnection, query: str, path: Path) -> None:
     try:  # the path is a parameter, never SQL text: a folder may be named anything
         con.execute(f"COPY ({query}) TO ? (FORMAT csv, HEADER true, DELIMITER ',')", [str(path)])
     except duckdb.IOException as exc:
-        raise LoaderError(f"cannot write {path.name} into {path.parent}: {exc}") from exc
+        raise CannotRunError(f"cannot write {path.name} into {path.parent}: {exc}") from exc
 
 
 def _summary(con: duckdb.DuckDBPyConnection, out: Path) -> Table:

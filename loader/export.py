@@ -23,8 +23,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from loader import gate, parquet, registry
-from loader.database import connect, quote_ident
-from loader.errors import LoaderError
+from loader.database import configure, connect, quote_ident
+from loader.errors import LoaderError, UsageError
+from loader.failures import os_error
 from loader.line_sql import line_sql
 from loader.package.lines import Lines
 from loader.package.staging import StagedFolder
@@ -48,9 +49,6 @@ from loader.settings import database_path, dbt_target_dir
 from loader.status import record_export
 
 BATCH_ROWS = 1 << 17  # ~10 MB of UTF-16 per batch: large enough for zlib, small for memory
-# DuckDB sorts each legal entity; past this it spills to disk (beside the database) instead
-# of growing with the mart. Measured: 3M rows sort in ~700 MB unbounded.
-DUCKDB_MEMORY_LIMIT = "1GB"
 
 
 @dataclass(frozen=True)
@@ -86,12 +84,11 @@ def export_packages(
     CONSOLE shows progress; WARN gets one line per gate problem that --force overrides.
     """
     if not 1 <= options.level <= 9:
-        raise LoaderError(f"the compression level must be 1 to 9, not {options.level}")
+        raise UsageError(f"the compression level must be 1 to 9, not {options.level}")
     chosen = registry.select(options.entity)
     fields = _fields(chosen, options.fields)
 
     with _open_source(options.parquet_dir, chosen) as con:
-        con.execute(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
         problems = gate.blocking_problems(con, dbt_target_dir(), [e.name for e in chosen])
         if problems and not options.force:
             raise LoaderError(
@@ -118,9 +115,7 @@ def export_packages(
         try:
             staged = StagedFolder(options.out_dir)
         except OSError as exc:
-            raise LoaderError(
-                f"cannot write into {options.out_dir}: {exc.strerror or exc}"
-            ) from exc
+            raise os_error(exc, f"cannot write into {options.out_dir}") from exc
         try:
             _write_all(con, plans, registry.package_stem(chosen), options, staged, summary, console)
             _attach_reconciliation(summary, reconciliation or [])
@@ -131,13 +126,12 @@ def export_packages(
             staged.commit(names, SUMMARY_FILE, stale)
         except OSError as exc:
             staged.discard()
-            raise LoaderError(
-                f"cannot write the packages into {options.out_dir}: {exc.strerror or exc}"
-            ) from exc
+            raise os_error(exc, f"cannot write the packages into {options.out_dir}") from exc
         except BaseException:
             staged.discard()
             raise
-    record_export(options.out_dir, summary.to_dict())
+    if unrecorded := record_export(options.out_dir, summary.to_dict()):
+        warn(unrecorded)
     if summary.note:
         warn(f"{summary.note} ({', '.join(e.display for e in chosen)})")
     return summary
@@ -156,7 +150,7 @@ def _fields(
     unknown = sorted(names - every)
     if unknown:
         labels = " or ".join(e.description.label for e in chosen)
-        raise LoaderError(
+        raise UsageError(
             f"--fields: {', '.join(unknown)} not a field of {labels}: choose from "
             f"{', '.join(dict.fromkeys(f for e in chosen for f in e.description.field_names))}"
         )
@@ -167,7 +161,7 @@ def _fields(
         fields = entity.select_fields(own or None)
         update_fields = tuple(f for f in fields if f not in entity.key_fields)
         if not update_fields:
-            raise LoaderError(
+            raise UsageError(
                 f"--fields: choose at least one field of {entity.label} besides the key "
                 f"({', '.join(entity.key_fields)})"
             )
@@ -211,7 +205,7 @@ def _open_source(
     with tempfile.TemporaryDirectory(prefix="loader-export-") as spill:
         con = duckdb.connect(":memory:")
         try:
-            con.execute("SET enable_progress_bar = false")
+            configure(con)  # MIGRATION_DB_MEMORY_LIMIT: the sort spills past it
             con.execute(f"SET temp_directory = {parquet.sql_literal(spill)}")
             for schema, table in wanted:
                 if not parquet.has_table(parquet_dir, schema, table):
@@ -246,6 +240,7 @@ def _write_all(
         TextColumn("rows"),
         TimeElapsedColumn(),
         console=console,
+        transient=True,  # gone when done: the summary follows, or a failure's one line
     )
     legal_entities = sorted({le for plan in plans for le in plan.rows})
     with progress:

@@ -4,7 +4,7 @@ import csv
 import io
 from dataclasses import dataclass
 
-from loader.errors import LoaderError
+from loader.errors import LoaderError, UsageError
 
 LINEAGE_COLUMNS = ("_source_file", "_source_line", "_load_id", "_loaded_at")
 DELIMITERS = {",": ",", ";": ";", "tab": "\t", "\\t": "\t", "\t": "\t", "|": "|"}
@@ -72,7 +72,7 @@ def resolve_delimiter(option: str | None, head: str) -> str:
     """`--delimiter` if given, else whichever of , ; or tab the first line holds most of."""
     if option is not None:
         if option not in DELIMITERS:
-            raise LoaderError(f"unsupported --delimiter {option!r}: use ',', ';', 'tab' or '|'")
+            raise UsageError(f"unsupported --delimiter {option!r}: use ',', ';', 'tab' or '|'")
         return DELIMITERS[option]
     first_line = head.split("\n", 1)[0]
     counts = {d: first_line.count(d) for d in (",", ";", "\t")}

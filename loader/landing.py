@@ -31,8 +31,9 @@ from rich.table import Table
 
 from loader.csv_read import PreparedExtract, diagnose_csv_error, read_csv_call
 from loader.database import connect, quote_ident
-from loader.errors import LoaderError
+from loader.errors import CannotRunError, LoaderError
 from loader.extracts import EXTRACTS, ExtractSpec, read_header, resolve_delimiter
+from loader.failures import duckdb_error, is_about_the_data, os_error
 from loader.line_numbers import lines_add_up, number_lines, streaming_source_line
 from loader.source_scan import (
     ScannedSource,
@@ -169,7 +170,13 @@ def _land_parquet(
         con.execute(LOADS_DDL)
         parquet.load_history(con, parquet_dir)
         files = _write_raw_tables(con, prepared, load_id, started_at)
-        parquet.write_raw_tables(con, parquet_dir)
+        doing = f"cannot write the raw tables into {parquet_dir}"
+        try:
+            parquet.write_raw_tables(con, parquet_dir)
+        except OSError as exc:
+            raise os_error(exc, doing) from exc
+        except duckdb.Error as exc:
+            raise (duckdb_error(exc, doing) or exc) from exc
     return files
 
 
@@ -179,9 +186,9 @@ def _utc_now() -> datetime:
 
 def _check_directory(extracts_dir: Path) -> Path:
     if not extracts_dir.exists():
-        raise LoaderError(f"extracts folder {extracts_dir} does not exist")
+        raise CannotRunError(f"extracts folder {extracts_dir} does not exist: check the path")
     if not extracts_dir.is_dir():
-        raise LoaderError(
+        raise CannotRunError(
             f"{extracts_dir} is not a folder: pass the folder that holds customers.csv"
         )
     return extracts_dir.resolve()
@@ -284,7 +291,9 @@ def _write_raw_tables(
                 landed.append(_record_load(con, extract, rows, load_id, started_at))
             con.commit()
         except BaseException:
-            con.rollback()
+            # DuckDB may have rolled back itself (a failed write): the first error is the news.
+            with contextlib.suppress(duckdb.Error):
+                con.rollback()
             raise
     except BaseException:
         with contextlib.suppress(duckdb.Error):
@@ -327,7 +336,12 @@ def _land_side_by_side(
                 pool.submit(_land_one, cursor, extract, load_id, loaded_at)
                 for cursor, extract in zip(cursors, prepared, strict=True)
             ]
-            wait(pending)
+            try:
+                wait(pending)
+            except BaseException:  # Ctrl-C: stop the other threads' queries too
+                for cursor in cursors:
+                    cursor.interrupt()
+                raise
         return [landing.result() for landing in pending]
     finally:
         for cursor in cursors:
@@ -398,6 +412,8 @@ def _write_landing(
             [extract.source.path.name, *lineage, *params],
         ).fetchone()
     except duckdb.Error as exc:
+        if not is_about_the_data(exc):  # the disk, memory, an interrupt: not the CSV's fault
+            raise
         return 0, exc
     return (int(row[0]) if row else 0), None
 
@@ -434,6 +450,8 @@ def _stage(con: duckdb.DuckDBPyConnection, extract: PreparedExtract) -> None:
     try:
         con.execute(f"create or replace temp table {STAGE_TABLE} as select * from {sql}", params)
     except duckdb.Error as exc:
+        if not is_about_the_data(exc):
+            raise
         raise diagnose_csv_error(extract, exc) from None
 
 

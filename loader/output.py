@@ -39,5 +39,12 @@ class Output:
             f"warning: {message}", style="yellow", markup=False, highlight=False
         )
 
+    def error(self, message: str) -> None:
+        """The one line a failed command ends with, whatever --quiet and --json say; never
+        wrapped, so that a script's log keeps it on one line."""
+        Console(stderr=True).print(
+            f"error: {message}", style="bold red", markup=False, highlight=False, soft_wrap=True
+        )
+
 
 OUTPUT = Output()

@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 
 from loader.database import quote_ident
-from loader.errors import LoaderError
+from loader.errors import CannotRunError
 
 RAW_SCHEMA = "raw"
 MART_SCHEMA = "main"
@@ -51,7 +51,7 @@ def load_history(con: duckdb.DuckDBPyConnection, root: Path) -> None:
     try:
         con.execute(f"insert into raw._loads select * from read_parquet({files})")
     except duckdb.Error as exc:
-        raise LoaderError(
+        raise CannotRunError(
             f"cannot read the landing history {table_dir(root, RAW_SCHEMA, LOADS_TABLE)}: {exc}"
         ) from exc
 

@@ -10,12 +10,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+import duckdb
 from rich.console import Console, Group, RenderableType
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from loader.dbt_runner import BuildOutcome, build
 from loader.errors import LoaderError
 from loader.export import ExportOptions, export_packages
+from loader.failures import as_loader_error
 from loader.landing import LandResult, land_extracts
 from loader.package.summary import ExportSummary
 
@@ -65,10 +67,14 @@ def run_pipeline(
 
 def _step(console: Console, name: str, work: Callable[[], T]) -> T:
     console.print(f"[bold]{name}[/bold]")
+    step = name.split(" ", 1)[1]
     try:
         return work()
-    except LoaderError as exc:
-        raise LoaderError(f"{name.split(' ', 1)[1]} failed: {exc}") from exc
+    except (LoaderError, OSError, duckdb.Error) as exc:
+        error = as_loader_error(exc, "DuckDB")
+        if error is None:  # a bug: reported as such, with its traceback
+            raise
+        raise LoaderError(f"{step} failed: {error}", exit_code=error.exit_code) from exc
 
 
 def _build_with_progress(console: Console) -> BuildOutcome:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from loader.errors import LoaderError
+from loader.errors import LoaderError, UsageError
 from loader.package.entities import CUSTOMER_DEFINITIONS, CUSTOMER_DETAILS_V2
 from loader.package.entity import EntityDescription
 from loader.settings import PROJECT_DIR
@@ -78,7 +78,7 @@ def select(name: str | None) -> tuple[RegisteredEntity, ...]:
     for entry in entities():
         if wanted in (entry.name, entry.description.label.lower()):
             return (entry,)
-    raise LoaderError(f"--entity {name!r}: not an entity the loader exports; choose {_choices()}")
+    raise UsageError(f"--entity {name!r}: not an entity the loader exports; choose {_choices()}")
 
 
 def descriptions() -> tuple[EntityDescription, ...]:

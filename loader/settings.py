@@ -4,7 +4,7 @@ import os
 import re
 from pathlib import Path
 
-from loader.errors import LoaderError
+from loader.errors import UsageError
 
 # loader/ sits in the project root, beside dbt_project.yml and profiles.yml.
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -23,7 +23,7 @@ def database_path() -> Path:
     path = Path(configured).expanduser() if configured else PROJECT_DIR / DEFAULT_DATABASE
     catalog = path.name.lstrip(".").split(".")[0]
     if _UNSAFE_IN_CATALOG.search(catalog):
-        raise LoaderError(
+        raise UsageError(
             f"the database file name {path.name!r} holds a quote or a control character, which "
             f"dbt cannot use (it names the catalog {catalog!r}): set {DATABASE_ENV} to a file "
             "named with letters, digits, spaces, '_' or '-' (any folder will do)"

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from loader.errors import LoaderError
+from loader.errors import LoaderError, UsageError
 
 CHUNK_BYTES = 4 << 20  # large reads: hashing and counting run at memory speed
 HEAD_CHARS = 1 << 20  # enough text to hold the header record
@@ -57,7 +57,7 @@ def _check_codec(name: str) -> str:
     try:
         return codecs.lookup(name).name
     except LookupError:
-        raise LoaderError(
+        raise UsageError(
             f"unknown encoding {name!r}: use a Python codec name such as cp1252, latin-1 or utf-8"
         ) from None
 

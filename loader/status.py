@@ -17,6 +17,7 @@ from rich.table import Table
 
 from loader import gate, registry
 from loader.database import connect
+from loader.errors import CannotRunError
 from loader.fo_import import journal
 from loader.fo_import.report import import_table
 from loader.settings import database_path, dbt_target_dir
@@ -27,8 +28,24 @@ def last_export_record() -> Path:
     return database.with_name(f"{database.stem}.last-export.json")
 
 
-def record_export(out_dir: Path, summary: dict[str, Any]) -> None:
-    """Remember where the latest export went (atomically: a crash leaves the previous record)."""
+def record_export(out_dir: Path, summary: dict[str, Any]) -> str | None:
+    """Remember where the latest export went (atomically: a crash leaves the previous record).
+
+    The packages are complete before this runs: a record that cannot be written is a
+    warning (returned), not a failed export.
+    """
+    try:
+        _write_record(out_dir, summary)
+    except OSError as exc:
+        return (
+            f"the packages are written, but the record of this export could not be saved "
+            f"({exc.filename or last_export_record()}: {exc.strerror or exc}): "
+            "`loader status` shows the export before it"
+        )
+    return None
+
+
+def _write_record(out_dir: Path, summary: dict[str, Any]) -> None:
     record = {
         "out_dir": str(out_dir.resolve()),
         "exported_at": summary.get("exported_at"),
@@ -38,9 +55,34 @@ def record_export(out_dir: Path, summary: dict[str, Any]) -> None:
     }
     path = last_export_record()
     handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(handle, "w") as stream:
-        json.dump(record, stream, indent=2)
-    Path(temp).replace(path)
+    try:
+        with os.fdopen(handle, "w") as stream:
+            json.dump(record, stream, indent=2)
+        Path(temp).replace(path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def read_export_record() -> dict[str, Any] | None:
+    """The record of the last export, None when there is none; a damaged one stops `status`."""
+    path = last_export_record()
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise CannotRunError(
+            f"the record of the last export {path} cannot be read ({detail}): delete it "
+            "(the next `loader export` writes it again), then run `loader status` again"
+        ) from exc
+    if not isinstance(record, dict):
+        raise CannotRunError(
+            f"the record of the last export {path} is not what `loader export` writes: "
+            "delete it (the next `loader export` writes it again)"
+        )
+    return record
 
 
 @dataclass
@@ -105,9 +147,7 @@ def collect_status() -> Status:
         status.imports = journal.state(con)
     if not status.loads:
         status.dbt_problems = ["nothing is landed yet: run `loader land EXTRACTS_DIR`"]
-    record = last_export_record()
-    if record.exists():
-        status.last_export = json.loads(record.read_text())
+    status.last_export = read_export_record()
     return status
 
 

@@ -1,19 +1,24 @@
 """Shared fixtures: every test gets its own database and dbt target folder.
 
-Tests run the real `loader` and the real dbt as subprocesses, exactly as a user
-does, against a DuckDB file in a temporary folder; nothing touches the project's
-own migration.duckdb or target/.
+Tests run the real `loader` command line and the real dbt against a DuckDB file in a
+temporary folder; nothing touches the project's own migration.duckdb or target/. `loader`
+runs in-process (Typer's CliRunner: the same commands, options, output and exit codes,
+without starting Python again), `loader_process` as a subprocess for what needs one: a
+signal, a lock held by another process, a resource limit, the installed entry point.
 """
 
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pytest
+from typer.testing import CliRunner
+
+from loader.cli import app
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -35,8 +40,27 @@ class Workspace:
         return Path(self.env["DBT_TARGET_PATH"])
 
     def loader(self, *args: str, check: bool = False) -> subprocess.CompletedProcess[str]:
-        """Run `loader ARGS` as a user would; returns the finished process."""
-        return self._run([str(VENV_BIN / "loader"), *args], check=check)
+        """Run `loader ARGS` in this process, with this workspace's environment and folder."""
+        cwd = Path.cwd()
+        os.chdir(self.root)
+        try:
+            result = CliRunner().invoke(app, list(args), env=self.env, catch_exceptions=False)
+        finally:
+            os.chdir(cwd)
+        proc = subprocess.CompletedProcess(
+            ["loader", *args], result.exit_code, result.stdout, result.stderr
+        )
+        return self._checked(proc, check=check)
+
+    def loader_process(
+        self,
+        *args: str,
+        check: bool = False,
+        preexec_fn: Callable[[], None] | None = None,
+    ) -> subprocess.CompletedProcess[str]:
+        """Run `loader ARGS` as a user would, as its own process (PREEXEC_FN runs in it before
+        loader starts: a resource limit, fewer privileges); returns the finished process."""
+        return self._run([str(VENV_BIN / "loader"), *args], check=check, preexec_fn=preexec_fn)
 
     def dbt(self, *args: str, check: bool = False) -> subprocess.CompletedProcess[str]:
         """Run `dbt ARGS` against the project with this workspace's database."""
@@ -48,11 +72,26 @@ class Workspace:
         with duckdb.connect(str(self.database), read_only=True) as con:
             return con.execute(sql, params or []).fetchall()
 
-    def _run(self, cmd: list[str], *, check: bool) -> subprocess.CompletedProcess[str]:
-        proc = subprocess.run(cmd, env=self.env, capture_output=True, text=True, cwd=self.root)
+    def _run(
+        self, cmd: list[str], *, check: bool, preexec_fn: Callable[[], None] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        proc = subprocess.run(
+            cmd,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            cwd=self.root,
+            preexec_fn=preexec_fn,  # the test process starts no threads of its own
+        )
+        return self._checked(proc, check=check)
+
+    @staticmethod
+    def _checked(
+        proc: subprocess.CompletedProcess[str], *, check: bool
+    ) -> subprocess.CompletedProcess[str]:
         if check and proc.returncode != 0:
             raise AssertionError(
-                f"{' '.join(cmd)} exited {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
+                f"{' '.join(proc.args)} exited {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
             )
         return proc
 

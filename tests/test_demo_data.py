@@ -296,7 +296,7 @@ def test_an_out_path_that_is_a_file_is_a_one_line_error(workspace: Workspace) ->
     blocker = workspace.root / "extracts"
     blocker.write_text("not a folder")
     proc = workspace.loader("demo-data", "--out", str(blocker), "--customers", "10")
-    assert proc.returncode == 1
+    assert proc.returncode == 3  # could not run: nothing to do with the data
     assert proc.stderr.startswith("error: ")
     assert len(proc.stderr.strip().splitlines()) == 1
     assert "Traceback" not in proc.stderr
@@ -418,7 +418,7 @@ def test_a_folder_under_a_file_name_fails_before_anything_is_replaced(
     (out / "customer_dimensions.csv").unlink()
     (out / "customer_dimensions.csv").mkdir()
     proc = workspace.loader("demo-data", "--out", str(out), "--customers", "300", "--seed", "2")
-    assert proc.returncode == 1
+    assert proc.returncode == 3
     assert len(proc.stderr.strip().splitlines()) == 1
     assert "customer_dimensions.csv" in proc.stderr
     assert (out / "customers.csv").read_bytes() == before["customers.csv"]
@@ -610,21 +610,24 @@ FREE_TEXT = {
 }
 
 
-STREETS_WITHOUT = {
-    "Greek": "Greek and Cyrillic names are of customers at home: their streets are local",
-    "Cyrillic": "Greek and Cyrillic names are of customers at home: their streets are local",
-    "outside the Basic Multilingual Plane": "only a name holds such a character",
-}
+# What streets never hold: Greek and Cyrillic names are of customers at home, whose streets are
+# local; only a name holds a character outside the Basic Multilingual Plane.
+STREETS_WITHOUT = {"Greek", "Cyrillic", "outside the Basic Multilingual Plane"}
 
 
-@pytest.mark.parametrize("field", ["customer_name", "street"])
-@pytest.mark.parametrize("what", FREE_TEXT)
+@pytest.mark.parametrize(
+    ("field", "what"),
+    [
+        (field, what)
+        for field in ("customer_name", "street")
+        for what in FREE_TEXT
+        if not (field == "street" and what in STREETS_WITHOUT)
+    ],
+)
 def test_valid_free_text_exercises_exact_carriage(
     shares_run: list[dict[str, str]], rules_found: list[set[str]], field: str, what: str
 ) -> None:
     """Names and streets that no rule rejects hold commas, quotes, scripts and line breaks."""
-    if field == "street" and what in STREETS_WITHOUT:
-        pytest.skip(STREETS_WITHOUT[what])
     mapped = [row for row in shares_run if row["company"] != "ZZ99"]
     valid = [row[field] for row, rules in zip(mapped, rules_found, strict=True) if not rules]
     assert sum(bool(re.search(FREE_TEXT[what], text)) for text in valid) >= 3

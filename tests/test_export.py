@@ -529,10 +529,10 @@ def test_fields_choose_columns_and_leave_out_rows_with_nothing_to_update(
     assert by_le["DEMF"]["left_out_by_fields"] == 1
 
     bad = export(workspace, out, "--fields", "NOSUCH", ok=False)
-    assert bad.returncode == 1
+    assert bad.returncode == 2
     assert "NOSUCH not a field of Customer definitions or Customer details V2" in bad.stderr
     alone = export(workspace, out, "--entity", "customer_details_v2", "--fields", "NAME", ok=False)
-    assert "NAME not a field of Customer details V2" in alone.stderr
+    assert alone.returncode == 2 and "NAME not a field of Customer details V2" in alone.stderr
 
 
 @pytest.mark.parametrize(

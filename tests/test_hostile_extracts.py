@@ -208,6 +208,7 @@ def test_a_quote_in_the_database_file_name_is_refused_up_front(
             workspace.loader(*command),
             "holds a quote or a control character, which dbt cannot use",
             "set MIGRATION_DB to a file named with letters",
+            code=2,  # a setting out of range: a usage error
         )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ws", "x"]
     assert list(workspace.root.iterdir()) == []

@@ -91,7 +91,8 @@ class Run:
         ws.env["SSL_CERT_FILE"] = str(standin_ca(standin))
 
     def loader(self, *args: str) -> subprocess.CompletedProcess[str]:
-        proc = self.ws.loader(*args)
+        # Its own process, as a user runs it: TLS trust and the token cache start fresh.
+        proc = self.ws.loader_process(*args)
         self.outputs += [proc.stdout, proc.stderr]
         return proc
 
@@ -385,16 +386,16 @@ def test_a_package_fo_cannot_read_fails_that_legal_entity_only(run: Run) -> None
 def test_configuration_mistakes_are_one_line(run: Run) -> None:
     run.ws.env["AZURE_CLIENT_SECRET"] = "not-the-secret"  # noqa: S105
     proc = run.import_()
-    assert proc.returncode == 1 and "invalid_client" in one_error_line(proc)
+    assert proc.returncode == 3 and "invalid_client" in one_error_line(proc)
     run.ws.env["AZURE_CLIENT_SECRET"] = CLIENT_SECRET
 
     del run.ws.env["AZURE_CLIENT_ID"]
     proc = run.import_()
-    assert proc.returncode == 1 and "AZURE_CLIENT_ID" in one_error_line(proc)
+    assert proc.returncode == 2 and "AZURE_CLIENT_ID" in one_error_line(proc)
     run.ws.env["AZURE_CLIENT_ID"] = CLIENT_ID
 
     proc = run.import_("--environment", "http://fo.example.com")
-    assert proc.returncode == 1 and "not https" in one_error_line(proc)
+    assert proc.returncode == 2 and "not https" in one_error_line(proc)
 
     run.ws.env.pop("SSL_CERT_FILE")  # the test CA is not trusted
     proc = run.import_()

@@ -32,8 +32,11 @@ def land_ok(ws: Workspace, folder: Path, *options: str) -> None:
     ws.loader("land", str(folder), *options, check=True)
 
 
-def assert_one_line_error(proc: subprocess.CompletedProcess[str], *fragments: str) -> None:
-    assert proc.returncode == 1, proc.stderr
+def assert_one_line_error(
+    proc: subprocess.CompletedProcess[str], *fragments: str, code: int = 1
+) -> None:
+    """Exit code CODE (1: the input has problems, 3: could not run) and one line on stderr."""
+    assert proc.returncode == code, proc.stderr
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, proc.stderr
     assert lines[0].startswith("error: ")
@@ -280,7 +283,7 @@ def test_a_locked_database_fails_at_once_with_a_clear_message(
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
         proc = workspace.loader("land", str(folder))
-        assert_one_line_error(proc, "in use by another process")
+        assert_one_line_error(proc, "in use by another process", code=3)
     finally:
         holder.kill()
         holder.wait()

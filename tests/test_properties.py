@@ -8,9 +8,11 @@ and keys compare as F&O compares them, on arbitrary Unicode.
   (shared/reference/dmf-package-format.md) says a CSV-Unicode package cannot carry: the
   delimiter `,`, the text qualifier `"`, CR, LF, or an XML 1.0-illegal character (C0 controls
   but tab, U+FFFE, U+FFFF; lone surrogates cannot even be encoded).
-- Keys: the `normalized_key` macro, compiled by dbt and run in DuckDB, against a Python oracle.
+- Keys: the `normalized_key` macro, compiled by dbt and run in DuckDB, against
+  loader.collation.normalized_key, the one `loader verify` compares keys with: both must give
+  the same key for every string.
 
-The key oracle (F&O's SQL_Latin1_General_CP1_CI_AS on Unicode text, as far as one character
+The key (F&O's SQL_Latin1_General_CP1_CI_AS on Unicode text, as far as one character
 maps to one character): trim U+0020 at both ends (the staging models trim both; SQL Server
 ignores trailing spaces), fold width and kana (full-width and half-width forms to their
 ordinary ones, hiragana to katakana: the collation is width- and kana-insensitive), NFC (SQL
@@ -40,6 +42,7 @@ from defusedxml.ElementTree import fromstring
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from loader.collation import normalized_key, normalized_keys, simple_upper
 from loader.line_sql import line_sql
 from loader.package.csv_unicode import CSV_UNICODE, FORBIDDEN_RE2, first_forbidden
 from loader.package.entities import ACCOUNT_FIELDS, CUSTOMER_DEFINITIONS, CUSTOMER_DETAILS_V2
@@ -48,7 +51,6 @@ from loader.package.verify import verify_package
 from loader.package.writer import Content, PackageWriter, SplitLimits
 from loader.package.xml_attribute import XML_ATTRIBUTE
 from tests.conftest import Workspace
-from tests.test_collation import expected_fold
 
 # What the reference says a CSV-Unicode data file cannot carry.
 XML_ILLEGAL = {chr(c) for c in range(0x20) if c not in (0x09, 0x0A, 0x0D)} | {"\ufffe", "\uffff"}
@@ -62,6 +64,9 @@ NO_LENGTH_LIMIT = dict.fromkeys(ACCOUNT_FIELDS, 10**9)
 INTERESTING = sorted(REFERENCE_FORBIDDEN) + list(
     " \t\u00a0\u00df\u1e9e\u017f\u0131\u0130\u03c3\u03c2\u212a\u1f80\u1fb3\u0149\u01f0\ufb01"
     "\u0301\u0308\u0323\u00fc\u00e9\u00c5\u212b\u1e69\ufeff\u2028"
+    # width and kana: full-width A, a, 1, the ideographic space, hiragana and half-width
+    # katakana with their voiced marks
+    "\uff21\uff41\uff11\u3000\u304b\u3099\u30ac\uff76\uff9e\uff8a\uff9f"
 )
 CHARACTERS = st.one_of(
     st.characters(exclude_categories=["Cs"]),
@@ -143,35 +148,7 @@ def test_accepted_values_survive_the_package_and_verify(
     assert [tuple(line.split(",")) for line in back] == values
 
 
-# -- keys: the normalized_key macro against the oracle ---------------------------------------
-
-
-def simple_upper(char: str) -> str:
-    """Unicode's simple (one character to one character) upper case, as DuckDB's upper()."""
-    if char == "\u00df":
-        return "\u1e9e"  # DuckDB: ß -> ẞ
-    upper = char.upper()
-    if len(upper) == 1:
-        return upper
-    title = char.title()  # the Greek letters with ypogegrammeni: simple upper = titlecase
-    return title if len(title) == 1 else char
-
-
-# Width and kana folding, one character to one character (tests/test_collation.py checks it
-# against the macro's strings).
-FOLD = expected_fold()
-
-
-def oracle_key(value: str | None) -> str | None:
-    if value is None:
-        return None
-    trimmed = value.strip(" ")
-    if not trimmed:
-        return None
-    if "\x00" in trimmed:  # DuckDB's NFC cuts at a NUL: such a key is only upper-cased
-        return "".join(simple_upper(c) for c in trimmed)
-    folded = unicodedata.normalize("NFC", "".join(FOLD.get(c, c) for c in trimmed))
-    return "".join(simple_upper(c) for c in folded).strip(" ") or None
+# -- keys: the normalized_key macro against loader.collation ------------------------------
 
 
 def full_width(value: str) -> str:
@@ -207,8 +184,10 @@ def keys(con: duckdb.DuckDBPyConnection, sql: str, values: list[str | None]) -> 
         con.unregister("t")
 
 
-def test_the_oracle_is_duckdbs_upper_for_every_code_point(duck: duckdb.DuckDBPyConnection) -> None:
-    """Exhaustive, one character at a time: the case map of the oracle is DuckDB's upper()."""
+def test_the_case_map_is_duckdbs_upper_for_every_code_point(
+    duck: duckdb.DuckDBPyConnection,
+) -> None:
+    """Exhaustive, one character at a time: loader.collation's case map is DuckDB's upper()."""
     chars = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
     table = pa.table({"c": pa.array(chars), "o": pa.array([simple_upper(c) for c in chars])})
     duck.register("every_char", table)
@@ -223,14 +202,24 @@ def test_the_oracle_is_duckdbs_upper_for_every_code_point(duck: duckdb.DuckDBPyC
 
 @SETTINGS
 @given(st.lists(st.one_of(st.none(), TEXT), min_size=1, max_size=20))
-def test_normalized_key_is_the_oracle(
+def test_the_macro_and_loader_verify_give_the_same_keys(
     duck: duckdb.DuckDBPyConnection, key_sql: str, values: list[str | None]
 ) -> None:
-    assert keys(duck, key_sql, values) == [oracle_key(v) for v in values]
+    expected = [normalized_key(v) for v in values]
+    assert keys(duck, key_sql, values) == expected
+    # verify's Arrow path (ASCII values in Arrow, the others one by one) gives the same keys.
+    assert normalized_keys(pa.array(values, pa.string())).to_pylist() == expected
+
+
+def katakana(value: str) -> str:
+    """Every hiragana (U+3041-3096, U+309D-309E) as the katakana of the same sound."""
+    return "".join(
+        chr(ord(c) + 0x60) if "\u3041" <= c <= "\u3096" or c in "\u309d\u309e" else c for c in value
+    )
 
 
 def spellings(value: str) -> list[str]:
-    """Spellings F&O treats as the same key: case, NFC/NFD, spaces around it, width."""
+    """Spellings F&O treats as the same key: case, NFC/NFD, spaces around it, width, kana."""
     swapped = "".join(c.lower() if c.isupper() else c.upper() for c in value)
     return [
         value,
@@ -240,6 +229,7 @@ def spellings(value: str) -> list[str]:
         unicodedata.normalize("NFD", value.upper() if len(value.upper()) == len(value) else value),
         swapped if all(len(c.upper()) == 1 and len(c.lower()) == 1 for c in value) else value,
         full_width(value),
+        katakana(value),
     ]
 
 
@@ -250,11 +240,12 @@ def test_spellings_f_and_o_equates_share_one_key(
 ) -> None:
     variants = spellings(value)
     got = keys(duck, key_sql, list(variants))
-    assert got == [oracle_key(v) for v in variants]
-    # The same string, NFD, NFC, with spaces around it, in full width: one key (but for a NUL,
-    # which land refuses and DuckDB's NFC cannot pass).
+    assert got == [normalized_key(v) for v in variants]
+    assert normalized_keys(pa.array(variants)).to_pylist() == got
+    # The same string, NFD, NFC, with spaces around it, in full width, in katakana: one key
+    # (but for a NUL, which land refuses and DuckDB's NFC cannot pass).
     if "\x00" not in value:
-        assert len(set([*got[:4], got[6]])) == 1
+        assert len(set([*got[:4], got[6], got[7]])) == 1
 
 
 MARKS = ["\u0300", "\u0301", "\u0308", "\u030a", "\u0323", "\u0327"]
@@ -276,7 +267,7 @@ def test_accents_count(
         duck, key_sql, [plain, accented, unicodedata.normalize("NFC", accented)]
     )
     assert plain_key != accented_key
-    assert accented_key == composed_key == oracle_key(accented)
+    assert accented_key == composed_key == normalized_key(accented)
 
 
 def test_named_corner_cases(duck: duckdb.DuckDBPyConnection, key_sql: str) -> None:
@@ -287,6 +278,7 @@ def test_named_corner_cases(duck: duckdb.DuckDBPyConnection, key_sql: str) -> No
         "stra\u00dfe": "STRA\u1e9eE",  # ß -> ẞ, not SS
         "\u017fun": "SUN",  # long s
         "\u03c3\u03c2": "\u03a3\u03a3",  # both sigmas
+        "\u0131\u0130i": "I\u0130I",  # dotless i is I; a dotted capital I stays itself
         "\u212a1": "K1",  # Kelvin sign is K after NFC
         "\u00a0C1": "\u00a0C1",  # a no-break space is not trimmed
         "   ": None,
@@ -297,7 +289,8 @@ def test_named_corner_cases(duck: duckdb.DuckDBPyConnection, key_sql: str) -> No
         "\U0001d400": "\U0001d400",  # outside the BMP: kept
     }
     assert keys(duck, key_sql, list(cases)) == list(cases.values())
-    assert [oracle_key(v) for v in cases] == list(cases.values())
+    assert [normalized_key(v) for v in cases] == list(cases.values())
+    assert normalized_keys(pa.array(list(cases))).to_pylist() == list(cases.values())
 
 
 # -- Customer definitions: free text through XML-Attribute ----------------------------------

@@ -183,7 +183,7 @@ def test_duplicate_key_differing_only_by_case(
 ) -> None:
     rows = [*ROWS, "c0002 ,,001"]
     bad = rewrite(good, tmp_path / "bad.zip", lambda e: {**e, DATA: csv(rows)})
-    assert_reported(workspace, bad, DATA, "key CUSTOMERACCOUNT 'c0002' appears 2 times")
+    assert_reported(workspace, bad, DATA, "key CUSTOMERACCOUNT 'C0002' appears 2 times")
 
 
 def test_duplicate_key_differing_only_by_width(
@@ -230,7 +230,28 @@ def test_wrong_header_constant(workspace: Workspace, good: Path, tmp_path: Path)
         tmp_path / "bad.zip",
         edit_xml("PackageHeader.xml", "<PackageVersion>2<", "<PackageVersion>3<"),
     )
-    assert_reported(workspace, bad, "PackageHeader.xml", "PackageVersion is '3', expected '2'")
+    assert_reported(
+        workspace, bad, "PackageHeader.xml", "PackageVersion is '3', expected '2' or '1'"
+    )
+
+
+def test_package_version_1_of_older_f_and_o_exports_is_accepted(
+    workspace: Workspace, good: Path, tmp_path: Path
+) -> None:
+    older = rewrite(
+        good,
+        tmp_path / "older.zip",
+        edit_xml("PackageHeader.xml", "<PackageVersion>2<", "<PackageVersion>1<"),
+    )
+    code, lines = run_verify(workspace, older)
+    assert (code, lines) == (
+        0,
+        [f"{older}: OK (Customer details V2: 3 rows; PackageVersion 1, an older F&O export)"],
+    )
+    # Everything else is still checked.
+    rows = [*ROWS, "c0002,,001"]
+    duplicate = rewrite(older, tmp_path / "dup.zip", lambda e: {**e, DATA: csv(rows)})
+    assert_reported(workspace, duplicate, DATA, "key CUSTOMERACCOUNT 'C0002' appears 2 times")
 
 
 def test_data_file_named_by_the_manifest_is_missing(
@@ -300,14 +321,28 @@ def test_not_a_zip_is_one_line(workspace: Workspace, tmp_path: Path) -> None:
 
 def test_several_packages_one_report_each(workspace: Workspace, good: Path, tmp_path: Path) -> None:
     other = good_package(tmp_path / "other", ["D1,,001"])
-    missing = tmp_path / "nowhere.zip"
-    code, lines = run_verify(workspace, good, other, missing)
+    bad = rewrite(good, tmp_path / "bad.zip", lambda e: {**e, DATA: csv([])})
+    code, lines = run_verify(workspace, good, other, bad)
     assert code == 1
     assert lines == [
         f"{good}: OK (Customer details V2: 3 rows)",
         f"{other}: OK (Customer details V2: 1 rows)",
-        f"{missing}: file: no such file",
+        f"{bad}: {DATA}: no data rows: an empty data file breaks the field mapping in F&O",
     ]
+
+
+def test_a_file_that_cannot_be_read_is_no_verdict(
+    workspace: Workspace, good: Path, tmp_path: Path
+) -> None:
+    """Exit code 3 (could not run), not 1: a script must not take it for a bad package."""
+    missing = tmp_path / "nowhere.zip"
+    proc = workspace.loader("verify", str(good), str(missing))
+    assert proc.returncode == 3
+    assert proc.stdout.splitlines() == [f"{good}: OK (Customer details V2: 3 rows)"]
+    assert proc.stderr.strip() == (f"error: {missing}: No such file or directory: check the path")
+    # A package with problems wins: do not import it, whatever else could not be read.
+    bad = rewrite(good, tmp_path / "bad.zip", lambda e: {**e, DATA: csv([])})
+    assert workspace.loader("verify", str(bad), str(missing)).returncode == 1
 
 
 def test_deflate_of_our_writer_is_standard(good: Path) -> None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import msal
 import requests
 
-from loader.errors import LoaderError
+from loader.errors import CannotRunError, UsageError
 from loader.fo_import.errors import UnreachableError
 from loader.fo_import.transport import TIMEOUT, connection_problem, redact, safe_url
 
@@ -29,7 +29,7 @@ class Credentials:
 def credentials_from_env() -> Credentials:
     missing = [name for name in VARIABLES if not os.environ.get(name, "").strip()]
     if missing:
-        raise LoaderError(
+        raise UsageError(
             f"{', '.join(missing)} not set: set the Entra ID application's tenant, client id "
             "and secret in the environment (docs/import.md)"
         )
@@ -45,7 +45,7 @@ def authority_host() -> tuple[str, bool]:
     if "://" not in configured:
         configured = f"https://{configured}"  # as Azure's SDKs accept a bare host name
     if not configured.startswith("https://"):
-        raise LoaderError(f"AZURE_AUTHORITY_HOST {configured} must be https")
+        raise UsageError(f"AZURE_AUTHORITY_HOST {configured} must be https")
     return safe_url(configured, "AZURE_AUTHORITY_HOST"), True
 
 
@@ -77,7 +77,9 @@ class TokenSource:
                 f"cannot reach the token authority {host}: {type(exc).__name__}"
             ) from None
         except ValueError as exc:
-            raise LoaderError(f"the token authority {host} refused: {redact(str(exc))}") from None
+            raise CannotRunError(
+                f"the token authority {host} refused: {redact(str(exc))}"
+            ) from None
 
     def token(self) -> str:
         try:
@@ -92,7 +94,8 @@ class TokenSource:
         if not token:
             error = result.get("error", "no token") if isinstance(result, dict) else "no token"
             detail = str(result.get("error_description", "")).splitlines()[0:1]
-            raise LoaderError(
+            # The tenant refused the credentials: nothing was judged, fix them and run again.
+            raise CannotRunError(
                 f"Entra ID gave no token to application {self._client_id} for "
                 f"{self._scopes[0]}: {error}{': ' + redact(detail[0]) if detail else ''}"
             )

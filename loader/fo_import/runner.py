@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from loader.errors import LoaderError
+from loader.errors import LoaderError, UsageError
 from loader.fo_import import blob, failures, journal
 from loader.fo_import.api import FINAL, DmfClient
 from loader.fo_import.auth import TokenSource
@@ -44,18 +44,21 @@ class ImportOptions:
 
 def environment_url(url: str | None) -> str:
     if not url or not url.strip():
-        raise LoaderError(
+        raise UsageError(
             "no F&O environment: pass --environment URL or set FO_ENVIRONMENT_URL "
             "(e.g. https://contoso.operations.dynamics.com)"
         )
     url = url.strip().rstrip("/")
     parts = urlsplit(url)
     if parts.query or parts.fragment or parts.path:
-        raise LoaderError(
+        raise UsageError(
             f"--environment {parts.scheme}://{parts.netloc}{parts.path}: give the environment's "
             "root URL, without a path or query"
         )
-    return safe_url(url, "the environment URL")
+    try:
+        return safe_url(url, "the environment URL")
+    except LoaderError as exc:  # the user's setting, not F&O's answer
+        raise UsageError(str(exc)) from None
 
 
 def run_import(options: ImportOptions) -> ImportSummary:

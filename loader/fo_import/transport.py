@@ -31,7 +31,7 @@ MAX_RETRY_AFTER = 300.0  # seconds: a longer Retry-After is waited this long, th
 TIMEOUT = (10.0, 120.0)  # connect, read (seconds)
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 NOT_FOUND_YET = "execution details were not found"
-_backoff = wait_exponential_jitter(initial=0.5, max=30.0, jitter=0.5)
+_backoff = wait_exponential_jitter(multiplier=0.5, max=30.0, jitter=0.5)
 _QUERY = re.compile(r"\?[^\s'\"<>]*")
 _SIGNATURE = re.compile(r"(?i)sig=[^&\s'\"<>]+")
 _BEARER = re.compile(r"(?i)bearer\s+[A-Za-z0-9._~+/=-]+")

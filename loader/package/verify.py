@@ -20,7 +20,8 @@ import pyarrow.compute as pc
 from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
 from defusedxml.ElementTree import fromstring, iterparse  # type: ignore[import-untyped]
 
-from loader.collation import fold_width_and_kana, utf16_length
+from loader.collation import normalized_keys, utf16_length
+from loader.failures import os_error
 from loader.package import manifest
 from loader.package.csv_unicode import (
     CRLF,
@@ -38,6 +39,12 @@ _READ_CHUNK = 1 << 20
 _MAX_PROBLEMS = 50  # per package: past this the rest is counted, not listed
 _MAX_DUPLICATES_LISTED = 10
 _MAX_XML_DEPTH = 32  # a package's XML is five levels deep
+# PackageHeader.xml values F&O imports; older F&O exports say PackageVersion 1 and are checked
+# the same way in everything else.
+_HEADER_VALUES = {
+    **{element: (value,) for element, value in manifest.HEADER_CONSTANTS.items()},
+    "PackageVersion": (manifest.HEADER_CONSTANTS["PackageVersion"], "1"),
+}
 _XML_BATCH = 1 << 16  # records of an XML-Attribute data file checked together
 _REFUSED_XML = {
     "DTDForbidden": "a DTD (<!DOCTYPE>)",
@@ -75,10 +82,13 @@ class Report:
     entity_rows: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     hidden: int = 0
+    # Why the file could not be read at all (missing, a folder, no permission): nothing was
+    # checked, so this is no verdict on the package.
+    unreadable: str | None = None
 
     @property
     def ok(self) -> bool:
-        return not self.problems and not self.hidden
+        return not self.problems and not self.hidden and self.unreadable is None
 
     def add(self, where: str, what: str) -> None:
         if len(self.problems) < _MAX_PROBLEMS:
@@ -95,6 +105,7 @@ class Report:
             "entity_rows": self.entity_rows,
             "problems": [{"where": p.where, "what": p.what} for p in self.problems],
             "problems_not_listed": self.hidden,
+            "unreadable": self.unreadable,
         }
 
     def lines(self) -> list[str]:
@@ -123,14 +134,11 @@ def verify_package(
     limits = limits or VerifyLimits()
     try:
         archive = zipfile.ZipFile(path)
-    except FileNotFoundError:
-        report.add("file", "no such file")
-        return report
-    except IsADirectoryError:
-        report.add("file", "is a folder, not a zip file")
-        return report
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+    except (zipfile.BadZipFile, ValueError, EOFError) as exc:
         report.add("file", f"not a zip file (or a damaged one): {exc}")
+        return report
+    except OSError as exc:
+        report.unreadable = str(os_error(exc, str(path)))
         return report
     with archive:
         _Checker(archive, report, limits, dict(max_lengths or {}), known).run()
@@ -298,13 +306,17 @@ class _Checker:
 
     def _check_header(self, root: Element) -> None:
         values = {child.tag[len(_NS) :]: (child.text or "") for child in root}
-        for element, expected in manifest.HEADER_CONSTANTS.items():
+        for element, accepted in _HEADER_VALUES.items():
             if element not in values:
                 self.report.add(manifest.HEADER_FILE, f"missing element {element}")
-            elif values[element].strip() != expected:
+            elif values[element].strip() not in accepted:
+                expected = " or ".join(repr(value) for value in accepted)
                 self.report.add(
-                    manifest.HEADER_FILE, f"{element} is {values[element]!r}, expected {expected!r}"
+                    manifest.HEADER_FILE, f"{element} is {values[element]!r}, expected {expected}"
                 )
+        version = values.get("PackageVersion", "").strip()
+        if version != manifest.HEADER_CONSTANTS["PackageVersion"] and version in accepted:
+            self.report.notes.append(f"PackageVersion {version}, an older F&O export")
 
     def _check_manifest(self, root: Element) -> set[str]:
         """Check each entity of the manifest; returns the data files it names."""
@@ -480,18 +492,16 @@ class _RowChecks:
         key_columns = [column(k) for k in self.keys]
         if not self.keys or any(c is None for c in key_columns):
             return
-        # As F&O compares keys: case-, width- and kana-insensitive, trailing spaces ignored,
-        # and canonically equivalent spellings (NFC `Müller`, NFD `Mu\u0308ller`) equal.
-        normalized = [
-            pc.utf8_lower(pc.utf8_normalize(fold_width_and_kana(pc.utf8_rtrim(c, " ")), form="NFC"))
-            for c in key_columns
-        ]
+        # As F&O compares keys, and as the dbt models do (loader.collation): case-, width-
+        # and kana-insensitive, spaces around ignored, canonically equivalent spellings
+        # (NFC `Müller`, NFD `Mu\u0308ller`) equal. A blank key is null.
+        normalized = [normalized_keys(c) for c in key_columns]
         key = (
             normalized[0]
             if len(normalized) == 1
             else pc.binary_join_element_wise(*normalized, "\x1f")
         )
-        empty = pc.equal(pc.utf8_length(key), 0)
+        empty = pc.is_null(key)
         if pc.any(empty).as_py():
             add(f"empty key ({', '.join(self.keys)})", first + pc.index(empty, True).as_py())
         self.key_values.append(key)
@@ -503,7 +513,9 @@ class _RowChecks:
             return
         keys = pa.chunked_array(self.key_values)
         counts = pc.value_counts(keys)
-        repeated = counts.filter(pc.greater(counts.field("counts"), 1)).field("values")
+        repeated = counts.filter(
+            pc.and_(pc.greater(counts.field("counts"), 1), pc.is_valid(counts.field("values")))
+        ).field("values")
         if not len(repeated):
             return
         rows = pa.chunked_array(self.key_rows)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from loader.errors import LoaderError
+from loader.errors import LoaderError, UsageError
 from loader.package import manifest
 from loader.package.entity import EntityDescription
 from loader.package.lines import Lines
@@ -47,11 +47,11 @@ class SplitLimits:
 
     def __post_init__(self) -> None:
         if not 0 < self.max_bytes <= ZIP32_LIMIT:
-            raise LoaderError(
+            raise UsageError(
                 f"the size limit must be between 1 byte and 4 GiB, not {self.max_bytes}"
             )
         if self.max_rows is not None and self.max_rows < 1:
-            raise LoaderError(f"--max-rows must be at least 1, not {self.max_rows}")
+            raise UsageError(f"--max-rows must be at least 1, not {self.max_rows}")
 
 
 @dataclass(frozen=True)
