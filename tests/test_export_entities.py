@@ -226,7 +226,7 @@ def test_an_unknown_entity_is_one_line(workspace: Workspace) -> None:
     make_mart(workspace)
     open_gate(workspace)
     proc = export(workspace, workspace.root / "out", "--entity", "vendors", ok=False)
-    assert proc.returncode == 1
+    assert proc.returncode == 2  # a usage error
     assert proc.stderr.strip() == (
         "error: --entity 'vendors': not an entity the loader exports; choose "
         "customer_definitions or customer_details_v2"
