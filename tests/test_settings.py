@@ -19,12 +19,13 @@ def test_every_duckdb_connection_of_loader_takes_the_limit(
     make_mart(workspace)
     open_gate(workspace)
     parquet = tmp_path / "parquet"
-    (parquet / "main" / "customer_details_v2").mkdir(parents=True)
     with duckdb.connect(str(workspace.database), read_only=True) as con:
-        con.execute(
-            "copy main.customer_details_v2 to ? (format parquet)",
-            [str(parquet / "main" / "customer_details_v2" / "part-0.parquet")],
-        )
+        for mart in ("customer_definitions", "customer_details_v2"):  # what export reads
+            (parquet / "main" / mart).mkdir(parents=True)
+            con.execute(
+                f"copy main.{mart} to ? (format parquet)",
+                [str(parquet / "main" / mart / "part-0.parquet")],
+            )
     extracts = write_extracts(tmp_path / "x", f"{CUSTOMERS_HEADER}\nUS01,C1,,Acme\n")
     workspace.env["MIGRATION_DB_MEMORY_LIMIT"] = "lots"
     for args in (
