@@ -81,7 +81,11 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
         MIGRATION_PARQUET_DIR=str(parquet_dir),
         MIGRATION_SPARK_DIR=str(root / "spark-warehouse"),
         # A short run on few cores: the JIT's first tier is enough (profiles.yml).
-        MIGRATION_SPARK_JAVA_OPTIONS="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
+        # A larger code cache: the two-entity models generate more code than the default holds
+        # ("Out of space in CodeCache" ended a run).
+        MIGRATION_SPARK_JAVA_OPTIONS=(
+            "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:ReservedCodeCacheSize=512m"
+        ),
     )
     duck.loader(
         "demo-data",
