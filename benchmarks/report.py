@@ -64,14 +64,17 @@ METHOD = """\
   reference in turn; the tables show the median wall and CPU time of the repeats and
   the largest peak memory. `x floor` is a median wall time over the floor's.
 - Rows per second count: {units}.
-- **Floor** (`benchmarks/floor.py`): one DuckDB query reads `customers.csv` and
-  `customer_dimensions.csv`, maps the company to its legal entity, looks up the invoice
-  account in the same legal entity, joins the dimension values in format order with `-`,
-  and writes the rows as one UTF-16 LE CSV (BOM, CRLF) in a deflated zip (zlib level 1, as `loader export` writes by default).
-  No validation, no rejects, no lineage, no row order, no dbt.
+- **Floor** (`benchmarks/floor.py`): the same output as the pipeline, both entities, with
+  the least work. One DuckDB query reads `customers.csv` and `customer_dimensions.csv`,
+  maps the company to its legal entity, looks up the invoice account in the same legal
+  entity, joins the dimension values in format order with `-`, and writes the Customer
+  details V2 rows as one UTF-16 LE CSV (BOM, CRLF); a second query maps customer group,
+  currency and country by the seeds and writes each Customer definitions record as an
+  escaped XML element. Both go into one deflated zip (zlib level 1, as `loader export`
+  writes by default). No validation, no rejects, no lineage, no row order, no dbt.
 - **Naive reference** (`benchmarks/naive.py`, needs the `bench` extra): pandas
-  `read_csv`, `merge`, `pivot_table`, `to_csv(encoding="utf-16")`, then `zipfile`, all in
-  memory. It does no validation either, so it is not a replacement: it shows what the
+  `read_csv`, `merge`, `pivot_table`, `to_csv(encoding="utf-16")`, the definitions as XML
+  elements built with string methods, then `zipfile`, all in memory. It does no validation either, so it is not a replacement: it shows what the
   checks and the streaming design cost or save.
 - **Ten slowest dbt nodes**: after each `dbt build`, its `run_results.json` (in the work
   folder's dbt target) gives every node's execution time and dbt's own `elapsed_time` of
