@@ -28,9 +28,6 @@ customers_keyed as (
         company,
         customer_number,
         bill_to_customer_number,
-        {%- for column in definitions_extract_columns() %}
-        {{ column }},
-        {%- endfor %}
         {{ normalized_key('company') }} as company_key,
         {{ normalized_key('customer_number') }} as customer_key,
         {{ normalized_key('bill_to_customer_number') }} as bill_to_key

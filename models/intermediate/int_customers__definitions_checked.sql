@@ -12,6 +12,14 @@ accounts as (
 
 ),
 
+-- The free text is read here, apart from the keyed records: its wide columns are checked in
+-- one pass and only the verdicts are joined back.
+customers as (
+
+    select * from {{ ref('stg_legacy__customers') }}
+
+),
+
 definition_values as (
 
     select * from {{ ref('int_customer_definition_values') }}
@@ -49,65 +57,44 @@ defaults_keyed as (
 mapped as (
 
     select
-        accounts.*,
+        customers.*,
         case
-            when upper(accounts.party_type) = 'PERSON' then 'Person' else 'Organization'
+            when upper(customers.party_type) = 'PERSON' then 'Person' else 'Organization'
         end as party_type_id,
-        {{ customer_name_for_fo('accounts') }} as fo_name,
-        coalesce(accounts.language_id, defaults_keyed.language_id) as effective_language_id,
+        {{ customer_name_for_fo('customers') }} as fo_name,
         customer_groups.mapped_value as mapped_customer_group,
         customer_groups.fo_value as customer_group_id,
         currencies.mapped_value as mapped_currency,
         currencies.fo_value as currency_code,
         countries.fo_value as country_region_id
 
-    from accounts
-
-    left join defaults_keyed
-        on accounts.data_area_key = defaults_keyed.data_area_key
+    from customers
 
     left join definition_values as customer_groups
         on customer_groups.kind = 'customer_group'
-            and coalesce(accounts.company, '') = customer_groups.company_as_extracted
-            and coalesce(accounts.customer_group, '') = customer_groups.legacy_value_as_extracted
+            and coalesce(customers.company, '') = customer_groups.company_as_extracted
+            and coalesce(customers.customer_group, '') = customer_groups.legacy_value_as_extracted
 
     left join definition_values as currencies
         on currencies.kind = 'currency'
-            and coalesce(accounts.company, '') = currencies.company_as_extracted
-            and coalesce(accounts.currency, '') = currencies.legacy_value_as_extracted
+            and coalesce(customers.company, '') = currencies.company_as_extracted
+            and coalesce(customers.currency, '') = currencies.legacy_value_as_extracted
 
     left join definition_values as countries
         on countries.kind = 'country'
-            and coalesce(accounts.country, '') = countries.legacy_value_as_extracted
+            and coalesce(customers.country, '') = countries.legacy_value_as_extracted
 
 ),
 
-final as (
+texts_checked as (
 
     select
-        mapped.source_file,
         mapped.source_line,
-        mapped.company,
-        mapped.customer_number,
-        mapped.bill_to_customer_number,
-        mapped.company_key,
-        mapped.customer_key,
-        mapped.bill_to_key,
-        mapped.data_area_id,
-        mapped.data_area_key,
-        mapped.breaks_unknown_legal_entity,
-        mapped.breaks_blank_account,
-        mapped.breaks_account_too_long,
-        mapped.account_forbidden_character,
-        mapped.breaks_account_in_scientific_notation,
-        mapped.breaks_duplicate_account,
-        mapped.breaks_invalid_account,
-        mapped.is_account_rejected,
         mapped.party_type_id,
         mapped.customer_group_id,
         mapped.currency_code,
         mapped.country_region_id,
-        mapped.effective_language_id as language_id,
+        mapped.language_id,
         mapped.fo_name is null as breaks_blank_name,
         {{ longer_than('mapped.fo_name', 'max_lengths.name') }} as breaks_name_too_long,
         coalesce(upper(mapped.party_type) not in ('ORGANIZATION', 'PERSON'), false) as breaks_unknown_party_type,
@@ -142,6 +129,46 @@ final as (
     from mapped
 
     cross join max_lengths
+
+),
+
+final as (
+
+    select
+        accounts.source_file,
+        accounts.source_line,
+        accounts.company,
+        accounts.customer_number,
+        accounts.bill_to_customer_number,
+        accounts.company_key,
+        accounts.customer_key,
+        accounts.bill_to_key,
+        accounts.data_area_id,
+        accounts.data_area_key,
+        accounts.breaks_unknown_legal_entity,
+        accounts.breaks_blank_account,
+        accounts.breaks_account_too_long,
+        accounts.account_forbidden_character,
+        accounts.breaks_account_in_scientific_notation,
+        accounts.breaks_duplicate_account,
+        accounts.breaks_invalid_account,
+        accounts.is_account_rejected,
+        texts_checked.party_type_id,
+        texts_checked.customer_group_id,
+        texts_checked.currency_code,
+        texts_checked.country_region_id,
+        coalesce(texts_checked.language_id, defaults_keyed.language_id) as language_id,
+        {%- for rule in definition_rule_codes() %}
+        texts_checked.breaks_{{ rule | lower }}{{ ',' if not loop.last }}
+        {%- endfor %}
+
+    from accounts
+
+    inner join texts_checked
+        on accounts.source_line = texts_checked.source_line
+
+    left join defaults_keyed
+        on accounts.data_area_key = defaults_keyed.data_area_key
 
 )
 
