@@ -110,3 +110,16 @@
         {%- endfor %}
     )
 {%- endmacro %}
+
+
+{#- The columns a keyed, account-checked customer record carries (int_customers__accounts_checked)
+    that the models after it pass on: one list, so that each passes on the same. -#}
+{% macro account_checked_columns() -%}
+    {{ return([
+        'source_file', 'source_line', 'company', 'customer_number', 'bill_to_customer_number',
+        'company_key', 'customer_key', 'bill_to_key', 'data_area_id', 'data_area_key',
+        'breaks_unknown_legal_entity', 'breaks_blank_account', 'breaks_account_too_long',
+        'account_forbidden_character', 'breaks_account_in_scientific_notation',
+        'breaks_duplicate_account', 'breaks_invalid_account', 'is_account_rejected',
+    ]) }}
+{%- endmacro %}

@@ -135,32 +135,17 @@ texts_checked as (
 final as (
 
     select
-        accounts.source_file,
-        accounts.source_line,
-        accounts.company,
-        accounts.customer_number,
-        accounts.bill_to_customer_number,
-        accounts.company_key,
-        accounts.customer_key,
-        accounts.bill_to_key,
-        accounts.data_area_id,
-        accounts.data_area_key,
-        accounts.breaks_unknown_legal_entity,
-        accounts.breaks_blank_account,
-        accounts.breaks_account_too_long,
-        accounts.account_forbidden_character,
-        accounts.breaks_account_in_scientific_notation,
-        accounts.breaks_duplicate_account,
-        accounts.breaks_invalid_account,
-        accounts.is_account_rejected,
+        {%- for column in account_checked_columns() %}
+        accounts.{{ column }},
+        {%- endfor %}
         texts_checked.party_type_id,
         texts_checked.customer_group_id,
         texts_checked.currency_code,
         texts_checked.country_region_id,
-        coalesce(texts_checked.language_id, defaults_keyed.language_id) as language_id,
         {%- for rule in definition_rule_codes() %}
-        texts_checked.breaks_{{ rule | lower }}{{ ',' if not loop.last }}
+        texts_checked.breaks_{{ rule | lower }},
         {%- endfor %}
+        coalesce(texts_checked.language_id, defaults_keyed.language_id) as language_id
 
     from accounts
 
