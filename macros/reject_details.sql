@@ -201,3 +201,31 @@
         {%- endfor %}
     end
 {%- endmacro %}
+
+
+{#- The columns every rejects mart has, typed as its contract says (models/marts/_marts__models.yml). -#}
+{% macro rejects_mart_columns() -%}
+    cast(source_file as {{ dbt.type_string() }}) as source_file,
+    cast(source_line as {{ dbt.type_bigint() }}) as source_line,
+    cast(company as {{ dbt.type_string() }}) as company,
+    cast(customer_number as {{ dbt.type_string() }}) as customer_number,
+    cast(rule as {{ dbt.type_string() }}) as rule,
+    cast(detail as {{ dbt.type_string() }}) as detail
+{%- endmacro %}
+
+
+{#- The landed record behind each row of a mart (the mart writes the account as extracted):
+    its line, and COLUMNS of the mart row. -#}
+{% macro records_behind_mart_rows(customers, mart, columns=[]) -%}
+    select
+        {{ customers }}.source_line
+        {%- for column in columns %},
+        {{ column }}
+        {%- endfor %}
+
+    from {{ customers }}
+
+    inner join {{ mart }}
+        on {{ customers }}.data_area_id = {{ mart }}.{{ adapter.quote('DATAAREAID') }}
+            and {{ customers }}.customer_number = {{ mart }}.{{ adapter.quote('CUSTOMERACCOUNT') }}
+{%- endmacro %}

@@ -12,12 +12,7 @@ customer_rejects as (
 final as (
 
     select
-        cast(source_file as {{ dbt.type_string() }}) as source_file,
-        cast(source_line as {{ dbt.type_bigint() }}) as source_line,
-        cast(company as {{ dbt.type_string() }}) as company,
-        cast(customer_number as {{ dbt.type_string() }}) as customer_number,
-        cast(rule as {{ dbt.type_string() }}) as rule,
-        cast(detail as {{ dbt.type_string() }}) as detail
+        {{ rejects_mart_columns() }}
 
     from customer_rejects
 

@@ -41,16 +41,19 @@ definitions_rejects as (
 
 ),
 
--- The record behind each created customer: the mart writes the account as extracted.
 created_records as (
 
-    select customers.source_line
+    {{ records_behind_mart_rows('customers', 'created_customers') }}
 
-    from customers
+),
 
-    inner join created_customers
-        on customers.data_area_id = created_customers.{{ adapter.quote('DATAAREAID') }}
-            and customers.customer_number = created_customers.{{ adapter.quote('CUSTOMERACCOUNT') }}
+exported_records as (
+
+    {{ records_behind_mart_rows(
+        'customers',
+        'exported_customers',
+        [adapter.quote('DEFAULTDIMENSIONDISPLAYVALUE') ~ ' is not null as has_dimensions'],
+    ) }}
 
 ),
 
@@ -61,43 +64,6 @@ definitions_rejected_records as (
         source_line
 
     from definitions_rejects
-
-),
-
--- Customer definitions skips nothing: a record is created or rejected.
-definitions_outcomes as (
-
-    select
-        'customer_definitions' as entity,
-        customers.source_file,
-        customers.data_area_id,
-        case when created_records.source_line is not null then 1 else 0 end as is_exported,
-        case when definitions_rejected_records.source_line is not null then 1 else 0 end as is_rejected,
-        0 as is_skipped
-
-    from customers
-
-    left join created_records
-        on customers.source_line = created_records.source_line
-
-    left join definitions_rejected_records
-        on customers.source_file = definitions_rejected_records.source_file
-            and customers.source_line = definitions_rejected_records.source_line
-
-),
-
--- The record behind each exported row: the mart writes the account as extracted.
-exported_records as (
-
-    select
-        customers.source_line,
-        exported_customers.{{ adapter.quote('DEFAULTDIMENSIONDISPLAYVALUE') }} is not null as has_dimensions
-
-    from customers
-
-    inner join exported_customers
-        on customers.data_area_id = exported_customers.{{ adapter.quote('DATAAREAID') }}
-            and customers.customer_number = exported_customers.{{ adapter.quote('CUSTOMERACCOUNT') }}
 
 ),
 
@@ -119,12 +85,14 @@ customers_with_dimension_rows as (
 
 ),
 
-customer_outcomes as (
+-- Each customer record's evidence in both entities, in one pass.
+customer_evidence as (
 
     select
-        'customer_details_v2' as entity,
         customers.source_file,
         customers.data_area_id,
+        case when created_records.source_line is not null then 1 else 0 end as is_created,
+        case when definitions_rejected_records.source_line is not null then 1 else 0 end as is_definitions_rejected,
         case when exported_records.source_line is not null then 1 else 0 end as is_exported,
         case when rejected_records.source_line is not null then 1 else 0 end as is_rejected,
         -- Passed, but nothing to update: no invoice account and no dimension rows.
@@ -137,6 +105,13 @@ customer_outcomes as (
 
     from customers
 
+    left join created_records
+        on customers.source_line = created_records.source_line
+
+    left join definitions_rejected_records
+        on customers.source_file = definitions_rejected_records.source_file
+            and customers.source_line = definitions_rejected_records.source_line
+
     left join exported_records
         on customers.source_line = exported_records.source_line
 
@@ -146,6 +121,35 @@ customer_outcomes as (
 
     left join customers_with_dimension_rows
         on customers.source_line = customers_with_dimension_rows.customer_source_line
+
+),
+
+-- Customer definitions skips nothing: a record is created or rejected.
+definitions_outcomes as (
+
+    select
+        'customer_definitions' as entity,
+        source_file,
+        data_area_id,
+        is_created as is_exported,
+        is_definitions_rejected as is_rejected,
+        0 as is_skipped
+
+    from customer_evidence
+
+),
+
+customer_outcomes as (
+
+    select
+        'customer_details_v2' as entity,
+        source_file,
+        data_area_id,
+        is_exported,
+        is_rejected,
+        is_skipped
+
+    from customer_evidence
 
 ),
 
