@@ -60,13 +60,14 @@
 
 {#- True when the value is longer than MAX_LENGTH UTF-16 code units; false for NULL. A value
     of at most MAX_LENGTH bytes cannot be (a code unit takes at least a byte of UTF-8), so the
-    costly count runs for long values only. -#}
+    costly count runs for long values only: in a CASE, which evaluates its branch for the rows
+    that reach it (an AND in a select list may evaluate both sides for every row). -#}
 {% macro longer_than(expression, max_length) -%}
-    coalesce(
-        {{ byte_length(expression) }} > {{ max_length }}
-        and {{ utf16_length(expression) }} > {{ max_length }},
-        false
-    )
+    case
+        when {{ byte_length(expression) }} > {{ max_length }}
+            then {{ utf16_length(expression) }} > {{ max_length }}
+        else false
+    end
 {%- endmacro %}
 
 
