@@ -17,32 +17,23 @@ dimension_rows as {{ not_materialized() }} (
 
 ),
 
--- Held back for their dimension rows (DIMENSION_REJECTED).
-held_back_customers as (
-
-    select distinct customer_source_line
-
-    from dimension_rows
-
-    where holds_back_customer
-
-),
-
--- Accepted rows belong to customers that passed and are not held back; a customer's id is its
--- line (int_customer_dimensions.customer_source_line).
+-- Per customer (its line is its id: int_customer_dimensions.customer_source_line), in one pass
+-- over its dimension rows: whether a row holds it back (DIMENSION_REJECTED), and the value of
+-- each position from its accepted rows (accepted rows of one dimension carry one value, else
+-- they conflict). One aggregate and one join to the customers: a separate pass for the held-back
+-- customers made two hash tables of every customer, more than the memory cap holds at 10M.
 segments as (
 
-    -- Accepted rows of one dimension carry one value (else they conflict).
     select
         customer_source_line,
+        {{ dbt.bool_or('holds_back_customer') }} as is_held_back,
         {%- for position in positions %}
-        min(case when format_position = {{ position }} then dimension_value end) as segment_{{ loop.index }},
+        min(case when rule is null and format_position = {{ position }} then dimension_value end)
+            as segment_{{ loop.index }},
         {%- endfor %}
-        count(*) as accepted_rows
+        sum(case when rule is null then 1 else 0 end) as accepted_rows
 
     from dimension_rows
-
-    where rule is null
 
     group by customer_source_line
 
@@ -52,7 +43,10 @@ display_values as (
 
     select
         customer_source_line,
-        {{ display_value(positions | length) }} as default_dimension_display_value
+        is_held_back,
+        case
+            when accepted_rows > 0 then {{ display_value(positions | length) }}
+        end as default_dimension_display_value
 
     from segments
 
@@ -72,12 +66,12 @@ exported as (
     left join display_values
         on customers.source_line = display_values.customer_source_line
 
-    left join held_back_customers
-        on customers.source_line = held_back_customers.customer_source_line
-
     where customers.rejected_precedence is null
-        and held_back_customers.customer_source_line is null
-        and (customers.invoice_account is not null or display_values.customer_source_line is not null)
+        and not coalesce(display_values.is_held_back, false)
+        and (
+            customers.invoice_account is not null
+            or display_values.default_dimension_display_value is not null
+        )
 
 ),
 
