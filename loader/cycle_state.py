@@ -47,7 +47,7 @@ def collect(con: duckdb.DuckDBPyConnection) -> CycleState:
 
 
 def _arrow(con: duckdb.DuckDBPyConnection, sql: str, params: list[str] | None = None) -> pa.Table:
-    table = con.execute(sql, params or []).to_arrow_table()
+    table = con.sql(sql, params=params or []).to_arrow_table()
     assert table is not None  # a query's result, possibly empty, never None
     return table
 

@@ -17,6 +17,7 @@ from loader.cycles import SCHEMA, Cycle
 from loader.database import quote_ident
 from loader.parquet import sql_literal
 
+SCRATCH = "cycle_delta"  # the attached in-memory database holding the delta views
 LISTED = 50  # customers no longer exported named on the console; the summary has them all
 
 
@@ -56,21 +57,29 @@ class Delta:
 
 
 def prepare(con: duckdb.DuckDBPyConnection, since: Cycle, state: CycleState) -> Delta:
-    """Register STATE and create the delta views on CON (read-only is fine: they are temporary)."""
+    """Views of the marts' changed rows, in a scratch in-memory database attached to CON: the
+    export reads the migration database read-only, and its readers (cursors) see attached
+    databases, not temporary objects."""
     con.register("_cycle_customers", state.customers)
     con.register("_cycle_rejects", state.rejects)
+    con.execute(f"ATTACH IF NOT EXISTS ':memory:' AS {SCRATCH} (READ_WRITE)")
+    ((catalog,),) = con.execute("SELECT current_database()").fetchall()
     relations = {}
     for entry in registry.entities():
-        view = f"_delta_{entry.name}"
+        changed = quote_ident(f"changed_{entry.name}")
         le, account = entry.legal_entity_column, entry.description.key_fields[0]
         con.execute(
-            f"CREATE OR REPLACE TEMP VIEW {quote_ident(view)} AS "
-            f"SELECT mart.* FROM {quote_ident(entry.schema)}.{quote_ident(entry.name)} AS mart "
-            f"SEMI JOIN ({_changed(entry.name, since.cycle_id)}) AS changed "
+            f"CREATE OR REPLACE TABLE {SCRATCH}.{changed} AS {_changed(entry.name, since.cycle_id)}"
+        )
+        view = f"{SCRATCH}.{quote_ident(entry.name)}"
+        con.execute(
+            f"CREATE OR REPLACE VIEW {view} AS SELECT mart.* FROM "
+            f"{quote_ident(catalog)}.{quote_ident(entry.schema)}.{quote_ident(entry.name)} AS mart "
+            f"SEMI JOIN {SCRATCH}.{changed} AS changed "
             f"ON mart.{quote_ident(le)} = changed.data_area_id "
             f"AND mart.{quote_ident(account)} = changed.customer_account"
         )
-        relations[entry.name] = f"temp.main.{quote_ident(view)}"
+        relations[entry.name] = view
     return Delta(since=since, relations=relations, gone=_gone(con, since.cycle_id))
 
 

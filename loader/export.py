@@ -25,10 +25,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from loader import cycle_state, cycles, delta, gate, parquet, registry
 from loader.database import configure, connect, quote_ident
 from loader.errors import LoaderError, UsageError
-from loader.failures import first_line, os_error
+from loader.failures import first_line
 from loader.line_sql import line_sql
 from loader.package.lines import Lines
-from loader.package.staging import StagedFolder
+from loader.package.staging import StagedFolder, staged_folder
 from loader.package.summary import (
     SUMMARY_FILE,
     EntityOutcome,
@@ -126,11 +126,7 @@ def export_packages(
             "main.migration_reconciliation" if reconciliation is not None else None
         )
 
-        try:
-            staged = StagedFolder(options.out_dir)
-        except OSError as exc:
-            raise os_error(exc, f"cannot write into {options.out_dir}") from exc
-        try:
+        with staged_folder(options.out_dir, "the packages") as staged:
             _write_all(con, plans, registry.package_stem(chosen), options, staged, summary, console)
             _attach_reconciliation(summary, reconciliation or [])
             names = [p.name for p in summary.packages]
@@ -138,12 +134,6 @@ def export_packages(
             summary.stale_removed = stale
             staged.write_bytes(SUMMARY_FILE, summary.to_json())
             staged.commit(names, SUMMARY_FILE, stale)
-        except OSError as exc:
-            staged.discard()
-            raise os_error(exc, f"cannot write the packages into {options.out_dir}") from exc
-        except BaseException:
-            staged.discard()
-            raise
     if unrecorded := record_export(options.out_dir, summary.to_dict()):
         warn(unrecorded)
     if cycle is not None and state is not None:

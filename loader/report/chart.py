@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from html import escape
 
 # Colour-blind-safe hues first (Okabe-Ito), then lighter ones for long rule lists.
+# Okabe-Ito's colour-blind-safe hues, then four more that stay apart from them; a chart shows
+# at most this many series (loader.report.page sums the rest).
 PALETTE = (
     "#0072B2",
     "#E69F00",
@@ -15,13 +17,9 @@ PALETTE = (
     "#F0E442",
     "#000000",
     "#8C6D31",
-    "#7F7F7F",
     "#9467BD",
-    "#17BECF",
+    "#7F7F7F",
     "#BCBD22",
-    "#E377C2",
-    "#AEC7E8",
-    "#FFBB78",
 )
 _BAR, _GAP, _LEFT, _TOP, _HEIGHT, _LEGEND_ROW = 56, 28, 64, 24, 220, 18
 

@@ -5,7 +5,7 @@ from html import escape
 from typing import Any
 
 from loader.registry import entities
-from loader.report.chart import Series, stacked_bars
+from loader.report.chart import PALETTE, Series, stacked_bars
 from loader.report.data import CHANGES, COUNTS, ReportData
 
 _CSS = """
@@ -95,8 +95,7 @@ def _rule_chart(data: ReportData, bars: list[str]) -> str:
     counts: dict[str, list[int]] = {}
     for row in data.rule_counts:
         counts.setdefault(row["rule"], [0] * len(bars))[index[row["cycle_id"]]] = row["records"]
-    series = [Series(rule, values) for rule, values in sorted(counts.items())]
-    return stacked_bars("Rejected records by rule, per cycle", bars, series)
+    return stacked_bars("Rejected records by rule, per cycle", bars, _largest(counts))
 
 
 def _legal_entity_chart(data: ReportData, bars: list[str]) -> str:
@@ -105,8 +104,18 @@ def _legal_entity_chart(data: ReportData, bars: list[str]) -> str:
     for row in data.outcomes:
         name = f"{row['legal_entity']} {_labels().get(row['entity'], row['entity'])}"
         counts.setdefault(name, [0] * len(bars))[index[row["cycle_id"]]] = row["rejected"]
-    series = [Series(name, values) for name, values in sorted(counts.items())]
-    return stacked_bars("Rejected, per legal entity and entity", bars, series)
+    return stacked_bars("Rejected, per legal entity and entity", bars, _largest(counts))
+
+
+def _largest(counts: dict[str, list[int]]) -> list[Series]:
+    """The series with most records, each its own colour; the rest summed as one."""
+    ranked = sorted(counts.items(), key=lambda item: (-sum(item[1]), item[0]))
+    shown = [Series(name, values) for name, values in ranked[: len(PALETTE) - 1]]
+    rest = ranked[len(PALETTE) - 1 :]
+    if rest:
+        summed = [sum(values[i] for _, values in rest) for i in range(len(rest[0][1]))]
+        shown.append(Series(f"{len(rest)} other rules", summed))
+    return shown
 
 
 def _outcomes(data: ReportData) -> str:

@@ -14,6 +14,7 @@ import xlsxwriter  # type: ignore[import-untyped]
 from xlsxwriter.worksheet import Worksheet  # type: ignore[import-untyped]
 
 from loader.cycles import Cycle
+from loader.registry import entities
 from loader.rules import rules, what_to_do
 
 EXCEL_CELL_LIMIT = 32_767  # characters Excel keeps in one cell
@@ -72,10 +73,13 @@ def _header(sheet: Worksheet, row: int, columns: list[tuple[str, int]], style: A
 
 
 def _rule_sheet(sheet: Worksheet, records: list[dict[str, Any]], header: Any) -> None:
+    labels = {e.name: e.description.label for e in entities()}
     _header(sheet, 0, [(name, width) for name, _, width in RECORD_COLUMNS], header)
     for number, record in enumerate(records, start=1):
         for column, (_, key, _) in enumerate(RECORD_COLUMNS):
             value = record.get(key)
+            if key == "entities":
+                value = ", ".join(labels.get(e, e) for e in str(value).split(", "))
             if key == "source_line" and value is not None:
                 sheet.write_number(number, column, int(value))
             else:

@@ -12,8 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from loader.database import connect
-from loader.failures import os_error
-from loader.package.staging import StagedFolder
+from loader.package.staging import staged_folder
 from loader.report import data as report_data
 from loader.report.page import render
 from loader.report.workbook import write_workbook
@@ -65,11 +64,7 @@ def write_report(out_dir: Path) -> ReportSummary:
     summary = ReportSummary(
         out_dir=out_dir.resolve(), cycle=data.last.to_dict(), changes=data.change_totals()
     )
-    try:
-        staged = StagedFolder(out_dir)
-    except OSError as exc:
-        raise os_error(exc, f"cannot write into {out_dir}") from exc
-    try:
+    with staged_folder(out_dir, "the report") as staged:
         for legal_entity in data.legal_entities():
             rows = [r for r in data.rejects if r["legal_entity"] == legal_entity]
             name = workbook_name(legal_entity)
@@ -80,10 +75,4 @@ def write_report(out_dir: Path) -> ReportSummary:
         staged.write_bytes(PAGE, render(data).encode("utf-8"))
         names = [b["file"] for b in summary.workbooks]
         staged.commit(names, PAGE, staged.stale(names, _WORKBOOK))
-    except OSError as exc:
-        staged.discard()
-        raise os_error(exc, f"cannot write the report into {out_dir}") from exc
-    except BaseException:
-        staged.discard()
-        raise
     return summary
