@@ -30,7 +30,7 @@ _DDL = (
     f"""CREATE TABLE IF NOT EXISTS {SCHEMA}.customers (
         cycle_id INTEGER NOT NULL, entity VARCHAR NOT NULL, data_area_id VARCHAR NOT NULL,
         account_key VARCHAR NOT NULL, customer_account VARCHAR NOT NULL,
-        row_hash VARCHAR NOT NULL)""",
+        row_hash UBIGINT NOT NULL)""",
     f"""CREATE TABLE IF NOT EXISTS {SCHEMA}.rejects (
         cycle_id INTEGER NOT NULL, entity VARCHAR NOT NULL, data_area_id VARCHAR,
         company VARCHAR, customer_number VARCHAR, account_key VARCHAR, source_file VARCHAR,

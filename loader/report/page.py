@@ -2,6 +2,7 @@
 no URL), so it opens from disk or a mail attachment with no network."""
 
 from html import escape
+from pathlib import Path
 from typing import Any
 
 from loader.registry import entities
@@ -40,8 +41,8 @@ def render(data: ReportData) -> str:
     bars = [f"{c.cycle_id}: {c.label}" for c in data.cycles]
     body = [
         f"<h1>Migration cycle report: {escape(last.name)}</h1>",
-        f'<p class="muted">Exported {last.exported_at:%Y-%m-%d %H:%M} UTC to '
-        f"{escape(last.out_dir or '')}. "
+        f'<p class="muted">Exported {last.exported_at:%Y-%m-%d %H:%M} UTC into the folder '
+        f"{escape(Path(last.out_dir or '').name)}. "
         + (
             f"Compared with {escape(previous.name)}."
             if previous

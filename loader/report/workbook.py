@@ -75,12 +75,17 @@ def _header(sheet: Worksheet, row: int, columns: list[tuple[str, int]], style: A
 def _rule_sheet(sheet: Worksheet, records: list[dict[str, Any]], header: Any) -> None:
     labels = {e.name: e.description.label for e in entities()}
     _header(sheet, 0, [(name, width) for name, _, width in RECORD_COLUMNS], header)
+    line = next(n for n, (_, key, _) in enumerate(RECORD_COLUMNS) if key == "source_line")
     for number, record in enumerate(records, start=1):
+        record = {
+            **record,
+            "entities": ", ".join(labels.get(e, e) for e in record["entities"].split(", ")),
+        }
         for column, (_, key, _) in enumerate(RECORD_COLUMNS):
             value = record.get(key)
-            if key == "entities":
-                value = ", ".join(labels.get(e, e) for e in str(value).split(", "))
-            if key == "source_line" and value is not None:
+            if value is None or value == "":
+                continue  # an empty cell costs nothing: most rules have no value at fault
+            if column == line:
                 sheet.write_number(number, column, int(value))
             else:
                 sheet.write_string(number, column, _text(value))
