@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 
 from loader import registry
 from loader.collation import normalized_key, normalized_keys
-from loader.database import quote_ident
+from loader.database import quote_ident, table_columns
 from loader.parquet import sql_literal
 from loader.registry import RegisteredEntity
 from loader.rules import GRAIN_TABLES, rules
@@ -61,13 +61,7 @@ def collect(con: duckdb.DuckDBPyConnection) -> CycleState:
 
 
 def _outcomes(con: duckdb.DuckDBPyConnection) -> pa.Table:
-    present = {
-        name
-        for (name,) in con.execute(
-            "SELECT column_name FROM information_schema.columns "
-            "WHERE table_schema = 'main' AND table_name = 'migration_reconciliation'"
-        ).fetchall()
-    }
+    present = table_columns(con, "main", "migration_reconciliation")
     columns = ", ".join(c if c in present else f"NULL::{t} AS {c}" for c, t in _OUTCOMES.items())
     source = "main.migration_reconciliation" if present else "(SELECT 1) AS absent WHERE false"
     return _arrow(con, f"SELECT {columns} FROM {source}")

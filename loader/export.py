@@ -23,7 +23,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from loader import cycle_state, cycles, delta, gate, parquet, registry
-from loader.database import configure, connect, quote_ident
+from loader.database import configure, connect, quote_ident, table_columns
 from loader.errors import LoaderError, UsageError
 from loader.failures import first_line
 from loader.line_sql import line_sql
@@ -546,13 +546,7 @@ def _reconciliation(
     """The reconciliation rows of the exported entities (all rows when it has no entity)."""
     if not _table_exists(con, "main", "migration_reconciliation"):
         return None
-    present = {
-        name
-        for (name,) in con.execute(
-            "SELECT column_name FROM information_schema.columns "
-            "WHERE table_schema = 'main' AND table_name = 'migration_reconciliation'"
-        ).fetchall()
-    }
+    present = table_columns(con, "main", "migration_reconciliation")
     columns = [c for c in _RECONCILIATION_COLUMNS if c in present]
     where = ""
     if "entity" in present:
