@@ -104,7 +104,7 @@ def export_packages(
             )
         for problem in problems:
             warn(f"--force: exporting although {problem}")
-        state, cycle, changes = _cycle(con, options, warn)
+        state, cycle, changes = _cycle(con, options, chosen, warn)
         relations = changes.relations if changes else {}
         plans = [_plan(con, e, *fields[e.name], relations.get(e.name)) for e in chosen]
         summary = ExportSummary(
@@ -146,7 +146,10 @@ def export_packages(
 
 
 def _cycle(
-    con: duckdb.DuckDBPyConnection, options: ExportOptions, warn: Callable[[str], None]
+    con: duckdb.DuckDBPyConnection,
+    options: ExportOptions,
+    chosen: Sequence[RegisteredEntity],
+    warn: Callable[[str], None],
 ) -> tuple[cycle_state.CycleState | None, cycles.Cycle | None, delta.Delta | None]:
     """What the marts hold now (kept as this cycle once written), the cycle, and with
     --changed-since the delta views. A Parquet source keeps no cycle."""
@@ -155,9 +158,14 @@ def _cycle(
     since = None
     if options.changed_since is not None:
         since = cycles.resolve(con, options.changed_since, "--changed-since")
+    absent = [e for e in registry.entities() if not table_columns(con, e.schema, e.name)]
+    if any(e in absent for e in chosen):
+        return None, None, None  # the export stops on it next, with its own line
     try:
+        if absent:
+            raise duckdb.CatalogException(f"{', '.join(e.display for e in absent)} is absent")
         state = cycle_state.collect(con)
-    except duckdb.CatalogException as exc:
+    except (duckdb.CatalogException, duckdb.BinderException) as exc:
         if since is not None:
             raise LoaderError(
                 f"--changed-since: the marts cannot be compared ({first_line(exc)}): run `dbt build`"
