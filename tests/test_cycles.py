@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import openpyxl
 import pytest
 
@@ -389,3 +390,43 @@ def test_status_names_the_current_cycle_and_the_last_exported(scenario: Scenario
     assert status["last_exported_cycle"]["label"] == "mock 2"
     shown = ws.loader("status", check=True).stderr
     assert "current cycle: cycle 3 (mock 3), landed, not exported yet" in " ".join(shown.split())
+
+
+# -- the history itself ----------------------------------------------------------------------
+
+
+def test_a_land_before_the_export_stays_in_the_same_cycle(workspace: Workspace) -> None:
+    extracts = workspace.root / "extracts"
+    workspace.loader("demo-data", "--out", str(extracts), "--customers", "50", check=True)
+    workspace.loader("land", str(extracts), "--cycle", "mock 1", check=True)
+    workspace.loader("land", str(extracts), check=True)
+    cycles = workspace.query("select cycle_id, label, load_id from cycles.cycles")
+    loads = workspace.query("select load_id from raw._loads order by finished_at desc limit 1")
+    assert [(c[0], c[1]) for c in cycles] == [(1, "mock 1")]
+    assert cycles[0][2] == loads[0][0]  # the cycle holds the latest land
+
+
+def test_a_cycle_that_cannot_be_kept_leaves_the_previous_history(workspace: Workspace) -> None:
+    extracts = workspace.root / "extracts"
+    workspace.loader("demo-data", "--out", str(extracts), "--customers", "200", check=True)
+    workspace.loader("run", str(extracts), "--out", str(workspace.root / "full"), check=True)
+    before = {
+        table: workspace.query(f"select * from cycles.{table} order by all")
+        for table in ("cycles", "customers", "rejects", "outcomes")
+    }
+    # The last table the export writes now refuses its rows: everything before it in the same
+    # transaction must be undone.
+    with duckdb.connect(str(workspace.database)) as con:
+        con.execute("alter table cycles.outcomes add column refusing varchar default 'kept'")
+        con.execute("alter table cycles.outcomes alter column refusing set not null")
+        con.execute("alter table cycles.outcomes alter column refusing drop default")
+    proc = workspace.loader(
+        "export", "--out", str(workspace.root / "delta"), "--changed-since", "1", "--cycle", "x"
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "cycle 1 (x) could not be kept" in " ".join(proc.stderr.split())
+    after = {
+        table: workspace.query(f"select * from cycles.{table} order by all")
+        for table in ("cycles", "customers", "rejects")
+    }
+    assert after == {table: before[table] for table in after}
