@@ -24,7 +24,8 @@ app = typer.Typer(
     help=(
         "Move legacy customer master data into Dynamics 365 F&O.\n\n"
         "The usual path: `loader land EXTRACTS_DIR`, then `dbt build`, then "
-        "`loader export --out DIR` (or all three with `loader run`).\n\n" + EXIT_CODES_HELP
+        "`loader export --out DIR` (or all three with `loader run`): one migration cycle; "
+        "`loader report --out DIR` then tells the data owners what to fix.\n\n" + EXIT_CODES_HELP
     ),
     cls=OneLineErrors,
     no_args_is_help=True,
