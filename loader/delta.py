@@ -1,21 +1,26 @@
 """`loader export --changed-since CYCLE`: the customers new or changed since an exported cycle.
 
-The export reads each entity from a temporary view of its mart holding only the rows whose
+The export reads each entity from a view of its mart (in a scratch in-memory database
+attached to the export's read-only connection) holding only the rows whose
 legal entity and folded account were not exported by that cycle, or whose exported fields
 hash differently. Customers that cycle exported and the marts no longer hold are listed in
 the summary (now rejected, or gone from the extract): a package never deletes.
 """
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
 
 from loader import registry
-from loader.cycle_state import CycleState
-from loader.cycles import SCHEMA, Cycle
-from loader.database import quote_ident
+from loader.cycle_state import CycleState, collect
+from loader.cycles import SCHEMA, Cycle, resolve, upcoming
+from loader.database import quote_ident, table_columns
+from loader.errors import LoaderError
+from loader.failures import first_line
 from loader.parquet import sql_literal
+from loader.registry import RegisteredEntity
 
 SCRATCH = "cycle_delta"  # the attached in-memory database holding the delta views
 LISTED = 50  # customers no longer exported named on the console; the summary has them all
@@ -54,6 +59,38 @@ class Delta:
         if len(self.gone) > LISTED:
             lines.append(f"  … and {len(self.gone) - LISTED} more (export-summary.json lists all)")
         return lines
+
+
+def for_export(
+    con: duckdb.DuckDBPyConnection,
+    keeps_cycles: bool,
+    label: str | None,
+    changed_since: str | None,
+    chosen: Sequence[RegisteredEntity],
+    warn: Callable[[str], None],
+) -> tuple[CycleState | None, Cycle | None, Delta | None]:
+    """For an export: what the marts hold now (kept as its cycle once the packages are
+    written), that cycle, and with CHANGED_SINCE the delta views. KEEPS_CYCLES is false for a
+    Parquet source (a Spark build), which has no cycle history."""
+    if not keeps_cycles:
+        return None, None, None
+    since = resolve(con, changed_since, "--changed-since") if changed_since is not None else None
+    absent = [e for e in registry.entities() if not table_columns(con, e.schema, e.name)]
+    if any(e in absent for e in chosen):
+        return None, None, None  # the export stops on it next, with its own line
+    try:
+        if absent:
+            raise duckdb.CatalogException(f"{', '.join(e.display for e in absent)} is absent")
+        state = collect(con)
+    except (duckdb.CatalogException, duckdb.BinderException) as exc:
+        if since is not None:
+            raise LoaderError(
+                f"--changed-since: the marts cannot be compared ({first_line(exc)}): run `dbt build`"
+            ) from exc
+        warn(f"this export is not kept as a cycle ({first_line(exc)}): run `dbt build` first")
+        return None, None, None
+    changes = prepare(con, since, state) if since is not None else None
+    return state, upcoming(con, label), changes
 
 
 def prepare(con: duckdb.DuckDBPyConnection, since: Cycle, state: CycleState) -> Delta:

@@ -22,10 +22,9 @@ import pyarrow as pa
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from loader import cycle_state, cycles, delta, gate, parquet, registry
+from loader import cycles, delta, gate, parquet, registry
 from loader.database import configure, connect, quote_ident, table_columns
 from loader.errors import LoaderError, UsageError
-from loader.failures import first_line
 from loader.line_sql import line_sql
 from loader.package.lines import Lines
 from loader.package.staging import StagedFolder, staged_folder
@@ -104,7 +103,9 @@ def export_packages(
             )
         for problem in problems:
             warn(f"--force: exporting although {problem}")
-        state, cycle, changes = _cycle(con, options, chosen, warn)
+        state, cycle, changes = delta.for_export(
+            con, options.parquet_dir is None, options.cycle, options.changed_since, chosen, warn
+        )
         relations = changes.relations if changes else {}
         plans = [_plan(con, e, *fields[e.name], relations.get(e.name)) for e in chosen]
         summary = ExportSummary(
@@ -143,37 +144,6 @@ def export_packages(
     if summary.note:
         warn(f"{summary.note} ({', '.join(e.display for e in chosen)})")
     return summary
-
-
-def _cycle(
-    con: duckdb.DuckDBPyConnection,
-    options: ExportOptions,
-    chosen: Sequence[RegisteredEntity],
-    warn: Callable[[str], None],
-) -> tuple[cycle_state.CycleState | None, cycles.Cycle | None, delta.Delta | None]:
-    """What the marts hold now (kept as this cycle once written), the cycle, and with
-    --changed-since the delta views. A Parquet source keeps no cycle."""
-    if options.parquet_dir is not None:
-        return None, None, None
-    since = None
-    if options.changed_since is not None:
-        since = cycles.resolve(con, options.changed_since, "--changed-since")
-    absent = [e for e in registry.entities() if not table_columns(con, e.schema, e.name)]
-    if any(e in absent for e in chosen):
-        return None, None, None  # the export stops on it next, with its own line
-    try:
-        if absent:
-            raise duckdb.CatalogException(f"{', '.join(e.display for e in absent)} is absent")
-        state = cycle_state.collect(con)
-    except (duckdb.CatalogException, duckdb.BinderException) as exc:
-        if since is not None:
-            raise LoaderError(
-                f"--changed-since: the marts cannot be compared ({first_line(exc)}): run `dbt build`"
-            ) from exc
-        warn(f"this export is not kept as a cycle ({first_line(exc)}): run `dbt build` first")
-        return None, None, None
-    changes = delta.prepare(con, since, state) if since is not None else None
-    return state, cycles.upcoming(con, options.cycle), changes
 
 
 def _fields(
