@@ -25,7 +25,9 @@ class ReportData:
     outcomes: list[dict[str, Any]]  # per cycle, legal entity and entity: COUNTS
     rule_counts: list[dict[str, Any]]  # per cycle and rule: rejected records
     changes: list[dict[str, Any]]  # per legal entity and entity: CHANGES since the cycle before
-    rejects: list[dict[str, Any]]  # the last cycle's rejects, each record and rule once
+    # The last cycle's rejects, each record and rule once (an account rule rejects the record
+    # in every entity: the rule says so, the workbook's summary too).
+    rejects: list[dict[str, Any]]
 
     @property
     def last(self) -> Cycle:
@@ -113,7 +115,7 @@ SELECT * FROM final ORDER BY legal_entity, entity
 
 _REJECTS = f"""
 SELECT {_LEGAL_ENTITY} AS legal_entity, rule, company, customer_number, source_file,
-    source_line, value, detail, string_agg(DISTINCT entity, ', ' ORDER BY entity) AS entities
+    source_line, value, detail
 FROM {SCHEMA}.rejects
 WHERE cycle_id = $1
 GROUP BY ALL

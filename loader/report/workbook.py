@@ -25,9 +25,14 @@ RECORD_COLUMNS = (
     ("Line", "source_line", 8),
     ("Value at fault", "value", 28),
     ("Detail", "detail", 90),
-    ("Rejected for", "entities", 36),
 )
-SUMMARY_COLUMNS = (("Rule", 32), ("Records", 10), ("Meaning", 70), ("What to do", 90))
+SUMMARY_COLUMNS = (
+    ("Rule", 32),
+    ("Records", 10),
+    ("Rejects the record for", 28),
+    ("Meaning", 70),
+    ("What to do", 90),
+)
 
 
 def _text(value: object) -> str:
@@ -53,17 +58,24 @@ def write_workbook(
         summary.write_string(1, 0, f"{cycle.name}, exported {cycle.exported_at:%Y-%m-%d %H:%M}")
         _header(summary, 3, [(name, width) for name, width in SUMMARY_COLUMNS], header)
         for number, rule in enumerate(ordered, start=4):
-            meaning = rules()[rule].meaning if rule in rules() else ""
+            known_rule = rules().get(rule)
             summary.write_url(number, 0, f"internal:'{rule}'!A1", string=rule)
             summary.write_number(number, 1, len(by_rule[rule]))
-            summary.write_string(number, 2, meaning, wrap)
-            summary.write_string(number, 3, what_to_do(rule), wrap)
+            summary.write_string(number, 2, _rejects_for(known_rule.entity if known_rule else ""))
+            summary.write_string(number, 3, known_rule.meaning if known_rule else "", wrap)
+            summary.write_string(number, 4, what_to_do(rule), wrap)
         summary.autofilter(3, 0, 3 + len(ordered), len(SUMMARY_COLUMNS) - 1)
         summary.freeze_panes(4, 0)
         for rule in ordered:
             _rule_sheet(book.add_worksheet(rule[:31]), by_rule[rule], header)
     finally:
         book.close()
+
+
+def _rejects_for(entity: str) -> str:
+    """The seed's `entity` of a rule as labels: `all` is every entity (an account rule)."""
+    labels = {e.name: e.description.label for e in entities()}
+    return ", ".join(labels.values()) if entity == "all" else labels.get(entity, entity)
 
 
 def _header(sheet: Worksheet, row: int, columns: list[tuple[str, int]], style: Any) -> None:
@@ -73,14 +85,9 @@ def _header(sheet: Worksheet, row: int, columns: list[tuple[str, int]], style: A
 
 
 def _rule_sheet(sheet: Worksheet, records: list[dict[str, Any]], header: Any) -> None:
-    labels = {e.name: e.description.label for e in entities()}
     _header(sheet, 0, [(name, width) for name, _, width in RECORD_COLUMNS], header)
     line = next(n for n, (_, key, _) in enumerate(RECORD_COLUMNS) if key == "source_line")
     for number, record in enumerate(records, start=1):
-        record = {
-            **record,
-            "entities": ", ".join(labels.get(e, e) for e in record["entities"].split(", ")),
-        }
         for column, (_, key, _) in enumerate(RECORD_COLUMNS):
             value = record.get(key)
             if value is None or value == "":
