@@ -287,6 +287,13 @@ def test_an_unknown_cycle_is_one_usage_line(scenario: Scenario) -> None:
     assert len(lines) == 1 and "mock 9" in lines[0] and "'mock 1'" in lines[0], proc.stderr
 
 
+def test_a_delta_with_nothing_changed_says_so(scenario: Scenario) -> None:
+    out = scenario.ws.root / "delta-none"
+    proc = scenario.ws.loader("export", "--out", str(out), "--changed-since", "mock 2", check=True)
+    assert not list(out.glob("*.zip"))
+    assert "no customer is new or changed since cycle 2 (mock 2)" in " ".join(proc.stderr.split())
+
+
 # -- report ---------------------------------------------------------------------------------
 
 

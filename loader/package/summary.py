@@ -92,6 +92,12 @@ class ExportSummary:
         """Why no package was written, when none was (the export still succeeds)."""
         if self.packages:
             return None
+        since = (self.cycle or {}).get("changed_since")
+        if since and not self.rows:
+            return (
+                f"no package written: no customer is new or changed since cycle "
+                f"{since['cycle_id']} ({since['label']})"
+            )
         if not self.legal_entities:
             return (
                 "no package written: the marts have no rows (every extracted record was "
