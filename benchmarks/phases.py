@@ -16,8 +16,11 @@ import duckdb
 from benchmarks.config import BENCH_DIR, PROJECT_DIR, Config
 from benchmarks.measure import Run
 
-PIPELINE = ("land", "dbt_build", "export", "verify")
+PIPELINE = ("land", "dbt_build", "export", "verify", "keep_cycle", "report")
 END_TO_END = ("land", "dbt_build", "export")  # what the floor does; verify is extra
+# What cycles add to `loader run` (land + build + export, whose export keeps the cycle too):
+# the cycle kept alone, and `loader report` (docs/cycles.md).
+CYCLE_COST = ("keep_cycle", "report")
 REFERENCES = ("floor", "naive")
 LABELS = {
     "floor": "floor (one DuckDB script)",
@@ -25,6 +28,8 @@ LABELS = {
     "dbt_build": "dbt build",
     "export": "loader export",
     "verify": "loader verify",
+    "keep_cycle": "cycle kept (in export)",
+    "report": "loader report",
     "naive": "naive (pandas)",
 }
 # What each phase's rows/s counts.
@@ -33,6 +38,8 @@ ROW_UNITS = {
     "dbt_build": "customer records built",
     "export": "package rows written",
     "verify": "package rows verified",
+    "keep_cycle": "customer records kept",
+    "report": "reject rows reported",
     "floor": "rows written",
     "naive": "rows written",
 }
@@ -118,7 +125,7 @@ def _exits_zero(cmd: list[str], env: dict[str, str]) -> bool:
 
 def unavailable_reason(ws: Workspace, name: str) -> str:
     """Why a phase cannot run on this checkout, or '' when it can."""
-    if name in ("land", "export", "verify"):
+    if name in ("land", "export", "verify", "report"):
         if not _exits_zero([ws.tool("loader"), name, "--help"], ws.env):
             return f"`loader {name}` does not exist yet"
     elif name == "dbt_build":
@@ -143,6 +150,10 @@ def command(ws: Workspace, name: str) -> list[str]:
             return [ws.tool("loader"), "export", "--out", str(ws.packages)]
         case "verify":
             return [ws.tool("loader"), "verify", *map(str, sorted(ws.packages.glob("*.zip")))]
+        case "keep_cycle":
+            return [sys.executable, "-m", "benchmarks.keep_cycle"]
+        case "report":
+            return [ws.tool("loader"), "report", "--out", str(ws.root / "report")]
         case "floor" | "naive":
             out = ws.root / name / f"{name}.zip"
             return [
@@ -181,6 +192,8 @@ def pipeline_rows(ws: Workspace, name: str) -> int:
     if name == "land":
         tables = ("customers", "customer_dimensions", "target_customers")
         return _count(ws, "select " + " + ".join(f"(select count(*) from raw.{t})" for t in tables))
-    if name == "dbt_build":
+    if name in ("dbt_build", "keep_cycle"):
         return _count(ws, "select count(*) from raw.customers")
+    if name == "report":
+        return _count(ws, "select count(*) from cycles.rejects")
     return _count(ws, f"select count(*) from main.{MART_MODEL}")

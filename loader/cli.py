@@ -24,7 +24,8 @@ app = typer.Typer(
     help=(
         "Move legacy customer master data into Dynamics 365 F&O.\n\n"
         "The usual path: `loader land EXTRACTS_DIR`, then `dbt build`, then "
-        "`loader export --out DIR` (or all three with `loader run`).\n\n" + EXIT_CODES_HELP
+        "`loader export --out DIR` (or all three with `loader run`): one migration cycle; "
+        "`loader report --out DIR` then tells the data owners what to fix.\n\n" + EXIT_CODES_HELP
     ),
     cls=OneLineErrors,
     no_args_is_help=True,
@@ -96,6 +97,17 @@ DelimiterOption = Annotated[
 ]
 
 
+CycleOption = Annotated[
+    str | None,
+    typer.Option(
+        "--cycle",
+        metavar="LABEL",
+        help='The label of this migration cycle, e.g. "mock 2" (default: "cycle N"). A cycle '
+        "starts at a land and ends at its export (docs/cycles.md).",
+    ),
+]
+
+
 class LandFormat(StrEnum):
     duckdb = "duckdb"
     parquet = "parquet"
@@ -122,6 +134,7 @@ def land(
             help="With --format parquet: the Parquet folder; the raw tables go to TO/raw/TABLE/.",
         ),
     ] = None,
+    cycle: CycleOption = None,
 ) -> None:
     """Land the legacy CSV extracts in the raw schema of the migration database.
 
@@ -129,7 +142,9 @@ def land(
     All files replace the previous raw tables in one transaction: on any error
     the previous raw tables stay exactly as they were. With --format parquet the
     raw tables are written as Parquet files to --to instead, all replaced at once.
+    A land starts a migration cycle, or continues the current one until it is exported.
     """
+    from loader.cycles import start_cycle
     from loader.landing import land_extracts
 
     if (output_format is LandFormat.parquet) != (to is not None):
@@ -139,9 +154,13 @@ def land(
     result = land_extracts(
         extracts_dir, encoding=encoding, delimiter=delimiter, console=console, parquet_dir=to
     )
+    if to is None:
+        result.cycle = start_cycle(cycle).to_dict()
     OUTPUT.result(result.table(), result.to_dict())
     if to is not None:
         OUTPUT.note(f"the raw tables are Parquet files in {to / 'raw'}")
+    elif result.cycle:
+        OUTPUT.note(f"cycle {result.cycle['cycle_id']} ({result.cycle['label']})")
     for name in result.absent:
         OUTPUT.note(f"note: no {name} in the folder: its raw table is empty")
     for name in result.ignored:
@@ -219,6 +238,8 @@ def _export_options(
     force: bool,
     parquet_dir: Path | None = None,
     entity: str | None = None,
+    cycle: str | None = None,
+    changed_since: str | None = None,
 ) -> "ExportOptions":
     from loader.export import ExportOptions
     from loader.package.writer import SplitLimits
@@ -230,6 +251,8 @@ def _export_options(
         force=force,
         parquet_dir=parquet_dir,
         entity=entity,
+        cycle=cycle,
+        changed_since=changed_since,
     )
 
 
@@ -252,15 +275,30 @@ def export(
             "the migration database.",
         ),
     ] = None,
+    cycle: CycleOption = None,
+    changed_since: Annotated[
+        str | None,
+        typer.Option(
+            "--changed-since",
+            metavar="CYCLE",
+            help="Write only the customers new or with changed exported fields since this "
+            "exported cycle (its id or label), both entities; customers no longer exported "
+            "are listed in the summary, never deleted.",
+        ),
+    ] = None,
 ) -> None:
     """Write one F&O data package per legal entity from the marts, every entity in import order.
 
     Refuses unless dbt built and tested the marts after the last `loader land`.
     Everything is written under temporary names and moved into place at the end.
+    The export ends the current migration cycle: what the marts hold and reject is kept
+    in the database for `--changed-since` and `loader report`.
     """
     from loader.export import export_packages
 
-    options = _export_options(out, fields, max_mb, max_rows, force, from_parquet, entity)
+    options = _export_options(
+        out, fields, max_mb, max_rows, force, from_parquet, entity, cycle, changed_since
+    )
     summary = export_packages(options, console, OUTPUT.warn)
     OUTPUT.result(summary.renderable(), summary.to_dict())
 
@@ -275,15 +313,18 @@ def run(
     max_mb: MaxMbOption = 200.0,
     max_rows: MaxRowsOption = None,
     entity: EntityOption = None,
+    cycle: CycleOption = None,
 ) -> None:
-    """Land the extracts, run `dbt build` and export the packages: the whole job.
+    """Land the extracts, run `dbt build` and export the packages: the whole job, one cycle.
 
     Stops at the first failing step with its message; a failing dbt test stops
     the export (run `dbt build` and read the failing test, or the rejects model).
     """
     from loader.pipeline import run_pipeline
 
-    options = _export_options(out, fields, max_mb, max_rows, force=False, entity=entity)
+    options = _export_options(
+        out, fields, max_mb, max_rows, force=False, entity=entity, cycle=cycle
+    )
     result = run_pipeline(
         extracts_dir,
         options,
@@ -403,8 +444,31 @@ def import_packages(
 
 
 @app.command()
+def report(
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", readable=False, help="Folder to write the workbooks and the page into."
+        ),
+    ],
+) -> None:
+    """Write the cycle report: one Excel workbook of rejects per legal entity for the data
+    owners, and one HTML page (cycle-report.html) for the migration lead.
+
+    Reads the cycles `loader export` kept: the last exported cycle's rejects, and per cycle
+    what was extracted, exported, rejected and skipped, with what was fixed, is new and is
+    still open since the cycle before. Files are written under temporary names, then renamed.
+    """
+    from loader.report.writer import write_report
+
+    summary = write_report(out)
+    OUTPUT.result(summary.renderable(), summary.to_dict())
+
+
+@app.command()
 def status() -> None:
-    """Show what is landed, whether dbt's results are current, what was exported and imported."""
+    """Show what is landed, whether dbt's results are current, the current migration cycle and
+    the last one exported, what was exported and imported."""
     from loader.status import collect_status
 
     current = collect_status()

@@ -42,6 +42,16 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def table_columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> set[str]:
+    """The column names of SCHEMA.TABLE; empty when there is no such table."""
+    rows = con.execute(
+        "SELECT column_name FROM information_schema.columns "
+        "WHERE table_schema = ? AND table_name = ?",
+        [schema, table],
+    ).fetchall()
+    return {name for (name,) in rows}
+
+
 def _in_use_error(path: Path, exc: duckdb.Error) -> CannotRunError | None:
     text = str(exc)
     if "lock" not in text.lower():

@@ -22,13 +22,12 @@ import pyarrow as pa
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from loader import gate, parquet, registry
-from loader.database import configure, connect, quote_ident
+from loader import cycles, delta, gate, parquet, registry
+from loader.database import configure, connect, quote_ident, table_columns
 from loader.errors import LoaderError, UsageError
-from loader.failures import os_error
 from loader.line_sql import line_sql
 from loader.package.lines import Lines
-from loader.package.staging import StagedFolder
+from loader.package.staging import StagedFolder, staged_folder
 from loader.package.summary import (
     SUMMARY_FILE,
     EntityOutcome,
@@ -61,6 +60,8 @@ class ExportOptions:
     # Read the marts from Parquet files (a Spark build) instead of the migration database.
     parquet_dir: Path | None = None
     entity: str | None = None  # one registered entity alone; None: all, in one package
+    cycle: str | None = None  # the label of the cycle this export ends (loader.cycles)
+    changed_since: str | None = None  # a cycle's id or label: only what changed since it
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ class _Plan:
     update_fields: tuple[str, ...]  # the chosen fields that are not keys
     rows: dict[str, int]  # legal entity -> rows in the mart
     left_out: dict[str, int]  # legal entity -> rows with nothing to update
+    relation: str  # what the rows are read from: the mart, or its delta view
 
 
 def export_packages(
@@ -87,6 +89,11 @@ def export_packages(
         raise UsageError(f"the compression level must be 1 to 9, not {options.level}")
     chosen = registry.select(options.entity)
     fields = _fields(chosen, options.fields)
+    if options.changed_since is not None and options.parquet_dir is not None:
+        raise UsageError(
+            "--changed-since compares with the cycles kept in the migration database: it "
+            "cannot be used with --from-parquet; export from the database instead"
+        )
 
     with _open_source(options.parquet_dir, chosen) as con:
         problems = gate.blocking_problems(con, dbt_target_dir(), [e.name for e in chosen])
@@ -96,7 +103,11 @@ def export_packages(
             )
         for problem in problems:
             warn(f"--force: exporting although {problem}")
-        plans = [_plan(con, entry, *fields[entry.name]) for entry in chosen]
+        state, cycle, changes = delta.for_export(
+            con, options.parquet_dir is None, options.cycle, options.changed_since, chosen, warn
+        )
+        relations = changes.relations if changes else {}
+        plans = [_plan(con, e, *fields[e.name], relations.get(e.name)) for e in chosen]
         summary = ExportSummary(
             entities=[ExportedEntity(p.entity.name, _content(p)) for p in plans],
             limits=options.limits,
@@ -106,17 +117,17 @@ def export_packages(
             loads=_loads(con),
             gate_forced=bool(problems),
             gate_problems=problems,
+            cycle={"cycle_id": cycle.cycle_id, "label": cycle.label} if cycle else None,
         )
+        if changes is not None:
+            summary.cycle = {**(summary.cycle or {}), **changes.to_dict()}
+            summary.cycle_notes = changes.lines()
         reconciliation = _reconciliation(con, chosen)
         summary.reconciliation_source = (
             "main.migration_reconciliation" if reconciliation is not None else None
         )
 
-        try:
-            staged = StagedFolder(options.out_dir)
-        except OSError as exc:
-            raise os_error(exc, f"cannot write into {options.out_dir}") from exc
-        try:
+        with staged_folder(options.out_dir, "the packages") as staged:
             _write_all(con, plans, registry.package_stem(chosen), options, staged, summary, console)
             _attach_reconciliation(summary, reconciliation or [])
             names = [p.name for p in summary.packages]
@@ -124,14 +135,12 @@ def export_packages(
             summary.stale_removed = stale
             staged.write_bytes(SUMMARY_FILE, summary.to_json())
             staged.commit(names, SUMMARY_FILE, stale)
-        except OSError as exc:
-            staged.discard()
-            raise os_error(exc, f"cannot write the packages into {options.out_dir}") from exc
-        except BaseException:
-            staged.discard()
-            raise
     if unrecorded := record_export(options.out_dir, summary.to_dict()):
         warn(unrecorded)
+    if cycle is not None and state is not None:
+        since = changes.since.cycle_id if changes else None
+        if unkept := cycles.keep(cycle, state.tables(), options.out_dir, since, summary.rows):
+            warn(unkept)
     if summary.note:
         warn(f"{summary.note} ({', '.join(e.display for e in chosen)})")
     return summary
@@ -302,6 +311,7 @@ def _plan(
     entry: RegisteredEntity,
     fields: tuple[str, ...],
     update_fields: tuple[str, ...],
+    relation: str | None = None,
 ) -> _Plan:
     columns = {
         name
@@ -327,7 +337,8 @@ def _plan(
     no_key = " OR ".join(f"{quote_ident(k)} IS NULL" for k in keys)
     rows = con.execute(
         f"SELECT {le}, count(*), count(*) FILTER (WHERE {nothing}), "
-        f"count(*) FILTER (WHERE {no_key}) FROM {_qualified(entry)} GROUP BY {le} ORDER BY {le}"
+        f"count(*) FILTER (WHERE {no_key}) FROM {relation or _qualified(entry)} "
+        f"GROUP BY {le} ORDER BY {le}"
     ).fetchall()
     for legal_entity, _, _, null_keys in rows:
         if legal_entity is None:
@@ -346,6 +357,7 @@ def _plan(
         update_fields=update_fields,
         rows={r[0]: r[1] for r in rows},
         left_out={r[0]: r[2] for r in rows},
+        relation=relation or _qualified(entry),
     )
 
 
@@ -366,7 +378,7 @@ def _select(plan: _Plan, *, lines: bool) -> str:
         select = ", ".join(cols)
         where = f" AND regexp_matches(concat({', '.join(cols)}), {forbidden})"
     return (
-        f"SELECT {select} FROM {_qualified(entry)} "
+        f"SELECT {select} FROM {plan.relation} "
         f"WHERE {quote_ident(entry.legal_entity_column)} = $1 AND ({something}){where} "
         f"ORDER BY {order}"
     )
@@ -512,13 +524,7 @@ def _reconciliation(
     """The reconciliation rows of the exported entities (all rows when it has no entity)."""
     if not _table_exists(con, "main", "migration_reconciliation"):
         return None
-    present = {
-        name
-        for (name,) in con.execute(
-            "SELECT column_name FROM information_schema.columns "
-            "WHERE table_schema = 'main' AND table_name = 'migration_reconciliation'"
-        ).fetchall()
-    }
+    present = table_columns(con, "main", "migration_reconciliation")
     columns = [c for c in _RECONCILIATION_COLUMNS if c in present]
     where = ""
     if "entity" in present:

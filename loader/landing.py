@@ -77,6 +77,7 @@ class LandResult:
     files: list[LandedFile] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
     absent: list[str] = field(default_factory=list)
+    cycle: dict[str, object] | None = None  # the migration cycle the land is part of
 
     def table(self) -> Table:
         table = Table(title=f"Landed load {self.load_id}")
@@ -99,6 +100,7 @@ class LandResult:
             "files": [asdict(landed) for landed in self.files],
             "absent": self.absent,
             "ignored": self.ignored,
+            "cycle": self.cycle,
         }
 
 

@@ -14,6 +14,7 @@ import duckdb
 from rich.console import Console, Group, RenderableType
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from loader.cycles import start_cycle
 from loader.dbt_runner import BuildOutcome, build
 from loader.errors import LoaderError
 from loader.export import ExportOptions, export_packages
@@ -54,15 +55,26 @@ def run_pipeline(
     land = _step(
         console,
         "1/3 land",
-        lambda: land_extracts(
-            extracts_dir, encoding=encoding, delimiter=delimiter, console=console
-        ),
+        lambda: _land(extracts_dir, export_options.cycle, encoding, delimiter, console),
     )
     outcome = _step(console, "2/3 dbt build", lambda: _build_with_progress(console))
     for warning in outcome.warnings:
         warn(f"dbt: {warning}")
     summary = _step(console, "3/3 export", lambda: export_packages(export_options, console, warn))
     return RunResult(land=land, build=outcome, export=summary)
+
+
+def _land(
+    extracts_dir: Path,
+    cycle: str | None,
+    encoding: str | None,
+    delimiter: str | None,
+    console: Console,
+) -> LandResult:
+    """Land, then start the cycle (or continue the one not exported yet)."""
+    land = land_extracts(extracts_dir, encoding=encoding, delimiter=delimiter, console=console)
+    land.cycle = start_cycle(cycle).to_dict()
+    return land
 
 
 def _step(console: Console, name: str, work: Callable[[], T]) -> T:

@@ -15,7 +15,7 @@ import duckdb
 from rich.console import Group, RenderableType
 from rich.table import Table
 
-from loader import gate, registry
+from loader import cycles, gate, registry
 from loader.database import connect
 from loader.errors import CannotRunError
 from loader.fo_import import journal
@@ -92,6 +92,8 @@ class Status:
     dbt_problems: list[str] = field(default_factory=list)
     last_export: dict[str, Any] | None = None
     imports: list[dict[str, Any]] = field(default_factory=list)  # `loader import`'s journal
+    current_cycle: cycles.Cycle | None = None
+    last_exported_cycle: cycles.Cycle | None = None
 
     @property
     def dbt_current(self) -> bool:
@@ -105,6 +107,10 @@ class Status:
             "dbt_problems": self.dbt_problems,
             "last_export": self.last_export,
             "imports": self.imports,
+            "current_cycle": self.current_cycle.to_dict() if self.current_cycle else None,
+            "last_exported_cycle": self.last_exported_cycle.to_dict()
+            if self.last_exported_cycle
+            else None,
         }
 
     def renderable(self) -> RenderableType:
@@ -119,7 +125,7 @@ class Status:
                 str(load["finished_at"])[:19],
                 load["sha256"][:16],
             )
-        lines: list[RenderableType] = [landed]
+        lines: list[RenderableType] = [landed, *self._cycle_lines()]
         if self.dbt_current:
             lines.append(
                 "dbt results: current (the marts and their tests passed after the last land)"
@@ -138,6 +144,19 @@ class Status:
         lines.append(import_table(self.imports))
         return Group(*lines)
 
+    def _cycle_lines(self) -> list[str]:
+        current, exported = self.current_cycle, self.last_exported_cycle
+        if current is None:
+            return ["current cycle: none yet (the next `loader land` or `loader run` starts one)"]
+        state = "exported" if current.exported_at else "landed, not exported yet"
+        last = (
+            f"last exported cycle: {exported.name} at {exported.exported_at:%Y-%m-%d %H:%M:%S} "
+            f"to {exported.out_dir}"
+            if exported
+            else "last exported cycle: none"
+        )
+        return [f"current cycle: {current.name}, {state}", last]
+
 
 def collect_status() -> Status:
     status = Status(database=str(database_path()))
@@ -145,6 +164,9 @@ def collect_status() -> Status:
         status.loads = _latest_load(con)
         status.dbt_problems = gate.blocking_problems(con, dbt_target_dir(), registry.NAMES)
         status.imports = journal.state(con)
+        history = cycles.all_cycles(con)
+    status.current_cycle = history[-1] if history else None
+    status.last_exported_cycle = next((c for c in reversed(history) if c.exported_at), None)
     if not status.loads:
         status.dbt_problems = ["nothing is landed yet: run `loader land EXTRACTS_DIR`"]
     status.last_export = read_export_record()

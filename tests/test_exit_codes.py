@@ -137,6 +137,10 @@ CASES: list[Case] = [
         exported_with_an_unreachable_authority,
         import_args("--environment", "https://127.0.0.1:9"),
     ),
+    ("report", 0, exported, lambda t: ["--out", str(t / "report")]),
+    ("report", 1, mart, lambda t: ["--out", str(t / "report")]),  # no exported cycle yet
+    ("report", 2, exported, lambda t: []),  # no --out
+    ("report", 3, nothing, lambda t: ["--out", str(t / "report")]),  # no database
     ("status", 0, landed, lambda t: []),
     ("status", 2, landed, lambda t: ["extra"]),
     ("status", 3, nothing, lambda t: []),  # no database

@@ -12,8 +12,11 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+from loader.failures import os_error
 
 _TEMP_PREFIX = ".loader-export-"
 _TEMP_NAME = re.compile(re.escape(_TEMP_PREFIX) + r"(\d+)-\w+")
@@ -74,6 +77,24 @@ class StagedFolder:
 
     def discard(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
+
+
+@contextmanager
+def staged_folder(out_dir: Path, what: str) -> Iterator[StagedFolder]:
+    """A StagedFolder in OUT_DIR, discarded when the body fails (the caller commits it);
+    a file system error becomes loader's one line, naming WHAT was being written."""
+    try:
+        staged = StagedFolder(out_dir)
+    except OSError as exc:
+        raise os_error(exc, f"cannot write into {out_dir}") from exc
+    try:
+        yield staged
+    except OSError as exc:
+        staged.discard()
+        raise os_error(exc, f"cannot write {what} into {out_dir}") from exc
+    except BaseException:
+        staged.discard()
+        raise
 
 
 def _fsync_dir(path: Path) -> None:

@@ -83,12 +83,21 @@ class ExportSummary:
     stale_removed: list[str] = field(default_factory=list)
     # Legal entities in the reconciliation with no row in a mart (e.g. an unknown company).
     unexported_reconciliation: list[dict[str, Any]] = field(default_factory=list)
+    # The migration cycle this export ends and, for a delta, what it compared with.
+    cycle: dict[str, Any] | None = None
+    cycle_notes: list[str] = field(default_factory=list)
 
     @property
     def note(self) -> str | None:
         """Why no package was written, when none was (the export still succeeds)."""
         if self.packages:
             return None
+        since = (self.cycle or {}).get("changed_since")
+        if since and not self.rows:
+            return (
+                f"no package written: no customer is new or changed since cycle "
+                f"{since['cycle_id']} ({since['label']})"
+            )
         if not self.legal_entities:
             return (
                 "no package written: the marts have no rows (every extracted record was "
@@ -247,6 +256,7 @@ class ExportSummary:
                 "without_package": self.unexported_reconciliation,
             },
             "stale_packages_removed": self.stale_removed,
+            "cycle": self.cycle,
             "import": {
                 "order": self.import_order(),
                 "source_data_formats": self._source_formats(),
@@ -318,6 +328,9 @@ class ExportSummary:
             parts.append(Text(self.note, style="yellow"))
         loads = ", ".join(sorted({str(load["load_id"]) for load in self.loads})) or "none recorded"
         parts.append(Text(f"Loads: {loads}"))
+        if self.cycle:
+            parts.append(Text(f"Cycle: {self.cycle['cycle_id']} ({self.cycle['label']})"))
+        parts.extend(Text(line) for line in self.cycle_notes)
         if self.stale_removed:
             parts.append(
                 Text(

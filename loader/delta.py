@@ -1,0 +1,149 @@
+"""`loader export --changed-since CYCLE`: the customers new or changed since an exported cycle.
+
+The export reads each entity from a view of its mart (in a scratch in-memory database
+attached to the export's read-only connection) holding only the rows whose
+legal entity and folded account were not exported by that cycle, or whose exported fields
+hash differently. Customers that cycle exported and the marts no longer hold are listed in
+the summary (now rejected, or gone from the extract): a package never deletes.
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+from loader import registry
+from loader.cycle_state import CycleState, collect
+from loader.cycles import SCHEMA, Cycle, resolve, upcoming
+from loader.database import quote_ident, table_columns
+from loader.errors import LoaderError
+from loader.failures import first_line
+from loader.parquet import sql_literal
+from loader.registry import RegisteredEntity
+
+SCRATCH = "cycle_delta"  # the attached in-memory database holding the delta views
+LISTED = 50  # customers no longer exported named on the console; the summary has them all
+
+
+@dataclass
+class Delta:
+    since: Cycle
+    relations: dict[str, str]  # entity -> the temporary view export reads instead of the mart
+    gone: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "changed_since": {"cycle_id": self.since.cycle_id, "label": self.since.label},
+            "no_longer_exported": self.gone,
+            "no_longer_exported_count": len(self.gone),
+        }
+
+    def lines(self) -> list[str]:
+        rejected = sum(1 for g in self.gone if g["reason"] == "rejected")
+        lines = [
+            f"Delta since {self.since.name}: only customers new or changed since then; "
+            f"{len(self.gone)} customer rows of that cycle are no longer exported "
+            f"({rejected} rejected now, {len(self.gone) - rejected} gone from the extract) "
+            "and are not deleted by these packages"
+        ]
+        lines.extend(
+            f"  {g['entity']} {g['data_area_id']} {g['customer_account']}: "
+            + (
+                f"rejected now ({g['rules']})"
+                if g["reason"] == "rejected"
+                else "not in the extract"
+            )
+            for g in self.gone[:LISTED]
+        )
+        if len(self.gone) > LISTED:
+            lines.append(f"  … and {len(self.gone) - LISTED} more (export-summary.json lists all)")
+        return lines
+
+
+def for_export(
+    con: duckdb.DuckDBPyConnection,
+    keeps_cycles: bool,
+    label: str | None,
+    changed_since: str | None,
+    chosen: Sequence[RegisteredEntity],
+    warn: Callable[[str], None],
+) -> tuple[CycleState | None, Cycle | None, Delta | None]:
+    """For an export: what the marts hold now (kept as its cycle once the packages are
+    written), that cycle, and with CHANGED_SINCE the delta views. KEEPS_CYCLES is false for a
+    Parquet source (a Spark build), which has no cycle history."""
+    if not keeps_cycles:
+        return None, None, None
+    since = resolve(con, changed_since, "--changed-since") if changed_since is not None else None
+    absent = [e for e in registry.entities() if not table_columns(con, e.schema, e.name)]
+    if any(e in absent for e in chosen):
+        return None, None, None  # the export stops on it next, with its own line
+    try:
+        if absent:
+            raise duckdb.CatalogException(f"{', '.join(e.display for e in absent)} is absent")
+        state = collect(con)
+    except (duckdb.CatalogException, duckdb.BinderException) as exc:
+        if since is not None:
+            raise LoaderError(
+                f"--changed-since: the marts cannot be compared ({first_line(exc)}): run `dbt build`"
+            ) from exc
+        warn(f"this export is not kept as a cycle ({first_line(exc)}): run `dbt build` first")
+        return None, None, None
+    changes = prepare(con, since, state) if since is not None else None
+    return state, upcoming(con, label), changes
+
+
+def prepare(con: duckdb.DuckDBPyConnection, since: Cycle, state: CycleState) -> Delta:
+    """Views of the marts' changed rows, in a scratch in-memory database attached to CON: the
+    export reads the migration database read-only, and its readers (cursors) see attached
+    databases, not temporary objects."""
+    con.register("_cycle_customers", state.customers)
+    con.register("_cycle_rejects", state.rejects)
+    con.execute(f"ATTACH IF NOT EXISTS ':memory:' AS {SCRATCH} (READ_WRITE)")
+    ((catalog,),) = con.execute("SELECT current_database()").fetchall()
+    relations = {}
+    for entry in registry.entities():
+        changed = quote_ident(f"changed_{entry.name}")
+        le, account = entry.legal_entity_column, entry.description.key_fields[0]
+        con.execute(
+            f"CREATE OR REPLACE TABLE {SCRATCH}.{changed} AS {_changed(entry.name, since.cycle_id)}"
+        )
+        view = f"{SCRATCH}.{quote_ident(entry.name)}"
+        con.execute(
+            f"CREATE OR REPLACE VIEW {view} AS SELECT mart.* FROM "
+            f"{quote_ident(catalog)}.{quote_ident(entry.schema)}.{quote_ident(entry.name)} AS mart "
+            f"SEMI JOIN {SCRATCH}.{changed} AS changed "
+            f"ON mart.{quote_ident(le)} = changed.data_area_id "
+            f"AND mart.{quote_ident(account)} = changed.customer_account"
+        )
+        relations[entry.name] = view
+    return Delta(since=since, relations=relations, gone=_gone(con, since.cycle_id))
+
+
+def _changed(entity: str, cycle_id: int) -> str:
+    return (
+        "SELECT now.data_area_id, now.customer_account FROM _cycle_customers AS now "
+        f"LEFT JOIN {SCHEMA}.customers AS before ON before.cycle_id = {int(cycle_id)} "
+        "AND before.entity = now.entity AND before.data_area_id = now.data_area_id "
+        "AND before.account_key = now.account_key "
+        f"WHERE now.entity = {sql_literal(entity)} "
+        # As text: a history kept with another hash type compares as changed, never fails.
+        "AND (before.row_hash IS NULL OR before.row_hash::VARCHAR <> now.row_hash::VARCHAR)"
+    )
+
+
+def _gone(con: duckdb.DuckDBPyConnection, cycle_id: int) -> list[dict[str, Any]]:
+    cursor = con.execute(
+        "SELECT before.entity, before.data_area_id, before.customer_account, "
+        "CASE WHEN count(r.rule) > 0 THEN 'rejected' ELSE 'not in the extract' END AS reason, "
+        "string_agg(DISTINCT r.rule, ', ' ORDER BY r.rule) AS rules "
+        f"FROM {SCHEMA}.customers AS before "
+        "ANTI JOIN _cycle_customers AS now ON now.entity = before.entity "
+        "AND now.data_area_id = before.data_area_id AND now.account_key = before.account_key "
+        "LEFT JOIN _cycle_rejects AS r ON r.entity = before.entity "
+        "AND r.data_area_id = before.data_area_id AND r.account_key = before.account_key "
+        "WHERE before.cycle_id = ? GROUP BY ALL ORDER BY 2, 1, 3",
+        [cycle_id],
+    )
+    names = [d[0] for d in cursor.description or []]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

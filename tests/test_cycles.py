@@ -1,0 +1,439 @@
+"""Two migration cycles on demo extracts, end to end: the second extract fixes some rejects,
+breaks some customers, changes some, drops some and adds some (edited with the csv module).
+The delta export must hold exactly the new and changed customers, the report's fixed / new /
+still-open counts exactly the rejects those edits fixed and made, the workbooks every reject
+once, and the page must show its charts and counts in a real headless Chromium.
+"""
+
+import csv
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import openpyxl
+import pytest
+
+from loader.collation import normalized_key
+from tests.browser.chromium import chromium_context
+from tests.conftest import PROJECT_DIR, Workspace
+from tests.test_export import read_package
+
+ARTIFACTS = PROJECT_DIR / "build" / "test-artifacts"
+REPORT_SCREENSHOT = ARTIFACTS / "cycle-report.png"
+MARTS = ("customer_definitions", "customer_details_v2")
+REJECTS = ("customer_definitions_rejects", "customer_details_v2_rejects")
+Key = tuple[str, str]  # legacy company, customer number
+
+
+@dataclass
+class Scenario:
+    ws: Workspace
+    changed: set[Key]
+    dropped: set[Key]
+    broken: set[Key]
+    fixed: set[Key]
+    added: set[Key]
+    issues_before: set[tuple[Any, ...]]
+    issues_after: set[tuple[Any, ...]]
+    delta_summary: dict[str, Any]
+    delta_output: str  # what `loader export --changed-since` printed
+    report: dict[str, Any]
+
+    @property
+    def delta_dir(self) -> Path:
+        return self.ws.root / "delta"
+
+    @property
+    def report_dir(self) -> Path:
+        return self.ws.root / "report"
+
+
+def _read(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    with path.open(newline="", encoding="utf-8") as stream:
+        reader = csv.DictReader(stream)
+        return list(reader.fieldnames or []), list(reader)
+
+
+def _write(path: Path, fields: list[str], rows: list[dict[str, str]]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as stream:
+        writer = csv.DictWriter(stream, fields)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def _issues(ws: Workspace) -> set[tuple[Any, ...]]:
+    """Each reject as the report compares them: entity, company, folded account and rule;
+    rejects without an account by their order."""
+    issues: set[tuple[Any, ...]] = set()
+    for name in REJECTS:
+        rows = ws.query(
+            f"select company, customer_number, rule from main.{name} order by source_file, source_line"
+        )
+        keyless: dict[tuple[Any, ...], int] = {}
+        for company, number, rule in rows:
+            key = normalized_key(number) if isinstance(number, str) else None
+            if key is None:
+                where = (name, normalized_key(company) if isinstance(company, str) else None, rule)
+                keyless[where] = keyless.get(where, 0) + 1
+                key = f"#{keyless[where]}"
+            company_key = normalized_key(company) if isinstance(company, str) else None
+            issues.add((name, company_key, key, rule))
+    return issues
+
+
+def _customers_of(issues: set[tuple[Any, ...]]) -> set[Key]:
+    return {(company, key) for _, company, key, _ in issues}
+
+
+def _eligible(ws: Workspace) -> list[Key]:
+    """Customers exported in both entities with a plain name, billed to themselves and no
+    one's invoice account: editing them touches nobody else."""
+    rows = ws.query(
+        """
+        select c.company, c.customer_number
+        from raw.customers c
+        join main.legal_entities le on le.legacy_company = c.company
+        join main.customer_definitions d
+            on d."DATAAREAID" = le.data_area_id and d."CUSTOMERACCOUNT" = c.customer_number
+        join main.customer_details_v2 v
+            on v."DATAAREAID" = le.data_area_id and v."CUSTOMERACCOUNT" = c.customer_number
+        where coalesce(trim(c.bill_to_customer_number), '') = ''
+            and c.customer_number ~ '^[A-Z0-9]+$'
+            and coalesce(c.party_type, '') in ('', 'Organization')
+            and length(c.customer_name) between 3 and 60
+            and upper(c.customer_number) not in (
+                select upper(trim(bill_to_customer_number)) from raw.customers
+                where bill_to_customer_number is not null)
+        order by c.company, c.customer_number
+        """
+    )
+    return [(str(company), str(number)) for company, number in rows]
+
+
+def _fixable(ws: Workspace) -> list[Key]:
+    """Customers rejected in Customer definitions for their email alone, and no one's
+    invoice account: clearing the email makes them whole."""
+    rows = ws.query(
+        """
+        select r.company, r.customer_number
+        from main.customer_definitions_rejects r
+        join raw.customers c on c._source_line = r.source_line
+        where r.customer_number ~ '^[A-Z0-9]+$'
+            and coalesce(trim(c.bill_to_customer_number), '') = ''
+            and upper(r.customer_number) not in (
+                select upper(trim(bill_to_customer_number)) from raw.customers
+                where bill_to_customer_number is not null)
+        group by all
+        having bool_and(r.rule = 'INVALID_EMAIL') and count(*) = 1
+        order by 1, 2
+        """
+    )
+    return [(str(company), str(number)) for company, number in rows]
+
+
+def _edit_extracts(source: Path, target: Path, plan: dict[str, set[Key]]) -> None:
+    shutil.copytree(source, target)
+    fields, customers = _read(source / "customers.csv")
+    dim_fields, dimensions = _read(source / "customer_dimensions.csv")
+    edited = []
+    for row in customers:
+        key = (row["company"], row["customer_number"])
+        if key in plan["dropped"]:
+            continue
+        if key in plan["changed"]:
+            row["customer_name"] += " Holdings"
+        if key in plan["broken"]:
+            row["currency"] = "XXX"
+        if key in plan["fixed"]:
+            row["email"] = ""
+        edited.append(row)
+    kept = [d for d in dimensions if (d["company"], d["customer_number"]) not in plan["dropped"]]
+    template = next(iter(sorted(plan["template"])))
+    for _, number in sorted(plan["added"]):
+        copy = dict(next(r for r in customers if (r["company"], r["customer_number"]) == template))
+        edited.append({**copy, "customer_number": number})
+        for dim in dimensions:
+            if (dim["company"], dim["customer_number"]) == template:
+                kept.append({**dim, "customer_number": number})
+    _write(target / "customers.csv", fields, edited)
+    _write(target / "customer_dimensions.csv", dim_fields, kept)
+
+
+@pytest.fixture(scope="module")
+def scenario(module_workspace: Workspace) -> Scenario:
+    ws = module_workspace
+    first, second = ws.root / "extracts-1", ws.root / "extracts-2"
+    ws.loader("demo-data", "--out", str(first), "--customers", "2000", "--seed", "11", check=True)
+    ws.loader(
+        "run", str(first), "--out", str(ws.root / "packages-1"), "--cycle", "mock 1", check=True
+    )
+    eligible, fixable = _eligible(ws), _fixable(ws)
+    assert len(eligible) >= 13 and len(fixable) >= 3, (len(eligible), len(fixable))
+    plan = {
+        "changed": set(eligible[0:5]),
+        "dropped": set(eligible[5:8]),
+        "broken": set(eligible[8:12]),
+        "template": {eligible[12]},
+        "fixed": set(fixable[0:3]),
+        "added": {(eligible[12][0], "C14NEW1"), (eligible[12][0], "C14NEW2")},
+    }
+    issues_before = _issues(ws)
+    _edit_extracts(first, second, plan)
+    ws.loader(
+        "run", str(second), "--out", str(ws.root / "packages-2"), "--cycle", "mock 2", check=True
+    )
+    delta = ws.root / "delta"
+    export = ws.loader("export", "--out", str(delta), "--changed-since", "mock 1", check=True)
+    report = ws.loader("--json", "report", "--out", str(ws.root / "report"), check=True)
+    return Scenario(
+        ws=ws,
+        changed=plan["changed"],
+        dropped=plan["dropped"],
+        broken=plan["broken"],
+        fixed=plan["fixed"],
+        added=plan["added"],
+        issues_before=issues_before,
+        issues_after=_issues(ws),
+        delta_summary=json.loads((delta / "export-summary.json").read_text(encoding="utf-8")),
+        delta_output=export.stdout + export.stderr,
+        report=json.loads(report.stdout),
+    )
+
+
+def _package_accounts(folder: Path) -> dict[str, set[str]]:
+    """The accounts each entity's data file holds, over every package in FOLDER, read by the
+    export tests' reader (which also checks each package's format)."""
+    accounts: dict[str, set[str]] = {"customer_definitions": set(), "customer_details_v2": set()}
+    for path in sorted(folder.glob("*.zip")):
+        package = read_package(path)
+        for record in package.definitions or []:
+            accounts["customer_definitions"].add(record["CUSTOMERACCOUNT"])
+        if package.details is not None:
+            header, rows = package.details
+            column = header.index("CUSTOMERACCOUNT")
+            accounts["customer_details_v2"].update(row[column] for row in rows)
+    return accounts
+
+
+def _numbers(keys: set[Key]) -> set[str]:
+    return {number for _, number in keys}
+
+
+def _folded(keys: set[Key]) -> set[tuple[str | None, str | None]]:
+    return {(normalized_key(company), normalized_key(number)) for company, number in keys}
+
+
+# -- delta export ---------------------------------------------------------------------------
+
+
+def test_the_delta_holds_exactly_the_new_and_changed_customers(scenario: Scenario) -> None:
+    accounts = _package_accounts(scenario.delta_dir)
+    assert accounts["customer_definitions"] == _numbers(
+        scenario.changed | scenario.fixed | scenario.added
+    )
+    # A new name is not a field of Customer details V2: the changed customers are not in it.
+    details_now = {
+        str(a)
+        for (a,) in scenario.ws.query('select "CUSTOMERACCOUNT" from main.customer_details_v2')
+    }
+    assert (
+        accounts["customer_details_v2"] == _numbers(scenario.fixed | scenario.added) & details_now
+    )
+    assert _numbers(scenario.added) <= accounts["customer_details_v2"]
+    assert scenario.delta_summary["cycle"]["changed_since"]["label"] == "mock 1"
+
+
+def test_customers_no_longer_exported_are_listed_not_deleted(scenario: Scenario) -> None:
+    cycle = scenario.delta_summary["cycle"]
+    listed = {
+        (g["entity"], g["customer_account"], g["reason"]) for g in cycle["no_longer_exported"]
+    }
+    expected = {
+        (entity, number, reason)
+        for entity in ("customer_definitions", "customer_details_v2")
+        for keys, reason in (
+            (scenario.dropped, "not in the extract"),
+            (scenario.broken, "rejected"),
+        )
+        for number in _numbers(keys)
+    }
+    assert listed == expected
+    assert cycle["no_longer_exported_count"] == len(expected)
+    accounts = _package_accounts(scenario.delta_dir)
+    assert not _numbers(scenario.dropped | scenario.broken) & (
+        accounts["customer_definitions"] | accounts["customer_details_v2"]
+    )
+    for number in _numbers(scenario.dropped | scenario.broken):
+        assert number in scenario.delta_output, number
+
+
+def test_delta_packages_verify_like_full_ones(scenario: Scenario) -> None:
+    for folder in (scenario.delta_dir, scenario.ws.root / "packages-2"):
+        zips = sorted(str(p) for p in folder.glob("*.zip"))
+        assert zips, folder
+        proc = scenario.ws.loader("verify", *zips)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_an_unknown_cycle_is_one_usage_line(scenario: Scenario) -> None:
+    proc = scenario.ws.loader(
+        "export", "--out", str(scenario.ws.root / "x"), "--changed-since", "mock 9"
+    )
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "mock 9" in lines[0] and "'mock 1'" in lines[0], proc.stderr
+
+
+def test_a_delta_with_nothing_changed_says_so(scenario: Scenario) -> None:
+    out = scenario.ws.root / "delta-none"
+    proc = scenario.ws.loader("export", "--out", str(out), "--changed-since", "mock 2", check=True)
+    assert not list(out.glob("*.zip"))
+    assert "no customer is new or changed since cycle 2 (mock 2)" in " ".join(proc.stderr.split())
+
+
+# -- report ---------------------------------------------------------------------------------
+
+
+def test_the_report_counts_what_the_second_extract_fixed_and_broke(scenario: Scenario) -> None:
+    fixed = scenario.issues_before - scenario.issues_after
+    new = scenario.issues_after - scenario.issues_before
+    still_open = scenario.issues_before & scenario.issues_after
+    assert _customers_of(fixed) == _folded(scenario.fixed)
+    assert _customers_of(new) == _folded(scenario.broken)
+    assert scenario.report["since_previous_cycle"] == {
+        "fixed": len(fixed),
+        "new": len(new),
+        "still_open": len(still_open),
+    }
+    assert scenario.report["cycle"]["label"] == "mock 2"
+
+
+def test_each_workbook_holds_every_reject_of_its_legal_entity_once(scenario: Scenario) -> None:
+    ws = scenario.ws
+    expected = set()
+    for name in REJECTS:
+        expected |= {
+            (str(f), int(line), str(rule), str(company))
+            for f, line, rule, company in ws.query(
+                f"select source_file, source_line, rule, company from main.{name}"
+            )
+        }
+    legal_entities = dict(ws.query("select legacy_company, data_area_id from main.legal_entities"))
+    books = sorted(scenario.report_dir.glob("rejects-*.xlsx"))
+    assert {b.name for b in books} == {w["file"] for w in scenario.report["workbooks"]}
+    seen = []
+    for book in books:
+        workbook = openpyxl.load_workbook(book)
+        summary = workbook["Summary"]
+        assert summary.freeze_panes == "A5" and summary.auto_filter.ref
+        counts = {
+            row[0]: row[1] for row in summary.iter_rows(min_row=5, values_only=True) if row[0]
+        }
+        assert list(counts) == workbook.sheetnames[1:]
+        for sheet in workbook.worksheets[1:]:
+            assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref, sheet.title
+            header = [c.value for c in sheet[1]]
+            assert header[:6] == [
+                "Legacy company",
+                "Customer number",
+                "File",
+                "Line",
+                "Value at fault",
+                "Detail",
+            ]
+            rows = list(sheet.iter_rows(min_row=2, values_only=True))
+            assert counts[sheet.title] == len(rows)
+            for row in rows:
+                company = str(row[0])
+                seen.append((row[2], row[3], sheet.title, company))
+                assert book.name == f"rejects-{legal_entities.get(company, 'no-legal-entity')}.xlsx"
+                if (company, row[1]) in scenario.broken and sheet.title == "UNKNOWN_CURRENCY":
+                    assert row[4] == "XXX"
+    assert len(seen) == len(set(seen))
+    assert set(seen) == expected
+
+
+def test_the_page_shows_the_charts_and_counts_offline(scenario: Scenario, tmp_path: Path) -> None:
+    html = (scenario.report_dir / "cycle-report.html").read_text(encoding="utf-8")
+    for needle in ("<script", "src=", "href=", "url(", "@import"):
+        assert needle not in html, needle
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    page_file = alone / "cycle-report.html"
+    shutil.copy(scenario.report_dir / "cycle-report.html", page_file)
+    changes = scenario.report["since_previous_cycle"]
+    with chromium_context(tmp_path / "profile", width=1400, height=900, scale=1) as context:
+        page = context.new_page()
+        page.goto(page_file.as_uri())
+        charts = page.locator("svg.chart")
+        assert charts.count() >= 2
+        assert charts.first.is_visible()
+        assert charts.first.locator("rect").count() > 0
+        for name in ("fixed", "new", "still_open"):
+            assert page.locator(f"#{name} .number").inner_text() == f"{changes[name]:,}"
+        text = page.locator("body").inner_text()
+        assert "1: mock 1" in text and "2: mock 2" in text
+        for row in scenario.report["workbooks"]:
+            assert row["legal_entity"] in text
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=REPORT_SCREENSHOT, full_page=True)
+
+
+# -- status (last: it lands again) ----------------------------------------------------------
+
+
+def test_status_names_the_current_cycle_and_the_last_exported(scenario: Scenario) -> None:
+    ws = scenario.ws
+    status = json.loads(ws.loader("--json", "status", check=True).stdout)
+    assert status["current_cycle"]["label"] == "mock 2"
+    assert status["last_exported_cycle"]["label"] == "mock 2"
+    ws.loader("land", str(ws.root / "extracts-1"), "--cycle", "mock 3", check=True)
+    status = json.loads(ws.loader("--json", "status", check=True).stdout)
+    assert status["current_cycle"]["cycle_id"] == 3
+    assert status["current_cycle"]["exported_at"] is None
+    assert status["last_exported_cycle"]["label"] == "mock 2"
+    shown = ws.loader("status", check=True).stderr
+    assert "current cycle: cycle 3 (mock 3), landed, not exported yet" in " ".join(shown.split())
+
+
+# -- the history itself ----------------------------------------------------------------------
+
+
+def test_a_land_before_the_export_stays_in_the_same_cycle(workspace: Workspace) -> None:
+    extracts = workspace.root / "extracts"
+    workspace.loader("demo-data", "--out", str(extracts), "--customers", "50", check=True)
+    workspace.loader("land", str(extracts), "--cycle", "mock 1", check=True)
+    workspace.loader("land", str(extracts), check=True)
+    cycles = workspace.query("select cycle_id, label, load_id from cycles.cycles")
+    loads = workspace.query("select load_id from raw._loads order by finished_at desc limit 1")
+    assert [(c[0], c[1]) for c in cycles] == [(1, "mock 1")]
+    assert cycles[0][2] == loads[0][0]  # the cycle holds the latest land
+
+
+def test_a_cycle_that_cannot_be_kept_leaves_the_previous_history(workspace: Workspace) -> None:
+    extracts = workspace.root / "extracts"
+    workspace.loader("demo-data", "--out", str(extracts), "--customers", "200", check=True)
+    workspace.loader("run", str(extracts), "--out", str(workspace.root / "full"), check=True)
+    before = {
+        table: workspace.query(f"select * from cycles.{table} order by all")
+        for table in ("cycles", "customers", "rejects", "outcomes")
+    }
+    # The last table the export writes now refuses its rows: everything before it in the same
+    # transaction must be undone.
+    with duckdb.connect(str(workspace.database)) as con:
+        con.execute("alter table cycles.outcomes add column refusing varchar default 'kept'")
+        con.execute("alter table cycles.outcomes alter column refusing set not null")
+        con.execute("alter table cycles.outcomes alter column refusing drop default")
+    proc = workspace.loader(
+        "export", "--out", str(workspace.root / "delta"), "--changed-since", "1", "--cycle", "x"
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "cycle 1 (x) could not be kept" in " ".join(proc.stderr.split())
+    after = {
+        table: workspace.query(f"select * from cycles.{table} order by all")
+        for table in ("cycles", "customers", "rejects")
+    }
+    assert after == {table: before[table] for table in after}
