@@ -208,12 +208,18 @@ def record_export(
         )
         for table in SNAPSHOT_TABLES:
             con.execute(f"DELETE FROM {SCHEMA}.{table} WHERE cycle_id = ?", [cycle.cycle_id])
-            con.register("_snapshot", tables[table])
+            rows = tables[table]
+            if isinstance(rows, str):  # a query of the marts, run here by DuckDB
+                source = f"({rows})"
+            else:
+                con.register("_snapshot", rows)
+                source = "_snapshot"
             con.execute(
                 f"INSERT INTO {SCHEMA}.{table} BY NAME "
-                f"SELECT {int(cycle.cycle_id)} AS cycle_id, * FROM _snapshot"
+                f"SELECT {int(cycle.cycle_id)} AS cycle_id, * FROM {source}"
             )
-            con.unregister("_snapshot")
+            if source == "_snapshot":
+                con.unregister("_snapshot")
 
 
 def keep(

@@ -97,7 +97,6 @@ def prepare(con: duckdb.DuckDBPyConnection, since: Cycle, state: CycleState) -> 
     """Views of the marts' changed rows, in a scratch in-memory database attached to CON: the
     export reads the migration database read-only, and its readers (cursors) see attached
     databases, not temporary objects."""
-    con.register("_cycle_customers", state.customers)
     con.register("_cycle_rejects", state.rejects)
     con.execute(f"ATTACH IF NOT EXISTS ':memory:' AS {SCRATCH} (READ_WRITE)")
     ((catalog,),) = con.execute("SELECT current_database()").fetchall()
@@ -106,7 +105,8 @@ def prepare(con: duckdb.DuckDBPyConnection, since: Cycle, state: CycleState) -> 
         changed = quote_ident(f"changed_{entry.name}")
         le, account = entry.legal_entity_column, entry.description.key_fields[0]
         con.execute(
-            f"CREATE OR REPLACE TABLE {SCRATCH}.{changed} AS {_changed(entry.name, since.cycle_id)}"
+            f"CREATE OR REPLACE TABLE {SCRATCH}.{changed} AS "
+            f"{_changed(state.customers, entry.name, since.cycle_id)}"
         )
         view = f"{SCRATCH}.{quote_ident(entry.name)}"
         con.execute(
@@ -117,12 +117,12 @@ def prepare(con: duckdb.DuckDBPyConnection, since: Cycle, state: CycleState) -> 
             f"AND mart.{quote_ident(account)} = changed.customer_account"
         )
         relations[entry.name] = view
-    return Delta(since=since, relations=relations, gone=_gone(con, since.cycle_id))
+    return Delta(since=since, relations=relations, gone=_gone(con, state.customers, since.cycle_id))
 
 
-def _changed(entity: str, cycle_id: int) -> str:
+def _changed(customers: str, entity: str, cycle_id: int) -> str:
     return (
-        "SELECT now.data_area_id, now.customer_account FROM _cycle_customers AS now "
+        f"SELECT now.data_area_id, now.customer_account FROM ({customers}) AS now "
         f"LEFT JOIN {SCHEMA}.customers AS before ON before.cycle_id = {int(cycle_id)} "
         "AND before.entity = now.entity AND before.data_area_id = now.data_area_id "
         "AND before.account_key = now.account_key "
@@ -132,13 +132,13 @@ def _changed(entity: str, cycle_id: int) -> str:
     )
 
 
-def _gone(con: duckdb.DuckDBPyConnection, cycle_id: int) -> list[dict[str, Any]]:
+def _gone(con: duckdb.DuckDBPyConnection, customers: str, cycle_id: int) -> list[dict[str, Any]]:
     cursor = con.execute(
         "SELECT before.entity, before.data_area_id, before.customer_account, "
         "CASE WHEN count(r.rule) > 0 THEN 'rejected' ELSE 'not in the extract' END AS reason, "
         "string_agg(DISTINCT r.rule, ', ' ORDER BY r.rule) AS rules "
         f"FROM {SCHEMA}.customers AS before "
-        "ANTI JOIN _cycle_customers AS now ON now.entity = before.entity "
+        f"ANTI JOIN ({customers}) AS now ON now.entity = before.entity "
         "AND now.data_area_id = before.data_area_id AND now.account_key = before.account_key "
         "LEFT JOIN _cycle_rejects AS r ON r.entity = before.entity "
         "AND r.data_area_id = before.data_area_id AND r.account_key = before.account_key "

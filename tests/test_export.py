@@ -22,6 +22,7 @@ import duckdb
 import pytest
 from defusedxml.ElementTree import fromstring
 
+from loader.collation import normalized_key
 from loader.package.entities import CUSTOMER_DEFINITIONS
 from tests.conftest import VENV_BIN, Workspace
 
@@ -114,6 +115,7 @@ def make_mart(
                 f"{nulls}, 'en-us' FROM main.customer_details_v2 "
                 "WHERE DATAAREAID <> 'GBSI' AND CUSTOMERACCOUNT <> 'c0001'"
             )
+        _keyed_customers(con)
         con.execute("DROP TABLE IF EXISTS main.migration_reconciliation")
         if reconciliation:
             con.execute(
@@ -122,6 +124,23 @@ def make_mart(
                 "('customers.csv', 'GBSI', 1, 1, 0, 0), ('customers.csv', NULL, 1, 0, 1, 0)) "
                 "t(source_file, data_area_id, extracted, exported, rejected, skipped)"
             )
+
+
+def _keyed_customers(con: duckdb.DuckDBPyConnection) -> None:
+    """main.int_customers as far as the export's cycle reads it: the stored key of each
+    exported account (the models' fold, which loader.collation equals)."""
+    accounts = con.execute(
+        "SELECT DATAAREAID, CUSTOMERACCOUNT FROM main.customer_details_v2 UNION "
+        "SELECT DATAAREAID, CUSTOMERACCOUNT FROM main.customer_definitions"
+    ).fetchall()
+    con.execute(
+        "CREATE OR REPLACE TABLE main.int_customers (data_area_id VARCHAR, "
+        "customer_number VARCHAR, customer_key VARCHAR, is_account_rejected BOOLEAN)"
+    )
+    con.executemany(
+        "INSERT INTO main.int_customers VALUES (?, ?, ?, false)",
+        [(area, account, normalized_key(account)) for area, account in accounts],
+    )
 
 
 def _timing(started: datetime) -> list[dict[str, str]]:
