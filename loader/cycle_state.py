@@ -72,8 +72,8 @@ def _outcomes(con: duckdb.DuckDBPyConnection) -> pa.Table:
     return _arrow(con, f"SELECT {columns} FROM {source}")
 
 
-def _arrow(con: duckdb.DuckDBPyConnection, sql: str, params: list[str] | None = None) -> pa.Table:
-    table = con.sql(sql, params=params or []).to_arrow_table()
+def _arrow(con: duckdb.DuckDBPyConnection, sql: str) -> pa.Table:
+    table = con.sql(sql).to_arrow_table()
     assert table is not None  # a query's result, possibly empty, never None
     return table
 
