@@ -44,16 +44,15 @@ def _model_id(manifest: Mapping[str, Any], model: str) -> str | None:
     return None
 
 
-def _tests_of(manifest: Mapping[str, Any], model_id: str) -> list[str]:
-    """Data tests and unit tests that read the model, from dbt's manifest."""
+def _tests_of(manifest: Mapping[str, Any], model_id: str, section: str, kind: str) -> list[str]:
+    """The tests of KIND in the manifest's SECTION that read the model."""
     tests = []
-    for section, kind in (("nodes", "test"), ("unit_tests", "unit_test")):
-        for unique_id, node in (manifest.get(section) or {}).items():
-            if node.get("resource_type") != kind:
-                continue
-            parents = (node.get("depends_on") or {}).get("nodes") or []
-            if node.get("attached_node") == model_id or model_id in parents:
-                tests.append(str(unique_id))
+    for unique_id, node in (manifest.get(section) or {}).items():
+        if node.get("resource_type") != kind:
+            continue
+        parents = (node.get("depends_on") or {}).get("nodes") or []
+        if node.get("attached_node") == model_id or model_id in parents:
+            tests.append(str(unique_id))
     return sorted(tests)
 
 
@@ -75,8 +74,10 @@ def check(
 ) -> list[str]:
     """What stops an export of MODEL, given dbt's latest artefacts and the last land's end.
 
-    Empty when the model built, every test on it passed (or only warned), and all of that
-    happened after the last land.
+    Empty when the model built, every data test on it passed (or only warned), and all of
+    that happened after the last land. Unit tests vouch for the code, not for the data: a
+    production `dbt build` leaves them out (selectors.yml), so one need not have run, but one
+    that ran and failed blocks.
     """
     model_id = _model_id(manifest, model)
     if model_id is None:
@@ -87,7 +88,9 @@ def check(
         or (run_results.get("metadata") or {}).get("generated_at")
     )
     problems: list[str] = []
-    wanted = [(model_id, _MODEL_OK), *((t, _TEST_OK) for t in _tests_of(manifest, model_id))]
+    data_tests = _tests_of(manifest, model_id, "nodes", "test")
+    unit_tests = _tests_of(manifest, model_id, "unit_tests", "unit_test")
+    wanted = [(model_id, _MODEL_OK), *((t, _TEST_OK) for t in data_tests)]
     if len(wanted) == 1:
         problems.append(f"model {model} has no tests in dbt's manifest: nothing vouches for it")
     not_run = [_short(uid) for uid, _ in wanted if uid not in results]
@@ -98,7 +101,7 @@ def check(
         problems.append(
             f"dbt's latest run has no result for {shown}: run `dbt build` (not only `dbt run`)"
         )
-    for uid, ok in wanted:
+    for uid, ok in [*wanted, *((t, _TEST_OK) for t in unit_tests if t in results)]:
         result = results.get(uid)
         if result is None or result.get("status") in ok:
             continue

@@ -207,7 +207,7 @@ EXPECTED_WARNINGS = {
 @pytest.fixture(scope="module")
 def built(module_workspace: Workspace) -> Workspace:
     module_workspace.loader("land", str(FIXTURES), check=True)
-    proc = module_workspace.dbt("build")
+    proc = module_workspace.dbt("build", "--selector", "ci")  # the unit tests too
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return module_workspace
 
@@ -247,6 +247,20 @@ def test_unit_tests_ran_and_passed(built: Workspace) -> None:
         "invoice_cycles_are_found_and_customers_held_back_still_exist": "pass",
         "invoice_cycles_longer_than_one_doubling_step_are_found": "pass",
     }
+
+
+def test_a_plain_build_selects_everything_but_the_unit_tests(built: Workspace) -> None:
+    def selected(*args: str) -> set[str]:
+        proc = built.dbt("ls", "--output", "json", "--output-keys", "unique_id", *args)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        lines = (line for line in proc.stdout.splitlines() if line.startswith("{"))
+        return {json.loads(line)["unique_id"] for line in lines}
+
+    everything = selected("--selector", "ci")
+    unit_tests = {uid for uid in everything if uid.startswith("unit_test.")}
+    assert len(unit_tests) == 7
+    assert {uid.split(".")[0] for uid in everything} >= {"model", "seed", "test", "unit_test"}
+    assert selected() == everything - unit_tests
 
 
 def test_reject_rows_are_exactly_the_planted_ones(built: Workspace) -> None:

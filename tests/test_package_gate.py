@@ -65,14 +65,28 @@ def test_no_land_recorded_blocks() -> None:
     assert problems(land=None) == ["no `loader land` is recorded (raw._loads is empty or missing)"]
 
 
-def test_a_unit_test_of_the_mart_counts() -> None:
-    run_results, manifest = dbt_artifacts(None, RUN)
-    unit = "unit_test.d365_customer_migration.customer_details_v2.keeps_empty_cells"
+UNIT_TEST = "unit_test.d365_customer_migration.customer_details_v2.keeps_empty_cells"
+
+
+def with_unit_test(status: str) -> list[str]:
+    """The gate's problems when the mart has a unit test that ended with STATUS."""
+    run_results, manifest = dbt_artifacts({UNIT_TEST: status}, RUN)
     manifest["unit_tests"] = {  # type: ignore[index]
-        unit: {"resource_type": "unit_test", "depends_on": {"nodes": [MODEL_ID]}}
+        UNIT_TEST: {"resource_type": "unit_test", "depends_on": {"nodes": [MODEL_ID]}}
     }
-    (problem,) = check(run_results, manifest, LAND, "customer_details_v2")
-    assert "no result for unit test customer_details_v2.keeps_empty_cells" in problem
+    return check(run_results, manifest, LAND, "customer_details_v2")
+
+
+def test_a_production_build_without_the_unit_tests_opens_the_gate() -> None:
+    # selectors.yml leaves unit tests out of `dbt build`: they vouch for the code, not the data.
+    assert with_unit_test("absent") == []
+    assert with_unit_test("pass") == []
+
+
+@pytest.mark.parametrize("status", ["fail", "error"])
+def test_a_unit_test_that_ran_and_failed_blocks(status: str) -> None:
+    (problem,) = with_unit_test(status)
+    assert problem.startswith(f"unit test customer_details_v2.keeps_empty_cells {status}")
 
 
 def test_a_manifest_without_the_model_blocks() -> None:

@@ -99,12 +99,12 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
     )
 
     duck.loader("land", str(extracts), check=True)
-    proc = duck.dbt("build")
+    proc = duck.dbt("build", "--selector", "ci")  # the unit tests too
     assert proc.returncode == 0, proc.stdout + proc.stderr
     duck.loader("export", "--out", str(duck.root / "packages"), check=True)
 
     spark.loader("land", str(extracts), "--format", "parquet", "--to", str(parquet_dir), check=True)
-    spark_build = spark.dbt("build", "--target", "spark")
+    spark_build = spark.dbt("build", "--target", "spark", "--selector", "ci")
     assert spark_build.returncode == 0, spark_build.stdout[-20000:] + spark_build.stderr[-5000:]
     spark.loader(
         "export",
