@@ -1,10 +1,19 @@
 -- One row per record of customer_dimensions.csv: its customer (the line of the customer record),
 -- its value (the id of its checked pair), a `breaks_<rule>` flag per dimension row rule and the
 -- one rule it is rejected for (seed rules: the broken rule of the lowest precedence; NULL when
--- accepted). Narrow on purpose: 25 million rows at 10 million customers; the rejects read what
--- a detail needs by line and by value id.
+-- accepted). Narrow on purpose (25 million rows at 10 million customers): the rejects read what a
+-- detail needs by line and by value id.
 {%- set own_rules = dimension_row_own_rule_codes() %}
 {%- set rules_decided_here = dimension_row_rule_codes() %}
+{%- set positions = dimension_format_positions() %}
+{#- A row's value can be chosen: it breaks no rule of its own but (maybe) the conflict; two
+    different such values at one position conflict. -#}
+{%- set otherwise_valid -%}
+{%- for rule in own_rules[:-1] %}{{ ' and ' if not loop.first }}not breaks_{{ rule | lower }}{% endfor -%}
+{%- endset %}
+{%- set conflicting -%}
+{%- for position in positions %}lowest_value_{{ position }} <> highest_value_{{ position }} or {% endfor %}false
+{%- endset %}
 
 with
 
@@ -20,39 +29,28 @@ rules as (
 
 ),
 
--- Two different values for one dimension of one customer, both otherwise valid: neither can be
--- chosen. Grouped on integers (the customer's line and the position), not on the text keys.
-conflicting_groups as (
+-- Per customer, in one pass over its rows (not orphan, customer not rejected): for each position
+-- of the format, the lowest and highest of its otherwise valid values (two different ones
+-- conflict: neither can be chosen), and whether a row breaks another rule of its own. One group
+-- per customer, not per customer and position, on integers: at 10M customers half the spill.
+customer_rows as (
 
     select
         customer_source_line,
-        format_position
+        {%- for position in positions %}
+        min(case when {{ otherwise_valid }} and format_position = {{ position }} then value_key_id end)
+            as lowest_value_{{ position }},
+        max(case when {{ otherwise_valid }} and format_position = {{ position }} then value_key_id end)
+            as highest_value_{{ position }},
+        {%- endfor %}
+        {{ dbt.bool_or('not (' ~ otherwise_valid ~ ')') }} as breaks_other_own_rule
 
     from rows_checked
 
     where not breaks_orphan_dimension
         and not is_customer_rejected
-        {%- for rule in own_rules[:-1] %}
-        and not breaks_{{ rule | lower }}
-        {%- endfor %}
 
-    group by customer_source_line, format_position
-
-    having min(value_key) <> max(value_key)
-
-),
-
-conflicts_marked as (
-
-    select
-        rows_checked.*,
-        conflicting_groups.customer_source_line is not null as breaks_conflicting_dimension_values
-
-    from rows_checked
-
-    left join conflicting_groups
-        on rows_checked.customer_source_line = conflicting_groups.customer_source_line
-            and rows_checked.format_position = conflicting_groups.format_position
+    group by customer_source_line
 
 ),
 
@@ -60,44 +58,49 @@ conflicts_marked as (
 -- a partial display value would clear the missing dimensions in F&O.
 held_back_customers as (
 
-    select distinct customer_source_line
+    select
+        customer_source_line,
+        {%- for position in positions %}
+        coalesce(lowest_value_{{ position }} <> highest_value_{{ position }}, false) as conflicts_at_{{ position }},
+        {%- endfor %}
+        breaks_other_own_rule
 
-    from conflicts_marked
+    from customer_rows
 
-    where not breaks_orphan_dimension
-        and not is_customer_rejected
-        and (
-            {%- for rule in own_rules %}
-            {{ 'or ' if not loop.first }}breaks_{{ rule | lower }}
+    where breaks_other_own_rule or {{ conflicting }}
+
+),
+
+conflicts_marked as (
+
+    select
+        rows_checked.*,
+        held_back_customers.customer_source_line is not null as is_held_back,
+        coalesce(
+            {%- for position in positions %}
+            case when rows_checked.format_position = {{ position }} then held_back_customers.conflicts_at_{{ position }} end,
             {%- endfor %}
-        )
+            false
+        ) as breaks_conflicting_dimension_values
+
+    from rows_checked
+
+    left join held_back_customers
+        on rows_checked.customer_source_line = held_back_customers.customer_source_line
 
 ),
 
 flagged as (
 
     select
-        conflicts_marked.*,
-        (
-            {%- for rule in own_rules %}
-            {{ 'or ' if not loop.first }}conflicts_marked.breaks_{{ rule | lower }}
-            {%- endfor %}
-        ) as breaks_own_rule,
+        *,
+        not ({{ otherwise_valid }}) or breaks_conflicting_dimension_values as breaks_own_rule,
         -- Held back with its customer: a row that breaks no rule of its own.
-        conflicts_marked.is_customer_rejected
-        or (
-            held_back_customers.customer_source_line is not null
-            and not (
-                {%- for rule in own_rules %}
-                {{ 'or ' if not loop.first }}conflicts_marked.breaks_{{ rule | lower }}
-                {%- endfor %}
-            )
-        ) as breaks_customer_rejected
+        is_customer_rejected
+        or (is_held_back and {{ otherwise_valid }} and not breaks_conflicting_dimension_values)
+            as breaks_customer_rejected
 
     from conflicts_marked
-
-    left join held_back_customers
-        on conflicts_marked.customer_source_line = held_back_customers.customer_source_line
 
 ),
 

@@ -27,6 +27,18 @@ legal_entities as (
 
 ),
 
+-- The value as an integer, equal where the keys are equal: int_customer_dimensions compares the
+-- values of a customer's rows by min and max, far cheaper on integers at 25 million rows.
+values_numbered as (
+
+    select
+        *,
+        case when value_key is not null then dense_rank() over (order by value_key) end as value_key_id
+
+    from value_verdicts
+
+),
+
 legal_entities_keyed as (
 
     {{ legal_entities_keyed('legal_entities') }}
@@ -106,27 +118,27 @@ final as (
         rows_keyed.source_file,
         rows_keyed.source_line,
         legal_entities_keyed.data_area_id,
-        value_verdicts.value_id,
-        value_verdicts.format_position,
-        value_verdicts.value_key,
-        value_verdicts.dimension_value,
+        values_numbered.value_id,
+        values_numbered.format_position,
+        values_numbered.value_key_id,
+        values_numbered.dimension_value,
         customer_status.customer_source_file,
         customer_status.customer_source_line,
         customer_status.customer_key is null as breaks_orphan_dimension,
         coalesce(customer_status.is_customer_rejected, false) as is_customer_rejected,
-        value_verdicts.breaks_unknown_dimension,
-        value_verdicts.breaks_blank_dimension_value,
-        value_verdicts.breaks_invalid_dimension_value,
-        value_verdicts.breaks_unknown_dimension_value
+        values_numbered.breaks_unknown_dimension,
+        values_numbered.breaks_blank_dimension_value,
+        values_numbered.breaks_invalid_dimension_value,
+        values_numbered.breaks_unknown_dimension_value
 
     from rows_keyed
 
     left join legal_entities_keyed
         on rows_keyed.company_key = legal_entities_keyed.company_key
 
-    left join value_verdicts
-        on coalesce(rows_keyed.dimension, '') = value_verdicts.dimension_as_extracted
-            and coalesce(rows_keyed.legacy_value, '') = value_verdicts.legacy_value_as_extracted
+    left join values_numbered
+        on coalesce(rows_keyed.dimension, '') = values_numbered.dimension_as_extracted
+            and coalesce(rows_keyed.legacy_value, '') = values_numbered.legacy_value_as_extracted
 
     left join customer_status
         on rows_keyed.company_key = customer_status.company_key
