@@ -59,6 +59,8 @@ METHOD = """\
   `.venv/bin/dbt build --project-dir . --profiles-dir .`, `loader export --out`,
   `loader verify`), against a private database, dbt target and log folder in the work
   folder (`MIGRATION_DB`, `DBT_TARGET_PATH`, `DBT_LOG_PATH`), with `DO_NOT_TRACK=1`.
+  `dbt build` selects what a production build does (`selectors.yml`): every seed, model
+  and data test, not the unit tests, which `make test` runs.
 - Wall time is taken around start and reap of the child; CPU time (user + system) and
   peak resident memory come from the kernel's accounting of that one child (`wait4`),
   including any process it started and waited for.
