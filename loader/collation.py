@@ -90,7 +90,7 @@ def normalized_keys(values: pa.Array) -> pa.Array:
 
 def normalized_key_sql(expression: str) -> str:
     """normalized_key as a DuckDB expression: the `normalized_key` macro's DuckDB form, for
-    queries loader runs itself (tests/test_collation.py holds the two equal)."""
+    queries loader runs itself (tests/test_properties.py holds it equal to normalized_key)."""
     trimmed = f"trim({expression}, ' ')"
     fold_from = sql_literal("".join(map(chr, WIDTH_KANA_FOLD)))
     fold_to = sql_literal("".join(WIDTH_KANA_FOLD.values()))
