@@ -11,6 +11,8 @@ import unicodedata
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from loader.parquet import sql_literal
+
 
 def _width_kana_fold() -> dict[int, str]:
     """Full- and half-width forms (U+FF01-FFEE, U+3000) to their NFKC character, hiragana to
@@ -84,6 +86,20 @@ def normalized_keys(values: pa.Array) -> pa.Array:
         return keys
     others = [normalized_key(v) for v in pc.filter(values, non_ascii).to_pylist()]
     return pc.replace_with_mask(keys, non_ascii, pa.array(others, pa.string()))
+
+
+def normalized_key_sql(expression: str) -> str:
+    """normalized_key as a DuckDB expression: the `normalized_key` macro's DuckDB form, for
+    queries loader runs itself (tests/test_properties.py holds it equal to normalized_key)."""
+    trimmed = f"trim({expression}, ' ')"
+    fold_from = sql_literal("".join(map(chr, WIDTH_KANA_FOLD)))
+    fold_to = sql_literal("".join(WIDTH_KANA_FOLD.values()))
+    return (
+        f"nullif(CASE WHEN strlen({trimmed}) = length({trimmed}) "
+        f"OR contains({trimmed}, chr(0)) THEN upper({trimmed}) "
+        f"ELSE trim(upper(nfc_normalize(translate({trimmed}, {fold_from}, {fold_to}))), ' ') "
+        "END, '')"
+    )
 
 
 def utf16_length(values: pa.Array) -> pa.Array:

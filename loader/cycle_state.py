@@ -3,21 +3,22 @@ customer's legal entity, folded account key and a hash of its exported fields; e
 with its legal entity, key and the value at fault; the reconciliation's counts.
 
 Keys are compared as F&O compares them: an exported customer's is the key the models stored
-(`int_customers.customer_key`), a reject's is folded by `loader.collation.normalized_keys`
-(the rejects marts carry none); the fields are hashed in DuckDB.
+(`int_customers.customer_key`), a reject's is folded in DuckDB by
+`loader.collation.normalized_key_sql` (the rejects marts carry none); the fields are hashed in
+DuckDB.
 
-The exported customers (twenty million rows at 10M customers, both entities) stay a query that
-DuckDB runs where it is needed, within its memory cap, never a copy in Python.
+The exported customers (twenty million rows at 10M customers, both entities) and the rejects
+(1.6 million) stay queries that DuckDB runs where they are needed, within its memory cap, never
+a copy in Python that the export would hold while it writes the packages.
 """
 
 from dataclasses import dataclass
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from loader import registry
-from loader.collation import normalized_key, normalized_keys
+from loader.collation import normalized_key, normalized_key_sql
 from loader.database import quote_ident, table_columns
 from loader.parquet import sql_literal
 from loader.registry import RegisteredEntity
@@ -41,7 +42,7 @@ _NO_REJECTS = (
 @dataclass(frozen=True)
 class CycleState:
     customers: str  # a query: entity, data_area_id, account_key, customer_account, row_hash
-    rejects: pa.Table
+    rejects: str  # a query: the columns of cycles.rejects but cycle_id
     outcomes: pa.Table
 
     def tables(self) -> dict[str, pa.Table | str]:
@@ -58,11 +59,9 @@ def collect(con: duckdb.DuckDBPyConnection) -> CycleState:
     customers = " UNION ALL ".join(_customers(entry) for entry in entities)
     con.execute(f"DESCRIBE {customers}")  # an absent mart or model fails here, not later
     with_rejects = tuple(e for e in entities if (e.schema, e.rejects) in tables)
-    return CycleState(
-        customers=customers,
-        rejects=_rejects(con, with_rejects, ("main", "legal_entities") in tables),
-        outcomes=_outcomes(con),
-    )
+    rejects = _rejects(con, with_rejects, ("main", "legal_entities") in tables)
+    con.execute(f"DESCRIBE {rejects}")
+    return CycleState(customers=customers, rejects=rejects, outcomes=_outcomes(con))
 
 
 def _outcomes(con: duckdb.DuckDBPyConnection) -> pa.Table:
@@ -99,9 +98,9 @@ def _customers(entry: RegisteredEntity) -> str:
 
 def _rejects(
     con: duckdb.DuckDBPyConnection, entities: tuple[RegisteredEntity, ...], mapped: bool
-) -> pa.Table:
+) -> str:
     """Every reject row of every entity, with its legal entity (the company as the seed
-    legal_entities maps it, compared as F&O compares keys) and the value at fault."""
+    legal_entities maps it, compared as F&O compares keys) and the value at fault: a query."""
     raw_columns = _raw_columns(con)
     value = _value_case(raw_columns)
     joins = " ".join(
@@ -117,21 +116,30 @@ def _rejects(
         f"FROM {quote_ident(e.schema)}.{quote_ident(e.rejects)} AS r {joins}"
         for e in entities
     )
-    table = _arrow(con, selects or _NO_REJECTS)
+    return (
+        f"SELECT r.*, seed.data_area_id, "
+        f"{normalized_key_sql('CAST(r.customer_number AS VARCHAR)')} AS account_key "
+        f"FROM ({selects or _NO_REJECTS}) AS r "
+        f"LEFT JOIN ({_legal_entities(con, mapped)}) AS seed "
+        f"ON seed.company_key IS NOT DISTINCT FROM {normalized_key_sql('r.company')}"
+    )
+
+
+def _legal_entities(con: duckdb.DuckDBPyConnection, mapped: bool) -> str:
+    """The seed as a query of one row per folded company (the last row of a company wins)."""
     seed = "SELECT legacy_company, data_area_id FROM main.legal_entities"
-    legal_entities = {
+    by_key = {
         normalized_key(company): data_area_id
         for company, data_area_id in (con.execute(seed).fetchall() if mapped else [])
     }
-    companies = normalized_keys(table.column("company").combine_chunks())
-    data_area_ids = pa.array(
-        [legal_entities.get(c) for c in companies.to_pylist()], type=pa.string()
-    )
-    table = table.append_column("data_area_id", data_area_ids)
-    accounts = normalized_keys(
-        pc.cast(table.column("customer_number").combine_chunks(), pa.string())
-    )
-    return table.append_column("account_key", accounts)
+    rows = ", ".join(f"({_literal(key)}, {_literal(area)})" for key, area in by_key.items())
+    if not rows:
+        return "SELECT NULL::VARCHAR AS company_key, NULL::VARCHAR AS data_area_id WHERE false"
+    return f"SELECT * FROM (VALUES {rows}) AS seed(company_key, data_area_id)"
+
+
+def _literal(text: str | None) -> str:
+    return "NULL::VARCHAR" if text is None else sql_literal(text)
 
 
 def _raw_columns(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:

@@ -190,7 +190,8 @@ def record_export(
     changed_since: int | None,
     rows_exported: int,
 ) -> None:
-    """Keep what CYCLE exported and rejected (TABLES: one Arrow table per snapshot table),
+    """Keep what CYCLE exported and rejected (TABLES: per snapshot table, an Arrow table or a
+    query of the marts),
     replacing an earlier export of the same cycle, in one transaction."""
     with _transaction() as con:
         exported_at = datetime.now(UTC)

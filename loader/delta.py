@@ -97,7 +97,6 @@ def prepare(con: duckdb.DuckDBPyConnection, since: Cycle, state: CycleState) -> 
     """Views of the marts' changed rows, in a scratch in-memory database attached to CON: the
     export reads the migration database read-only, and its readers (cursors) see attached
     databases, not temporary objects."""
-    con.register("_cycle_rejects", state.rejects)
     con.execute(f"ATTACH IF NOT EXISTS ':memory:' AS {SCRATCH} (READ_WRITE)")
     ((catalog,),) = con.execute("SELECT current_database()").fetchall()
     relations = {}
@@ -117,7 +116,8 @@ def prepare(con: duckdb.DuckDBPyConnection, since: Cycle, state: CycleState) -> 
             f"AND mart.{quote_ident(account)} = changed.customer_account"
         )
         relations[entry.name] = view
-    return Delta(since=since, relations=relations, gone=_gone(con, state.customers, since.cycle_id))
+    gone = _gone(con, state.customers, state.rejects, since.cycle_id)
+    return Delta(since=since, relations=relations, gone=gone)
 
 
 def _changed(customers: str, entity: str, cycle_id: int) -> str:
@@ -132,7 +132,9 @@ def _changed(customers: str, entity: str, cycle_id: int) -> str:
     )
 
 
-def _gone(con: duckdb.DuckDBPyConnection, customers: str, cycle_id: int) -> list[dict[str, Any]]:
+def _gone(
+    con: duckdb.DuckDBPyConnection, customers: str, rejects: str, cycle_id: int
+) -> list[dict[str, Any]]:
     cursor = con.execute(
         "SELECT before.entity, before.data_area_id, before.customer_account, "
         "CASE WHEN count(r.rule) > 0 THEN 'rejected' ELSE 'not in the extract' END AS reason, "
@@ -140,7 +142,7 @@ def _gone(con: duckdb.DuckDBPyConnection, customers: str, cycle_id: int) -> list
         f"FROM {SCHEMA}.customers AS before "
         f"ANTI JOIN ({customers}) AS now ON now.entity = before.entity "
         "AND now.data_area_id = before.data_area_id AND now.account_key = before.account_key "
-        "LEFT JOIN _cycle_rejects AS r ON r.entity = before.entity "
+        f"LEFT JOIN ({rejects}) AS r ON r.entity = before.entity "
         "AND r.data_area_id = before.data_area_id AND r.account_key = before.account_key "
         "WHERE before.cycle_id = ? GROUP BY ALL ORDER BY 2, 1, 3",
         [cycle_id],

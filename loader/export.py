@@ -48,6 +48,9 @@ from loader.settings import database_path, dbt_target_dir
 from loader.status import record_export
 
 BATCH_ROWS = 1 << 17  # ~10 MB of UTF-16 per batch: large enough for zlib, small for memory
+# DuckDB hands the rows over in smaller batches: what waits in the read-ahead is one
+# BATCH_ROWS' worth (~70 MB of XML at 10M), not two of DuckDB's own ~120,000-row batches.
+READ_ROWS = 1 << 14
 
 
 @dataclass(frozen=True)
@@ -391,7 +394,8 @@ def _lines(
     # A cursor of its own: the stream may be abandoned half-read (an error, a refusal).
     with con.cursor() as cursor:
         query = cursor.sql(_select(plan, lines=True), params=[legal_entity])
-        with _prefetch(query.to_arrow_reader(BATCH_ROWS)) as batches:
+        reader = query.to_arrow_reader(READ_ROWS)
+        with _prefetch(reader, BATCH_ROWS // READ_ROWS) as batches:
             for array in _rebatch(batches, BATCH_ROWS):
                 yield Lines(array)
 
@@ -400,19 +404,26 @@ def _rebatch(batches: Iterator[pa.RecordBatch], rows: int) -> Iterator[pa.Array]
     """The first column in slices of exactly ROWS rows (the last may be shorter).
 
     Deflate pieces and part boundaries follow the slices, so fixing them here makes the
-    output independent of how DuckDB happens to cut its batches.
+    output independent of how DuckDB happens to cut its batches. Only the rows of a slice are
+    copied, and what is held back is a slice of DuckDB's batch: one batch's worth, not two.
     """
     held: list[pa.Array] = []
     count = 0
     for batch in batches:
-        held.append(batch.column(0))
-        count += batch.num_rows
-        while count >= rows:
-            joined = pa.concat_arrays(held) if len(held) > 1 else held[0]
-            yield joined.slice(0, rows)
-            held, count = [joined.slice(rows)], count - rows
+        column = batch.column(0)
+        while count + len(column) >= rows:
+            need = rows - count
+            yield _joined([*held, column.slice(0, need)])
+            held, count, column = [], 0, column.slice(need)
+        if len(column):
+            held.append(column)
+            count += len(column)
     if count:
-        yield pa.concat_arrays(held) if len(held) > 1 else held[0]
+        yield _joined(held)
+
+
+def _joined(arrays: list[pa.Array]) -> pa.Array:
+    return pa.concat_arrays(arrays) if len(arrays) > 1 else arrays[0]
 
 
 def _forbidden_error(con: duckdb.DuckDBPyConnection, plan: _Plan, legal_entity: str) -> LoaderError:

@@ -62,7 +62,7 @@ class CsvUnicode(DataFormat):
     def footer(self, entity: "EntityDescription") -> bytes:
         return b""
 
-    def encode(self, lines: "Lines", start: int, stop: int) -> bytes:
+    def encode(self, lines: "Lines", start: int, stop: int) -> bytes | memoryview:
         return lines.utf16(start, stop)
 
     def holds_forbidden(self, lines: "Lines", columns: int) -> bool:

@@ -35,7 +35,7 @@ class DataFormat(ABC):
         """The bytes after the last row."""
 
     @abstractmethod
-    def encode(self, lines: "Lines", start: int, stop: int) -> bytes:
+    def encode(self, lines: "Lines", start: int, stop: int) -> bytes | memoryview:
         """Rows START..STOP as they go into the file."""
 
     @abstractmethod

@@ -4,6 +4,8 @@ import pyarrow as pa
 
 # Unicode noncharacters XML 1.0 forbids, as UTF-8.
 NONCHARACTERS = ("\ufffe".encode(), "\uffff".encode())
+# Lines checked per copy: a few MB, so the check never holds a second copy of a batch.
+_CHECKED_ROWS = 8192
 
 
 class Lines:
@@ -38,8 +40,14 @@ class Lines:
 
     def holds_other_than(self, allowed: bytes, structure: bytes) -> bool:
         """Whether the batch holds bytes besides ALLOWED (a `bytes.translate` delete table)
-        other than STRUCTURE on every line, or a noncharacter XML forbids. One pass."""
-        data = bytes(self.utf8(0, self.rows))
-        if data.translate(None, allowed) != structure * self.rows:
-            return True
-        return not data.isascii() and any(n in data for n in NONCHARACTERS)
+        other than STRUCTURE on every line, or a noncharacter XML forbids. One pass, a few
+        thousand lines at a time: no copy of the whole batch."""
+        for start in range(0, self.rows, _CHECKED_ROWS):
+            stop = min(start + _CHECKED_ROWS, self.rows)
+            data = bytes(self.utf8(start, stop))
+            if data.translate(None, allowed) != structure * (stop - start):
+                return True
+            # Cut between lines, never inside a character: a noncharacter is whole in a slice.
+            if not data.isascii() and any(n in data for n in NONCHARACTERS):
+                return True
+        return False

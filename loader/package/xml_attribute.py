@@ -62,8 +62,8 @@ class XmlAttribute(DataFormat):
     def footer(self, entity: "EntityDescription") -> bytes:
         return f"</{ROOT}>\r\n".encode()
 
-    def encode(self, lines: "Lines", start: int, stop: int) -> bytes:
-        return bytes(lines.utf8(start, stop))
+    def encode(self, lines: "Lines", start: int, stop: int) -> bytes | memoryview:
+        return lines.utf8(start, stop)  # the UTF-8 line as it is: no copy of the batch
 
     def holds_forbidden(self, lines: "Lines", columns: int) -> bool:
         return lines.holds_other_than(_DROP_ALLOWED, b"\r\n")

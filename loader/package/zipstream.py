@@ -113,7 +113,7 @@ class ZipStreamWriter:
         )
         self._open = entry
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: bytes | memoryview) -> None:
         """Deflate DATA into the open entry; afterwards `size` is exact."""
         entry = self._open
         assert entry is not None, "start an entry first"
