@@ -495,7 +495,7 @@ def test_each_grain_is_proved_where_a_model_says(built: Workspace) -> None:
         if node["resource_type"] == "model"
         and node["config"].get("meta", {}).get("grain_proved_by")
     }
-    assert len(declared) == 8
+    assert len(declared) == 19
     for unique_id, proved_by in declared.items():
         proving = f"model.d365_customer_migration.{proved_by}"
         assert proving in descendants(unique_id), unique_id

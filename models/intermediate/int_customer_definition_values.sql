@@ -4,15 +4,15 @@
 -- (blank as '') and, for groups and currencies, their company.
 with
 
-customers as (
+values_keyed as (
 
-    select * from {{ ref('stg_legacy__customers') }}
+    select * from {{ ref('int_customer_definition_values__extracted') }}
 
 ),
 
-legal_entities as (
+known_values as (
 
-    select * from {{ ref('legal_entities') }}
+    select * from {{ ref('int_customer_definition_values__known') }}
 
 ),
 
@@ -28,92 +28,9 @@ customer_group_map as (
 
 ),
 
-customer_groups as (
-
-    select * from {{ ref('customer_groups') }}
-
-),
-
-currencies as (
-
-    select * from {{ ref('currencies') }}
-
-),
-
 country_map as (
 
     select * from {{ ref('country_map') }}
-
-),
-
-countries as (
-
-    select * from {{ ref('countries') }}
-
-),
-
-legal_entities_keyed as (
-
-    {{ legal_entities_keyed('legal_entities') }}
-
-),
-
--- One scan of the records for all three kinds of value.
-combinations as (
-
-    select distinct
-        coalesce(company, '') as company,
-        coalesce(customer_group, '') as customer_group,
-        coalesce(currency, '') as currency,
-        coalesce(country, '') as country
-
-    from customers
-
-),
-
-legacy_values as (
-
-    select distinct
-        'customer_group' as kind,
-        company,
-        customer_group as legacy_value
-
-    from combinations
-
-    union all
-
-    select distinct
-        'currency' as kind,
-        company,
-        currency as legacy_value
-
-    from combinations
-
-    -- The country map is global: one row per country, for any company.
-    union all
-
-    select distinct
-        'country' as kind,
-        '' as company,
-        country as legacy_value
-
-    from combinations
-
-),
-
-values_keyed as (
-
-    select
-        legacy_values.kind,
-        legacy_values.company,
-        legacy_values.legacy_value,
-        legal_entities_keyed.data_area_key,
-        {{ normalized_key('legacy_values.legacy_value') }} as legacy_key
-
-    from legacy_values
-
-    left join legal_entities_keyed
-        on {{ normalized_key('legacy_values.company') }} = legal_entities_keyed.company_key
 
 ),
 
@@ -179,39 +96,6 @@ mapped as (
     left join country_map_keyed
         on values_keyed.kind = 'country'
             and values_keyed.legacy_key = country_map_keyed.legacy_key
-
-),
-
--- What exists in F&O, in its own spelling: groups and currencies per legal entity.
-known_values as (
-
-    select
-        'customer_group' as kind,
-        {{ normalized_key('data_area_id') }} as data_area_key,
-        {{ normalized_key('customer_group_id') }} as value_key,
-        customer_group_id as fo_value
-
-    from customer_groups
-
-    union all
-
-    select
-        'currency' as kind,
-        {{ normalized_key('data_area_id') }} as data_area_key,
-        {{ normalized_key('currency_code') }} as value_key,
-        currency_code as fo_value
-
-    from currencies
-
-    union all
-
-    select
-        'country' as kind,
-        '' as data_area_key,
-        {{ normalized_key('country_region_id') }} as value_key,
-        country_region_id as fo_value
-
-    from countries
 
 ),
 

@@ -3,63 +3,16 @@
 -- (macros/reject_details.sql), built for these rows only.
 with
 
-dimension_rows as (
+-- Read by several steps below: computed once.
+rejected as {{ materialized() }} (
 
-    select * from {{ ref('int_customer_dimensions') }}
-
-),
-
-dimensions as (
-
-    select * from {{ ref('stg_legacy__customer_dimensions') }}
-
-),
-
-dimension_values as (
-
-    select * from {{ ref('int_dimension_values') }}
+    select * from {{ ref('int_customer_dimensions__rejected_rows') }}
 
 ),
 
 customers as (
 
     select * from {{ ref('int_customers') }}
-
-),
-
--- What a detail names, read back for the rejected rows only: the record as extracted (by its
--- line) and its checked value (by its id).
-rejected as {{ materialized() }} (
-
-    select
-        dimension_rows.source_file,
-        dimension_rows.source_line,
-        dimension_rows.rule,
-        dimension_rows.is_customer_rejected,
-        dimension_rows.customer_source_file,
-        dimension_rows.customer_source_line,
-        dimension_rows.holds_back_customer,
-        dimension_rows.format_position,
-        dimensions.company,
-        dimensions.customer_number,
-        dimensions.dimension,
-        dimensions.legacy_value,
-        dimension_values.mapped_value,
-        dimension_values.format_dimension,
-        dimension_values.value_forbidden_character,
-        dimension_values.value_contains_delimiter,
-        dimension_values.value_length
-
-    from dimension_rows
-
-    inner join dimensions
-        on dimension_rows.source_file = dimensions.source_file
-            and dimension_rows.source_line = dimensions.source_line
-
-    left join dimension_values
-        on dimension_rows.value_id = dimension_values.value_id
-
-    where dimension_rows.rule is not null
 
 ),
 

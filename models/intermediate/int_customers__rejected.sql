@@ -6,98 +6,23 @@
 
 with
 
-customers as {{ not_materialized() }} (
+-- Read here and by the two read-backs below: DuckDB computes int_customers__reported once (a CTE
+-- read several times) and each step here reads that, not a copy.
+reported as {{ not_materialized() }} (
 
-    select * from {{ ref('int_customers') }}
-
-),
-
-staged_customers as (
-
-    select * from {{ ref('stg_legacy__customers') }}
-
-),
-
-field_lengths as (
-
-    select * from {{ ref('field_lengths') }}
-
-),
-
-target_customers as (
-
-    select * from {{ ref('stg_fo__target_customers') }}
-
-),
-
-rules as (
-
-    select * from {{ ref('rules') }}
-
-),
-
-rejected_customers as (
-
-    select *
-
-    from customers
-
-    where rejected_precedence is not null
-        or definitions_rejected_precedence is not null
-
-),
-
-reported as {{ materialized() }} (
-
-    select
-        rejected_customers.*,
-        rules.rule,
-        rules.entity
-
-    from rejected_customers
-
-    inner join rules
-        on rules.grain = 'customer'
-            and (
-                (
-                    rules.entity in ('all', 'customer_details_v2')
-                    and rejected_customers.rejected_precedence = rules.precedence
-                )
-                or (
-                    rules.entity = 'customer_definitions'
-                    and rejected_customers.definitions_rejected_precedence = rules.precedence
-                )
-            )
-
-    where {{ breaks_rule('rules.rule', customer_rules) }}
-
-),
-
-definitions_rejected_lines as (
-
-    select distinct source_line
-
-    from reported
-
-    where entity = 'customer_definitions'
-
-),
-
--- The extract's values behind a Customer definitions reject, read back for these rows only.
-definition_texts as (
-
-    select staged_customers.*
-
-    from staged_customers
-
-    inner join definitions_rejected_lines
-        on staged_customers.source_line = definitions_rejected_lines.source_line
+    select * from {{ ref('int_customers__reported') }}
 
 ),
 
 definition_faults as (
 
-    {{ definition_faults('definition_texts', 'field_lengths') }}
+    select * from {{ ref('int_customers__definition_faults') }}
+
+),
+
+other_legal_entities as (
+
+    select * from {{ ref('int_customers__other_legal_entities') }}
 
 ),
 
@@ -132,52 +57,6 @@ cycles as (
     where rule = 'INVOICE_ACCOUNT_CYCLE'
 
     group by data_area_key, invoice_cycle_id
-
-),
-
-not_found_keys as (
-
-    select bill_to_key
-
-    from reported
-
-    where rule = 'INVOICE_ACCOUNT_NOT_FOUND'
-
-),
-
--- For a bill-to not found in its legal entity: the legal entities that have the key, as a hint.
-accounts_elsewhere as (
-
-    select
-        customer_key,
-        data_area_id
-
-    from customers
-
-    where not is_account_rejected
-        and customer_key in (select not_found_keys.bill_to_key from not_found_keys)
-
-    union
-
-    select
-        {{ normalized_key('customer_account') }} as customer_key,
-        {{ trim_spaces('data_area_id') }} as data_area_id
-
-    from target_customers
-
-    where data_area_id is not null
-
-),
-
-other_legal_entities as (
-
-    select
-        customer_key,
-        {{ dbt.listagg('data_area_id', "', '", 'order by data_area_id') }} as other_data_area_ids
-
-    from accounts_elsewhere
-
-    group by customer_key
 
 ),
 

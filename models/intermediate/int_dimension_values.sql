@@ -3,9 +3,9 @@
 -- the pair as extracted (blank as '') and keep its integer id.
 with
 
-dimensions as (
+mapped as (
 
-    select * from {{ ref('stg_legacy__customer_dimensions') }}
+    select * from {{ ref('int_dimension_values__mapped') }}
 
 ),
 
@@ -21,34 +21,6 @@ dimension_values as (
 
 ),
 
-dimension_value_map as (
-
-    select * from {{ ref('dimension_value_map') }}
-
-),
-
-pairs as (
-
-    select distinct
-        dimension,
-        legacy_value
-
-    from dimensions
-
-),
-
-pairs_keyed as (
-
-    select
-        dimension,
-        legacy_value,
-        {{ normalized_key('dimension') }} as dimension_key,
-        {{ normalized_key('legacy_value') }} as legacy_value_key
-
-    from pairs
-
-),
-
 format_keyed as (
 
     select
@@ -57,17 +29,6 @@ format_keyed as (
         position as format_position
 
     from dimension_format
-
-),
-
-value_map_keyed as (
-
-    select
-        {{ normalized_key('dimension') }} as dimension_key,
-        {{ normalized_key('legacy_value') }} as legacy_value_key,
-        {{ trim_spaces('value') }} as mapped_value
-
-    from dimension_value_map
 
 ),
 
@@ -90,21 +51,6 @@ restricted_dimensions as (
     select distinct dimension_key
 
     from allowed_values
-
-),
-
--- A legacy value without a mapping passes through unchanged.
-mapped as (
-
-    select
-        pairs_keyed.*,
-        coalesce(value_map_keyed.mapped_value, pairs_keyed.legacy_value) as mapped_value
-
-    from pairs_keyed
-
-    left join value_map_keyed
-        on pairs_keyed.dimension_key = value_map_keyed.dimension_key
-            and pairs_keyed.legacy_value_key = value_map_keyed.legacy_value_key
 
 ),
 

@@ -5,122 +5,28 @@
 -- with none or more than one is `unaccounted`.
 with
 
-customers as {{ not_materialized() }} (
+customer_evidence as (
 
-    select * from {{ ref('int_customers') }}
+    select * from {{ ref('migration_reconciliation__customer_evidence') }}
 
 ),
 
-dimension_rows as {{ not_materialized() }} (
+dimension_rows as (
 
     select * from {{ ref('int_customer_dimensions') }}
 
 ),
 
-exported_customers as (
-
-    select * from {{ ref('customer_details_v2') }}
-
-),
-
-rejects as (
-
-    select * from {{ ref('customer_details_v2_rejects') }}
-
-),
-
-created_customers as (
-
-    select * from {{ ref('customer_definitions') }}
-
-),
-
-definitions_rejects as (
-
-    select * from {{ ref('customer_definitions_rejects') }}
-
-),
-
-created_records as (
-
-    {{ records_behind_mart_rows('customers', 'created_customers') }}
-
-),
-
+-- Also read by migration_reconciliation__customer_evidence: DuckDB computes each once.
 exported_records as (
 
-    {{ records_behind_mart_rows(
-        'customers',
-        'exported_customers',
-        [adapter.quote('DEFAULTDIMENSIONDISPLAYVALUE') ~ ' is not null as has_dimensions'],
-    ) }}
-
-),
-
-definitions_rejected_records as (
-
-    select distinct
-        source_file,
-        source_line
-
-    from definitions_rejects
+    select * from {{ ref('migration_reconciliation__exported_records') }}
 
 ),
 
 rejected_records as (
 
-    select distinct
-        source_file,
-        source_line
-
-    from rejects
-
-),
-
-customers_with_dimension_rows as (
-
-    select distinct customer_source_line
-
-    from dimension_rows
-
-),
-
--- Each customer record's evidence in both entities, in one pass.
-customer_evidence as (
-
-    select
-        customers.source_file,
-        customers.data_area_id,
-        case when created_records.source_line is not null then 1 else 0 end as is_created,
-        case when definitions_rejected_records.source_line is not null then 1 else 0 end as is_definitions_rejected,
-        case when exported_records.source_line is not null then 1 else 0 end as is_exported,
-        case when rejected_records.source_line is not null then 1 else 0 end as is_rejected,
-        -- Passed, but nothing to update: no invoice account and no dimension rows.
-        case
-            when customers.rejected_precedence is null
-                and customers.invoice_account is null
-                and customers_with_dimension_rows.customer_source_line is null then 1
-            else 0
-        end as is_skipped
-
-    from customers
-
-    left join created_records
-        on customers.source_line = created_records.source_line
-
-    left join definitions_rejected_records
-        on customers.source_file = definitions_rejected_records.source_file
-            and customers.source_line = definitions_rejected_records.source_line
-
-    left join exported_records
-        on customers.source_line = exported_records.source_line
-
-    left join rejected_records
-        on customers.source_file = rejected_records.source_file
-            and customers.source_line = rejected_records.source_line
-
-    left join customers_with_dimension_rows
-        on customers.source_line = customers_with_dimension_rows.customer_source_line
+    select * from {{ ref('migration_reconciliation__rejected_records') }}
 
 ),
 
