@@ -108,6 +108,11 @@ def _load(machine: dict[str, Any]) -> str:
     return " / ".join(f"{x:.2f}" for x in load) + " (1 / 5 / 15 min)" if load else "unknown"
 
 
+def _stack(machine: dict[str, Any]) -> dict[str, Any]:
+    """The machine and versions a run measured on: not its load, which every run has its own."""
+    return {k: v for k, v in machine.items() if k != "load_average_at_end"}
+
+
 def machine_section(results: list[dict[str, Any]]) -> str:
     newest = max(results, key=lambda r: str(r["measured_at"]))
     m = newest["machine"]
@@ -125,7 +130,7 @@ def machine_section(results: list[dict[str, Any]]) -> str:
         ("load average at the end of the run", _load(m)),
     ]  # fmt: skip
     lines = ["## Machine", "", "| | |", "|---|---|", *(f"| {k} | {v} |" for k, v in rows)]
-    others = {r["scale"] for r in results if r["machine"] != m}
+    others = {r["scale"] for r in results if _stack(r["machine"]) != _stack(m)}
     if others:
         lines += ["", f"Scales measured on another machine or stack: {', '.join(sorted(others))}."]
     return "\n".join(lines) + "\n"

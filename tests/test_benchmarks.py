@@ -131,3 +131,16 @@ def test_target_at_100_customers() -> None:
     assert "| dbt build on 100 customers ≤ 8 s | 6.25 s (median of 3, 2 cores) | met |" in met
     missed = report.targets_section([_result(100, 9.5), large])
     assert "| 9.50 s (median of 3, 2 cores) | **not met** |" in missed
+
+
+def test_scales_on_the_same_machine_are_not_flagged_for_their_load() -> None:
+    machine = {"nproc": 2, "memory_bytes": 2**34, "cpu_model": "x", "os": "y",
+               "versions": {"duckdb": "2.0.1"}}  # fmt: skip
+    small, large, other = _result(100), _result(1_000_000), _result(10_000_000)
+    small["machine"] = {**machine, "load_average_at_end": [0.5, 0.5, 0.5]}
+    large["machine"] = {**machine, "load_average_at_end": [1.5, 1.2, 1.0]}
+    other["machine"] = {**machine, "versions": {"duckdb": "1.4.0"}}
+    large["measured_at"] = "2026-01-02T00:00:00Z"
+
+    assert "another machine" not in report.machine_section([small, large])
+    assert "another machine or stack: 10M." in report.machine_section([small, large, other])
