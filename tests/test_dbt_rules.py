@@ -259,7 +259,8 @@ def test_a_plain_build_selects_everything_but_the_unit_tests(built: Workspace) -
     everything = selected("--selector", "ci")
     unit_tests = {uid for uid in everything if uid.startswith("unit_test.")}
     assert len(unit_tests) == 7
-    assert {uid.split(".")[0] for uid in everything} >= {"model", "seed", "test", "unit_test"}
+    kinds = {uid.split(".")[0] for uid in everything}
+    assert kinds >= {"source", "model", "seed", "test", "unit_test", "exposure"}
     assert selected() == everything - unit_tests
 
 
