@@ -13,7 +13,7 @@ PRIMARY_KEY_TESTS = frozenset(
     {
         "unique",
         "unique_combination",
-        "unique_normalized_combination",
+        "unique_key",
         "unique_combination_of_columns",
     }
 )

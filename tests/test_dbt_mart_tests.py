@@ -17,8 +17,6 @@ SUPPLEMENTARY = "\U0001d400"  # two UTF-16 code units
 
 # Rows added to the good mart: (DATAAREAID, CUSTOMERACCOUNT, INVOICEACCOUNT, DEFAULTDIMENSIONDISPLAYVALUE)
 BAD_ROWS = [
-    (None, "ZNULL1", None, "001"),
-    ("USMF", None, None, "001"),
     ("USMF", "c0001 ", None, "002"),  # C0001 again, as F&O compares keys
     ("DEMF", "\uff2d\uff55\uff4c\uff4c\uff45\uff52", None, "002"),  # Muller in full width
     ("USMF", "ZREL1", "GB0001", None),  # GB0001 exists, in GBSI only
@@ -34,8 +32,7 @@ BAD_ROWS = [
 
 # (test name, column or None for a model-level test) -> (status, failing rows)
 EXPECTED = {
-    ("not_null_columns", None): ("fail", 2),
-    ("unique_normalized_combination", None): ("fail", 2),
+    ("unique_key", None): ("fail", 2),
     ("invoice_account_exists", "INVOICEACCOUNT"): ("fail", 4),
     ("dimension_display_value_fits_format", "DEFAULTDIMENSIONDISPLAYVALUE"): ("fail", 3),
     ("at_least_one_not_null", None): ("fail", 1),
@@ -78,15 +75,54 @@ def test_mart_tests_pass_on_the_good_rows(built: Workspace) -> None:
 
 def test_every_mart_test_fails_on_its_bad_row(built: Workspace) -> None:
     with duckdb.connect(str(built.database)) as con:
-        # A plain copy without the contract's NOT NULL constraints, so bad rows go in.
-        con.execute(
-            "create or replace table main.customer_details_v2 as"
-            " select * from main.customer_details_v2"
-        )
         con.executemany("insert into main.customer_details_v2 values (?, ?, ?, ?)", BAD_ROWS)
     proc = built.dbt("test", "--select", "customer_details_v2", "--exclude", "test_type:unit")
     assert proc.returncode != 0
     assert results_by_test(built) == EXPECTED
+
+
+def test_duckdb_refuses_a_null_that_only_spark_tests_for(built: Workspace) -> None:
+    # The marts' not_null_columns tests run on Spark only: on DuckDB the contract's NOT NULL
+    # refuses the row when the table is built. Each column they name must be NOT NULL here.
+    manifest = json.loads((built.target_dir / "manifest.json").read_text())
+    spark_only = [
+        (node["attached_node"].split(".")[-1], column.split("'")[1] if "'" in column else column)
+        for nodes in manifest["disabled"].values()
+        for node in nodes
+        if node.get("test_metadata", {}).get("name") == "not_null_columns"
+        for column in node["test_metadata"]["kwargs"]["columns"]
+    ]
+    assert {table for table, _ in spark_only} == {
+        "customer_details_v2_rejects",
+        "customer_definitions_rejects",
+    }
+    with duckdb.connect(str(built.database)) as con:
+        for table, column in spark_only:
+            row = con.sql(f"select * from main.{table} limit 1").fetchall()[0]
+            names = [c[0] for c in con.sql(f"describe main.{table}").fetchall()]
+            values = [
+                None if name == column else value for name, value in zip(names, row, strict=True)
+            ]
+            marks = ", ".join("?" * len(values))
+            with pytest.raises(duckdb.ConstraintException, match="NOT NULL"):
+                con.execute(f"insert into main.{table} values ({marks})", values)
+
+
+def test_seed_key_test_fails_on_a_repeated_key_and_a_missing_value(built: Workspace) -> None:
+    with duckdb.connect(str(built.database)) as con:
+        company, area = con.sql(
+            "select legacy_company, data_area_id from main.legal_entities"
+        ).fetchall()[0]
+        # The same company as F&O compares keys, and a company without its legal entity.
+        con.execute(
+            "insert into main.legal_entities values (?, ?), ('ZZNOAREA', NULL)",
+            [f" {company.lower()} ", area],
+        )
+    proc = built.dbt("test", "--select", "legal_entities,test_name:unique_key")
+    assert proc.returncode != 0
+    results = json.loads((built.target_dir / "run_results.json").read_text())["results"]
+    assert [(r["status"], r["failures"]) for r in results] == [("fail", 2)]
+    assert built.dbt("seed", "--select", "legal_entities").returncode == 0
 
 
 def test_reconciliation_test_fails_when_a_record_is_lost(built: Workspace) -> None:

@@ -140,7 +140,7 @@ def test_gate_on_a_real_dbt_run(workspace: Workspace) -> None:
     refused = workspace.loader("export", "--out", str(out))
     assert refused.returncode == 1
     assert "export refused" in refused.stderr
-    assert "unique_normalized_combination_customer_details_v2" in refused.stderr
+    assert "unique_key_customer_details_v2" in refused.stderr
     assert " fail (1 failing rows)" in refused.stderr
 
     # --force exports anyway, loudly, and the summary records it.
@@ -149,4 +149,4 @@ def test_gate_on_a_real_dbt_run(workspace: Workspace) -> None:
     assert "warning: --force: exporting although" in forced.stderr
     summary = json.loads((out / "export-summary.json").read_text())
     assert summary["gate"]["forced"] is True
-    assert any("unique_normalized_combination" in p for p in summary["gate"]["problems"])
+    assert any("unique_key_customer_details_v2" in p for p in summary["gate"]["problems"])
