@@ -2,16 +2,17 @@
 customer's legal entity, folded account key and a hash of its exported fields; each reject
 with its legal entity, key and the value at fault; the reconciliation's counts.
 
-Keys are compared as F&O compares them: an exported customer's is the key the models stored
-(`int_customers.customer_key`), a reject's is folded in DuckDB by
-`loader.collation.normalized_key_sql` (the rejects marts carry none); the fields are hashed in
-DuckDB.
+Keys are compared as F&O compares them, folded in DuckDB by `loader.collation.normalized_key_sql`
+(the `normalized_key` macro's DuckDB form): an exported customer's account gives the key the
+models stored (`int_customers.customer_key`), a reject's customer number its key (the rejects
+marts carry none); the fields are hashed in DuckDB.
 
 The exported customers (twenty million rows at 10M customers, both entities) and the rejects
 (1.6 million) stay queries that DuckDB runs where they are needed, within its memory cap, never
 a copy in Python that the export would hold while it writes the packages.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import duckdb
@@ -35,8 +36,10 @@ _OUTCOMES = {
 _NO_REJECTS = (
     "SELECT NULL::VARCHAR AS entity, NULL::VARCHAR AS company, NULL::VARCHAR AS "
     "customer_number, NULL::VARCHAR AS source_file, NULL::BIGINT AS source_line, NULL::VARCHAR "
-    "AS rule, NULL::VARCHAR AS value, NULL::VARCHAR AS detail WHERE false"
+    "AS rule, NULL::VARCHAR AS detail WHERE false"
 )
+# The columns of a reject, in the order of cycles.rejects, that come before its value.
+_REJECT_FIELDS = "r.entity, r.company, r.customer_number, r.source_file, r.source_line, r.rule"
 
 
 @dataclass(frozen=True)
@@ -82,17 +85,15 @@ def _customers(entry: RegisteredEntity) -> str:
     # that changed it would make one --changed-since export whole, never miss a change.
     hashed = ", ".join(f"mart.{quote_ident(f)}" for f in entry.description.field_names)
     le = quote_ident(entry.legal_entity_column)
-    account = quote_ident(entry.description.key_fields[0])
-    # The key the models stored (the macro tests/test_properties.py holds equal to
-    # loader.collation). Only a record that passed its account rules has its legal entity and
-    # account as extracted to itself, and every exported row comes from one.
+    account = f"mart.{quote_ident(entry.description.key_fields[0])}"
+    # The account is the customer number int_customers keyed with the same macro, so folding
+    # it here gives the key the models stored without joining back to int_customers on text
+    # (twice 10 million rows at 10M customers: most of this query's time).
     return (
         f"SELECT {sql_literal(entry.name)} AS entity, mart.{le} AS data_area_id, "
-        f"keyed.customer_key AS account_key, mart.{account} AS customer_account, "
+        f"{normalized_key_sql(account)} AS account_key, {account} AS customer_account, "
         f"hash({hashed}) AS row_hash "
-        f"FROM {quote_ident(entry.schema)}.{quote_ident(entry.name)} AS mart "
-        "LEFT JOIN main.int_customers AS keyed ON NOT keyed.is_account_rejected "
-        f"AND keyed.data_area_id = mart.{le} AND keyed.customer_number = mart.{account}"
+        f"FROM {quote_ident(entry.schema)}.{quote_ident(entry.name)} AS mart"
     )
 
 
@@ -101,27 +102,25 @@ def _rejects(
 ) -> str:
     """Every reject row of every entity, with its legal entity (the company as the seed
     legal_entities maps it, compared as F&O compares keys) and the value at fault: a query."""
-    raw_columns = _raw_columns(con)
-    value = _value_case(raw_columns)
-    joins = " ".join(
-        f"LEFT JOIN raw.{quote_ident(table)} AS {quote_ident(grain)} "
-        f"ON {quote_ident(grain)}._source_file = r.source_file "
-        f"AND {quote_ident(grain)}._source_line = r.source_line"
-        for grain, table in GRAIN_TABLES.items()
-        if table in raw_columns
-    )
-    selects = " UNION ALL ".join(
-        f"SELECT {sql_literal(e.name)} AS entity, r.company, r.customer_number, r.source_file, "
-        f"r.source_line, r.rule, CAST({value} AS VARCHAR) AS value, r.detail "
-        f"FROM {quote_ident(e.schema)}.{quote_ident(e.rejects)} AS r {joins}"
+    marts = " UNION ALL ".join(
+        f"SELECT {sql_literal(e.name)} AS entity, company, customer_number, source_file, "
+        f"source_line, rule, detail FROM {quote_ident(e.schema)}.{quote_ident(e.rejects)}"
         for e in entities
     )
+    valued = " UNION ALL ".join(_valued(_raw_columns(con)))
+    # The few distinct companies are folded and mapped, not the company of every reject.
+    companies = (
+        "SELECT companies.company, seed.data_area_id FROM (SELECT DISTINCT company FROM r) "
+        f"AS companies LEFT JOIN ({_legal_entities(con, mapped)}) AS seed "
+        f"ON seed.company_key IS NOT DISTINCT FROM {normalized_key_sql('companies.company')}"
+    )
+    # Not materialized: scanning the small rejects marts again is cheaper than copying them.
     return (
-        f"SELECT r.*, seed.data_area_id, "
-        f"{normalized_key_sql('CAST(r.customer_number AS VARCHAR)')} AS account_key "
-        f"FROM ({selects or _NO_REJECTS}) AS r "
-        f"LEFT JOIN ({_legal_entities(con, mapped)}) AS seed "
-        f"ON seed.company_key IS NOT DISTINCT FROM {normalized_key_sql('r.company')}"
+        f"WITH r AS NOT MATERIALIZED ({marts or _NO_REJECTS}) "
+        f"SELECT v.*, mapped.data_area_id, "
+        f"{normalized_key_sql('CAST(v.customer_number AS VARCHAR)')} AS account_key "
+        f"FROM ({valued}) AS v "
+        f"LEFT JOIN ({companies}) AS mapped ON mapped.company IS NOT DISTINCT FROM v.company"
     )
 
 
@@ -151,12 +150,37 @@ def _raw_columns(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
     return columns
 
 
-def _value_case(raw_columns: dict[str, set[str]]) -> str:
-    """The value at fault: the column of the rejected record that the seed names per rule."""
-    cases = [
-        f"WHEN r.rule = {sql_literal(rule.rule)} THEN "
-        f"{quote_ident(rule.grain)}.{quote_ident(rule.value_field)}"
-        for rule in rules().values()
-        if rule.value_field and rule.value_field in raw_columns.get(GRAIN_TABLES[rule.grain], ())
-    ]
-    return f"CASE {' '.join(cases)} END" if cases else "NULL"
+def _valued(raw_columns: dict[str, set[str]]) -> list[str]:
+    """The rejects `r` with the value at fault (the column of the rejected record that the seed
+    names per rule): each raw table is joined once, by (file, line), to the rejects of the rules
+    that read it; the other rejects have none. At 10M customers that is one scan of the
+    10 million customers and 25 million dimension rows, not one per rejects mart and raw table.
+    """
+    parts: list[str] = []
+    named: list[str] = []
+    for grain, table in GRAIN_TABLES.items():
+        fields = {
+            rule.rule: rule.value_field
+            for rule in rules().values()
+            if rule.grain == grain and rule.value_field in raw_columns.get(table, ())
+        }
+        if not fields:
+            continue
+        named.extend(fields)
+        cases = " ".join(
+            f"WHEN r.rule = {sql_literal(rule)} THEN record.{quote_ident(field)}"
+            for rule, field in fields.items()
+        )
+        parts.append(
+            f"SELECT {_REJECT_FIELDS}, CAST(CASE {cases} END AS VARCHAR) AS value, r.detail "
+            f"FROM r LEFT JOIN raw.{quote_ident(table)} AS record "
+            "ON record._source_file = r.source_file AND record._source_line = r.source_line "
+            f"WHERE r.rule IN ({_in_list(fields)})"
+        )
+    others = f"WHERE r.rule IS NULL OR r.rule NOT IN ({_in_list(named)})" if named else ""
+    parts.append(f"SELECT {_REJECT_FIELDS}, NULL::VARCHAR AS value, r.detail FROM r {others}")
+    return parts
+
+
+def _in_list(names: Iterable[str]) -> str:
+    return ", ".join(map(sql_literal, names))
