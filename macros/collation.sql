@@ -58,8 +58,7 @@
         case
             when strlen({{ trimmed }}) = length({{ trimmed }}) or contains({{ trimmed }}, chr(0))
                 then upper({{ trimmed }})
-            {#- trim() itself: trim_spaces() would write the folding three times. #}
-            else trim(upper(nfc_normalize(translate({{ trimmed }}, {{ fold_literal(width_kana_fold_from()) }}, {{ fold_literal(width_kana_fold_to()) }}))), ' ')
+            else {{ trim_spaces('upper(nfc_normalize(translate(' ~ trimmed ~ ', ' ~ fold_literal(width_kana_fold_from()) ~ ', ' ~ fold_literal(width_kana_fold_to()) ~ ')))') }}
         end,
         ''
     )

@@ -8,15 +8,8 @@
     trim(both ' ' from {{ expression }})
 {%- endmacro %}
 
-{#- Nearly every value has no surrounding space: those skip trim(), which copies each string
-    (half the cost of the staging views at 1M customers). EXPRESSION is written three times:
-    pass a column, not a costly expression. -#}
 {% macro duckdb__trim_spaces(expression) -%}
-    case
-        when starts_with({{ expression }}, ' ') or ends_with({{ expression }}, ' ')
-            then trim({{ expression }}, ' ')
-        else {{ expression }}
-    end
+    trim({{ expression }}, ' ')
 {%- endmacro %}
 
 
