@@ -23,6 +23,7 @@ from benchmarks.phases import (
     ROW_UNITS,
     PhaseState,
     Workspace,
+    blocking_phase,
     command,
     pipeline_rows,
     prepare_output,
@@ -67,17 +68,14 @@ def generate_extracts(ws: Workspace) -> dict[str, object]:
 
 def initial_states(ws: Workspace) -> dict[str, PhaseState]:
     states = {name: PhaseState(name) for name in (*REFERENCES, *PIPELINE)}
-    previous: PhaseState | None = None
     for name in (*REFERENCES, *PIPELINE):
         state = states[name]
         if name in ws.config.skip:
             state.stop("skipped", "BENCH_SKIP")
         elif reason := unavailable_reason(ws, name):
             state.stop("not available", reason)
-        elif name in PIPELINE[1:] and previous is not None and not previous.runnable:
-            state.stop("blocked", f"needs {LABELS[previous.name]}")
-        if name in PIPELINE:
-            previous = state
+        elif blocker := blocking_phase(name, states):
+            state.stop("blocked", f"needs {LABELS[blocker]}")
     return states
 
 
@@ -113,9 +111,8 @@ def run_pipeline(ws: Workspace, states: dict[str, PhaseState], repeat: int) -> N
             continue
         if run_phase(ws, state, repeat) is None:
             for later in PIPELINE[position + 1 :]:
-                if states[later].runnable:
+                if states[later].runnable and blocking_phase(later, states):
                     states[later].stop("blocked", f"{LABELS[name]} failed")
-            return
 
 
 def run_repeats(ws: Workspace, states: dict[str, PhaseState], inputs: dict[str, object]) -> None:

@@ -22,6 +22,16 @@ END_TO_END = ("land", "dbt_build", "export")  # what the floor does; verify is e
 # the cycle kept alone, and `loader report` (docs/cycles.md).
 CYCLE_COST = ("keep_cycle", "report")
 REFERENCES = ("floor", "naive")
+# The phase whose output each one reads: it runs only when that one can. Verify, the cycle
+# kept again and the report each read what the export wrote, not each other, so skipping
+# verify (BENCH_SKIP) still measures the other two.
+NEEDS = {
+    "dbt_build": "land",
+    "export": "dbt_build",
+    "verify": "export",
+    "keep_cycle": "export",
+    "report": "export",
+}
 LABELS = {
     "floor": "floor (one DuckDB script)",
     "land": "loader land",
@@ -65,6 +75,16 @@ class PhaseState:
 
     def stop(self, status: str, reason: str) -> None:
         self.status, self.reason = status, reason
+
+
+def blocking_phase(name: str, states: dict[str, PhaseState]) -> str | None:
+    """The phase NAME needs, directly or through another, that cannot run; None when none."""
+    needed = NEEDS.get(name)
+    while needed is not None:
+        if not states[needed].runnable:
+            return needed
+        needed = NEEDS.get(needed)
+    return None
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import pytest
 
 from benchmarks import nodes, report
 from benchmarks.config import scale_label
+from benchmarks.phases import PIPELINE, PhaseState, blocking_phase
 
 
 def _run_results(path: Path, times: dict[str, float], elapsed: float | None = 3.5) -> Path:
@@ -144,3 +145,13 @@ def test_scales_on_the_same_machine_are_not_flagged_for_their_load() -> None:
 
     assert "another machine" not in report.machine_section([small, large])
     assert "another machine or stack: 10M." in report.machine_section([small, large, other])
+
+
+def test_a_skipped_verify_still_measures_the_cycle_and_the_report() -> None:
+    states = {name: PhaseState(name) for name in PIPELINE}
+    states["verify"].stop("skipped", "BENCH_SKIP")
+    assert blocking_phase("keep_cycle", states) is None
+    assert blocking_phase("report", states) is None
+    states["dbt_build"].stop("failed", "exit 1")
+    assert blocking_phase("report", states) == "dbt_build"
+    assert blocking_phase("land", states) is None
