@@ -12,6 +12,7 @@ from dbt_score import Exposure, Model, RuleViolation, Severity, rule
 PRIMARY_KEY_TESTS = frozenset(
     {
         "unique",
+        "primary_key",
         "unique_combination",
         "unique_key",
         "unique_combination_of_columns",

@@ -1,4 +1,4 @@
-"""Each data test of customer_details_v2 (and the reconciliation test) fails on a bad row.
+"""Each data test fails on a bad row: the mart's, the seeds', the grains' and reconciliation's.
 
 The crafted extracts are built once; then the mart is replaced by its good rows plus rows that
 each break one rule, and `dbt test` must report exactly those rows per test. Without this a
@@ -108,21 +108,90 @@ def test_duckdb_refuses_a_null_that_only_spark_tests_for(built: Workspace) -> No
                 con.execute(f"insert into main.{table} values ({marks})", values)
 
 
-def test_seed_key_test_fails_on_a_repeated_key_and_a_missing_value(built: Workspace) -> None:
+# Rows added to the seeds, each breaking one check of its `valid_rows` test:
+# seed -> (rows, the problems the test reports).
+BAD_SEED_ROWS: dict[str, tuple[list[tuple[object, ...]], list[str]]] = {
+    "legal_entities": (
+        [
+            (" us01 ", "USMF"),  # US01 again, as F&O compares keys
+            ("ZZNOAREA", None),
+            ("ZZLONG", "ABCDE"),
+            ("ZZBAD", "U\u00a0S"),
+        ],
+        [
+            "the key legacy_company repeats as F&O compares keys",
+            "a row leaves one of legacy_company, data_area_id empty",
+            "data_area_id is longer than 4 characters as F&O counts them (UTF-16 code units)",
+            "data_area_id holds a character a package cannot carry",
+        ],
+    ),
+    "dimension_format": (
+        [(1, "Cost-Area")],  # position 1 again; the delimiter in the name
+        ["position repeats", "dimension contains -"],
+    ),
+    "dimension_values": (
+        [("Region", "EU"), ("Department", SUPPLEMENTARY * 16)],
+        [
+            "dimension is not a dimension of dimension_format",
+            "value is longer than 30 characters as F&O counts them (UTF-16 code units)",
+        ],
+    ),
+    "customer_group_map": (
+        [("DEMF", "ZZ", "90")],  # group 90 exists in USMF only
+        ["customer_group_id is not a customer_group_id of customer_groups in its legal entity"],
+    ),
+    "legal_entity_defaults": (
+        [("ZZMF", None, "XXX", "en-us")],
+        ["currency_code is not a currency_code of currencies in its legal entity"],
+    ),
+    "country_map": (
+        [("Atlantis", "ATL")],
+        ["country_region_id is not a country_region_id of countries"],
+    ),
+}
+
+
+def test_each_seed_check_fails_on_its_bad_row(built: Workspace) -> None:
     with duckdb.connect(str(built.database)) as con:
-        company, area = con.sql(
-            "select legacy_company, data_area_id from main.legal_entities"
-        ).fetchall()[0]
-        # The same company as F&O compares keys, and a company without its legal entity.
-        con.execute(
-            "insert into main.legal_entities values (?, ?), ('ZZNOAREA', NULL)",
-            [f" {company.lower()} ", area],
-        )
-    proc = built.dbt("test", "--select", "legal_entities,test_name:unique_key")
+        for seed, (rows, _) in BAD_SEED_ROWS.items():
+            marks = ", ".join("?" * len(rows[0]))
+            con.executemany(f"insert into main.{seed} values ({marks})", rows)
+    proc = built.dbt("test", "--select", "test_name:valid_rows", "--store-failures")
+    assert proc.returncode != 0
+    failed = {
+        r["unique_id"].split(".")[2].removeprefix("valid_rows_"): r["failures"]
+        for r in json.loads((built.target_dir / "run_results.json").read_text())["results"]
+        if r["status"] == "fail"
+    }
+    assert failed == {seed: len(problems) for seed, (_, problems) in BAD_SEED_ROWS.items()}
+    with duckdb.connect(str(built.database), read_only=True) as con:
+        for seed, (_, problems) in BAD_SEED_ROWS.items():
+            stored = con.sql(f"select problem from main_dbt_test__audit.valid_rows_{seed}")
+            assert sorted(row[0] for row in stored.fetchall()) == sorted(problems), seed
+    assert built.dbt("seed").returncode == 0
+
+
+def test_grain_test_fails_on_a_repeated_and_a_missing_line(built: Workspace) -> None:
+    grains = ("int_customers", "int_customer_dimensions")
+    with duckdb.connect(str(built.database)) as con:
+        for table in grains:
+            con.execute(f"create table main.{table}__kept as select * from main.{table}")
+            con.execute(f"insert into main.{table} select * from main.{table} limit 1")
+            con.execute(
+                f"insert into main.{table} select * replace (null as source_line)"
+                f" from main.{table} limit 1"
+            )
+    proc = built.dbt("test", "--select", "test_name:primary_key")
     assert proc.returncode != 0
     results = json.loads((built.target_dir / "run_results.json").read_text())["results"]
-    assert [(r["status"], r["failures"]) for r in results] == [("fail", 2)]
-    assert built.dbt("seed", "--select", "legal_entities").returncode == 0
+    # One failing row for the repeated line, one for the rows without a line.
+    assert sorted((r["unique_id"].split(".")[2], r["failures"]) for r in results) == [
+        (f"primary_key_{table}_source_line", 2) for table in sorted(grains)
+    ]
+    with duckdb.connect(str(built.database)) as con:
+        for table in grains:
+            con.execute(f"create or replace table main.{table} as select * from main.{table}__kept")
+            con.execute(f"drop table main.{table}__kept")
 
 
 def test_reconciliation_test_fails_when_a_record_is_lost(built: Workspace) -> None:

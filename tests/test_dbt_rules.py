@@ -488,7 +488,8 @@ def test_each_grain_is_proved_where_a_model_says(built: Workspace) -> None:
         test["attached_node"]
         for test in nodes.values()
         if test["resource_type"] == "test"
-        and test.get("test_metadata", {}).get("name") in {"unique", "unique_combination"}
+        and test.get("test_metadata", {}).get("name")
+        in {"unique", "unique_combination", "primary_key"}
     }
     declared = {
         unique_id: node["config"]["meta"]["grain_proved_by"]
