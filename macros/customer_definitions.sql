@@ -136,16 +136,15 @@
     character a package cannot carry. Built for rejected records only. -#}
 {% macro definition_faults(texts, field_lengths) -%}
 {%- set free_text = definitions_free_text_fields() -%}
-{%- set name = customer_name_for_fo(texts) -%}
     select
-        {{ texts }}.source_line as fault_line,
-        {{ name }} as extracted_name,
-        {{ texts }}.party_type as extracted_party_type,
-        {{ texts }}.customer_group as extracted_customer_group,
-        {{ texts }}.currency as extracted_currency,
-        {{ texts }}.country as extracted_country,
-        {{ texts }}.email as extracted_email,
-        {{ utf16_length(name) }} as name_length,
+        named.source_line as fault_line,
+        named.extracted_name,
+        named.party_type as extracted_party_type,
+        named.customer_group as extracted_customer_group,
+        named.currency as extracted_currency,
+        named.country as extracted_country,
+        named.email as extracted_email,
+        named.name_length,
         max_lengths.name as max_name_length,
         max_lengths.customergroupid as max_customer_group_length,
         max_lengths.salescurrencycode as max_currency_length,
@@ -153,10 +152,10 @@
             ', '
             {%- for field, column in free_text.items() %},
             case
-                when {{ longer_than(texts ~ '.' ~ column, 'max_lengths.' ~ (field | lower)) }}
+                when named.{{ column }}_length > max_lengths.{{ field | lower }}
                     then {{ dbt.concat([
                         "'" ~ field ~ " '",
-                        'cast(' ~ utf16_length(texts ~ '.' ~ column) ~ ' as ' ~ dbt.type_string() ~ ')',
+                        'cast(named.' ~ column ~ '_length as ' ~ dbt.type_string() ~ ')',
                         "' > '",
                         'cast(max_lengths.' ~ (field | lower) ~ ' as ' ~ dbt.type_string() ~ ')',
                     ]) }}
@@ -165,13 +164,26 @@
         ) as too_long_fields,
         case
             {%- for column in definitions_extract_columns() %}
-            when {{ has_characters(texts ~ '.' ~ column, uncarriable_characters_pattern()) }} then '{{ column }}'
+            when {{ has_characters('named.' ~ column, uncarriable_characters_pattern()) }} then '{{ column }}'
             {%- endfor %}
         end as uncarriable_column,
-        {{ first_character(concat_columns(texts, definitions_extract_columns()), uncarriable_characters_pattern()) }}
+        {{ first_character(concat_columns('named', definitions_extract_columns()), uncarriable_characters_pattern()) }}
             as uncarriable_character
 
-    from {{ texts }}
+    {#- Each value and length computed once, not repeated in every expression that reads it
+        (rejected records only: no short cut for short values is needed). #}
+    from (
+        select
+            named_texts.*,
+            {%- for column in free_text.values() %}
+            {{ utf16_length('named_texts.' ~ column) }} as {{ column }}_length,
+            {%- endfor %}
+            {{ utf16_length('named_texts.extracted_name') }} as name_length
+        from (
+            select {{ texts }}.*, {{ customer_name_for_fo(texts) }} as extracted_name
+            from {{ texts }}
+        ) as named_texts
+    ) as named
 
     cross join (
         {{ field_max_lengths(field_lengths, 'customer_definitions', definitions_checked_fields()) }}
