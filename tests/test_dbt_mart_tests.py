@@ -86,7 +86,7 @@ def test_duckdb_refuses_a_null_that_only_spark_tests_for(built: Workspace) -> No
     # refuses the row when the table is built. Each column they name must be NOT NULL here.
     manifest = json.loads((built.target_dir / "manifest.json").read_text())
     spark_only = [
-        (node["attached_node"].split(".")[-1], column.split("'")[1] if "'" in column else column)
+        (node["attached_node"].split(".")[-1], column)
         for nodes in manifest["disabled"].values()
         for node in nodes
         if node.get("test_metadata", {}).get("name") == "not_null_columns"
