@@ -214,8 +214,9 @@ def nodes_section(result: dict[str, Any]) -> str:
     summary = (
         f"Median dbt build (repeat {chosen['repeat']} of {len(repeats)}): "
         f"{chosen['node_count']:,} nodes; {wall:,.2f} s wall{split}. The node times add up to "
-        f"{chosen['node_time_s']:,.2f} s (nodes run in parallel on the profile's threads, so "
-        "the sum can exceed the node run)."
+        f"{chosen['node_time_s']:,.2f} s; the rest of the node run is dbt's own work between "
+        "nodes (with more than one thread in the profile, nodes overlap and the sum can exceed "
+        "the node run)."
     )
     rows = [
         f"| `{_cell(nodes.short_name(n['unique_id']))}` | {n['type']} | "
