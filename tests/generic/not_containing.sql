@@ -5,6 +5,6 @@ select {{ column_name }}
 
 from {{ model }}
 
-where {{ dbt.position(dbt.string_literal(dbt.escape_single_quotes(substring)), column_name) }} > 0
+where {{ contains_text(column_name, substring) }}
 
 {% endtest %}

@@ -74,7 +74,7 @@ final as (
 
     select '{{ column }} contains {{ substring | replace("'", "''") }}' as problem, {{ column }} as value
     from {{ model }}
-    where {{ dbt.position(dbt.string_literal(dbt.escape_single_quotes(substring)), column) }} > 0
+    where {{ contains_text(column, substring) }}
     {%- endfor %}
     {%- for reference in references %}
     {%- set in_legal_entity = reference.legal_entity_column is defined %}
