@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import yaml
 
+from benchmarks import dbt_floor, nodes
 from benchmarks.config import BENCH_DIR, PROJECT_DIR, Config
 from benchmarks.measure import Run
 
@@ -22,6 +24,9 @@ END_TO_END = ("land", "dbt_build", "export")  # what the floor does; verify is e
 # the cycle kept alone, and `loader report` (docs/cycles.md).
 CYCLE_COST = ("keep_cycle", "report")
 REFERENCES = ("floor", "naive")
+# dbt's own fixed cost: a project of the dbt build's shape with trivial SQL (dbt_floor.py). It
+# reads the shape from the manifest of the repeat's dbt build, so it runs after the pipeline.
+DBT_FLOOR = "dbt_floor"
 # The phase whose output each one reads: it runs only when that one can. Verify, the cycle
 # kept again and the report each read what the export wrote, not each other, so skipping
 # verify (BENCH_SKIP) still measures the other two.
@@ -31,11 +36,13 @@ NEEDS = {
     "verify": "export",
     "keep_cycle": "export",
     "report": "export",
+    DBT_FLOOR: "dbt_build",
 }
 LABELS = {
     "floor": "floor (one DuckDB script)",
     "land": "loader land",
     "dbt_build": "dbt build",
+    DBT_FLOOR: "dbt floor (trivial nodes)",
     "export": "loader export",
     "verify": "loader verify",
     "keep_cycle": "cycle kept (in export)",
@@ -46,6 +53,7 @@ LABELS = {
 ROW_UNITS = {
     "land": "extract records landed",
     "dbt_build": "customer records built",
+    DBT_FLOOR: "dbt nodes run",
     # Customer details V2 rows: the packages hold about as many Customer definitions rows again.
     "export": "Customer details V2 rows written",
     "verify": "Customer details V2 rows verified",
@@ -115,6 +123,10 @@ class Workspace:
     def dbt_target(self) -> Path:
         return self.root / "target"
 
+    @property
+    def dbt_floor(self) -> Path:
+        return self.root / "dbt-floor"
+
     def tool(self, name: str) -> str:
         return str(self.config.bin_dir / name)
 
@@ -133,6 +145,15 @@ class Workspace:
         )
         return env
 
+    def phase_env(self, name: str) -> dict[str, str]:
+        env = self.env
+        if name == DBT_FLOOR:  # a target and logs of its own: the real build's stay as they are
+            env.update(
+                DBT_TARGET_PATH=str(self.dbt_floor / "target"),
+                DBT_LOG_PATH=str(self.dbt_floor / "logs"),
+            )
+        return env
+
     def reset_database(self) -> None:
         """Each repeat lands into a new database, as a first land does."""
         for suffix in ("", ".wal"):
@@ -149,7 +170,7 @@ def unavailable_reason(ws: Workspace, name: str) -> str:
     if name in ("land", "export", "verify", "report"):
         if not _exits_zero([ws.tool("loader"), name, "--help"], ws.env):
             return f"`loader {name}` does not exist yet"
-    elif name == "dbt_build":
+    elif name in ("dbt_build", DBT_FLOOR):
         if not Path(ws.tool("dbt")).exists():
             return "dbt is not installed"
         if not any((PROJECT_DIR / "models").rglob(f"{MART_MODEL}.sql")):
@@ -167,6 +188,9 @@ def command(ws: Workspace, name: str) -> list[str]:
         case "dbt_build":
             project = str(PROJECT_DIR)
             return [ws.tool("dbt"), "build", "--project-dir", project, "--profiles-dir", project]
+        case "dbt_floor":
+            floor = str(ws.dbt_floor)
+            return [ws.tool("dbt"), "build", "--project-dir", floor, "--profiles-dir", floor]
         case "export":
             return [ws.tool("loader"), "export", "--out", str(ws.packages)]
         case "verify":
@@ -192,6 +216,15 @@ def prepare_output(ws: Workspace, name: str) -> None:
     if name == "dbt_build":  # a failed build must not leave the previous repeat's node times
         (ws.dbt_target / "run_results.json").unlink(missing_ok=True)
         return
+    if name == DBT_FLOOR:  # written once, from the first build's manifest, and kept (as the
+        # real project keeps its target folder, so both parse in full once)
+        if not (ws.dbt_floor / "dbt_project.yml").exists():
+            project = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text("utf-8"))
+            threads = dbt_floor.profile_threads(PROJECT_DIR / "profiles.yml", project["profile"])
+            shape = dbt_floor.read_shape(ws.dbt_target / "manifest.json", project["name"], threads)
+            dbt_floor.write_project(ws.dbt_floor, shape)
+        (ws.dbt_floor / "target" / "run_results.json").unlink(missing_ok=True)
+        return
     folder = {"export": ws.packages, "floor": ws.root / "floor", "naive": ws.root / "naive"}.get(
         name
     )
@@ -215,6 +248,9 @@ def pipeline_rows(ws: Workspace, name: str) -> int:
         return _count(ws, "select " + " + ".join(f"(select count(*) from raw.{t})" for t in tables))
     if name in ("dbt_build", "keep_cycle"):
         return _count(ws, "select count(*) from raw.customers")
+    if name == DBT_FLOOR:
+        found = nodes.read(ws.dbt_floor / "target" / "run_results.json", 0.0, 0)
+        return found["node_count"] if found else 0
     if name == "report":
         return _count(ws, "select count(*) from cycles.rejects")
     return _count(ws, f"select count(*) from main.{MART_MODEL}")

@@ -1,18 +1,23 @@
-"""The benchmark's bookkeeping (benchmarks/): dbt's slowest nodes, scale labels, the report.
+"""The benchmark's bookkeeping (benchmarks/): dbt's slowest nodes, scale labels, the report,
+and the dbt floor project.
 
-No benchmark runs here: these check what is read from dbt's run_results.json and how
-docs/benchmarks.md renders results, with or without the newer fields.
+No benchmark runs here: these check what is read from dbt's run_results.json, how
+docs/benchmarks.md renders results, with or without the newer fields, and that the dbt floor
+builds the nodes the project's production build does.
 """
 
 import json
+import subprocess
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from benchmarks import nodes, report
-from benchmarks.config import scale_label
-from benchmarks.phases import PIPELINE, PhaseState, blocking_phase
+from benchmarks import dbt_floor, nodes, report
+from benchmarks.config import PROJECT_DIR, scale_label
+from benchmarks.phases import DBT_FLOOR, PIPELINE, PhaseState, blocking_phase
+from tests.conftest import VENV_BIN, Workspace
 
 
 def _run_results(path: Path, times: dict[str, float], elapsed: float | None = 3.5) -> Path:
@@ -155,3 +160,56 @@ def test_a_skipped_verify_still_measures_the_cycle_and_the_report() -> None:
     states["dbt_build"].stop("failed", "exit 1")
     assert blocking_phase("report", states) == "dbt_build"
     assert blocking_phase("land", states) is None
+
+
+def test_the_dbt_floor_waits_for_the_dbt_build() -> None:
+    states = {name: PhaseState(name) for name in (*PIPELINE, DBT_FLOOR)}
+    assert blocking_phase(DBT_FLOOR, states) is None
+    states["land"].stop("failed", "exit 1")
+    assert blocking_phase(DBT_FLOOR, states) == "land"
+
+
+def test_target_at_100_customers_names_dbts_floor() -> None:
+    small = _result(100, 9.5)
+    small["phases"][DBT_FLOOR] = {**_phase(7.25), "rows": 64}
+    line = report.targets_section([small, _result()])
+    assert "| 9.50 s (median of 3, 2 cores); dbt's floor for the same 64 nodes: 7.25 s |" in line
+    assert "dbt floor (trivial nodes)" in report.scale_section(small)
+
+
+def _types(run_results: Path) -> Counter[str]:
+    data = json.loads(run_results.read_text(encoding="utf-8"))
+    return Counter(nodes.node_type(r["unique_id"]) for r in data["results"])
+
+
+def test_the_dbt_floor_builds_the_nodes_of_the_production_build(workspace: Workspace) -> None:
+    """Real dbt, both projects: the floor's `dbt build` runs as many seeds, models, data tests
+    and exposures as the project's default selection holds (no unit test)."""
+    listed = workspace.dbt("ls", "--output", "json", "--output-keys", "resource_type config")
+    assert listed.returncode == 0, listed.stdout
+    selected: Counter[str] = Counter()
+    for line in listed.stdout.splitlines():
+        if line.startswith("{"):
+            item = json.loads(line)
+            ephemeral = item.get("config", {}).get("materialized") == "ephemeral"
+            if item["resource_type"] not in ("source", "unit_test") and not ephemeral:
+                selected[item["resource_type"]] += 1
+    shape = dbt_floor.read_shape(
+        workspace.target_dir / "manifest.json",
+        "d365_customer_migration",
+        dbt_floor.profile_threads(PROJECT_DIR / "profiles.yml", "d365_customer_migration"),
+    )
+    assert shape.nodes == sum(selected.values())
+    assert shape.models["ephemeral"] > 0 and shape.sources > 0  # the project has both kinds
+
+    floor = workspace.root / "dbt-floor"
+    dbt_floor.write_project(floor, shape)
+    env = {**workspace.env, "DBT_TARGET_PATH": str(floor / "target")}
+    env["DBT_LOG_PATH"] = str(floor / "logs")
+    built = subprocess.run(
+        [str(VENV_BIN / "dbt"), "build", "--project-dir", str(floor),
+         "--profiles-dir", str(floor)],
+        env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert built.returncode == 0, built.stdout[-2000:]
+    assert _types(floor / "target" / "run_results.json") == selected
