@@ -65,10 +65,14 @@ def read_shape(manifest: Path, project: str, threads: int) -> Shape:
     )
 
 
-def profile_threads(profiles_yml: Path, profile: str) -> int:
-    """The thread count of PROFILE's default target."""
-    outputs = yaml.safe_load(profiles_yml.read_text(encoding="utf-8"))[profile]
-    return int(outputs["outputs"][outputs["target"]].get("threads", 1))
+def project_shape(project_dir: Path, manifest: Path) -> Shape:
+    """The shape of the dbt project in PROJECT_DIR, read from the MANIFEST of its build, with
+    the thread count of its profile's default target."""
+    project = yaml.safe_load((project_dir / "dbt_project.yml").read_text(encoding="utf-8"))
+    profiles = yaml.safe_load((project_dir / "profiles.yml").read_text(encoding="utf-8"))
+    profile = profiles[project["profile"]]
+    threads = int(profile["outputs"][profile["target"]].get("threads", 1))
+    return read_shape(manifest, project["name"], threads)
 
 
 def write_project(folder: Path, shape: Shape) -> None:

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import yaml
 
 from benchmarks import dbt_floor, nodes
 from benchmarks.config import BENCH_DIR, PROJECT_DIR, Config
@@ -219,9 +218,7 @@ def prepare_output(ws: Workspace, name: str) -> None:
     if name == DBT_FLOOR:  # written once, from the first build's manifest, and kept (as the
         # real project keeps its target folder, so both parse in full once)
         if not (ws.dbt_floor / "dbt_project.yml").exists():
-            project = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text("utf-8"))
-            threads = dbt_floor.profile_threads(PROJECT_DIR / "profiles.yml", project["profile"])
-            shape = dbt_floor.read_shape(ws.dbt_target / "manifest.json", project["name"], threads)
+            shape = dbt_floor.project_shape(PROJECT_DIR, ws.dbt_target / "manifest.json")
             dbt_floor.write_project(ws.dbt_floor, shape)
         (ws.dbt_floor / "target" / "run_results.json").unlink(missing_ok=True)
         return

@@ -194,11 +194,7 @@ def test_the_dbt_floor_builds_the_nodes_of_the_production_build(workspace: Works
             ephemeral = item.get("config", {}).get("materialized") == "ephemeral"
             if item["resource_type"] not in ("source", "unit_test") and not ephemeral:
                 selected[item["resource_type"]] += 1
-    shape = dbt_floor.read_shape(
-        workspace.target_dir / "manifest.json",
-        "d365_customer_migration",
-        dbt_floor.profile_threads(PROJECT_DIR / "profiles.yml", "d365_customer_migration"),
-    )
+    shape = dbt_floor.project_shape(PROJECT_DIR, workspace.target_dir / "manifest.json")
     assert shape.nodes == sum(selected.values())
     assert shape.models["ephemeral"] > 0 and shape.sources > 0  # the project has both kinds
 
