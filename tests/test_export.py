@@ -495,6 +495,21 @@ def test_same_mart_gives_identical_bytes(workspace: Workspace) -> None:
         assert a.read_bytes() == (second / a.name).read_bytes()
 
 
+def test_a_key_exported_twice_keeps_one_order(workspace: Workspace) -> None:
+    """With --force a mart may hold one key more than once: its lines still come in one order,
+    whatever order the mart's rows were written in."""
+    rows = [("USMF", "C0001", None, f"00{n}") for n in range(1, 6)]
+    rows.append(("USMF", "C0002", "C0001", None))
+    make_mart(workspace, rows)
+    open_gate(workspace)
+    first, second = workspace.root / "a", workspace.root / "b"
+    export(workspace, first)
+    make_mart(workspace, list(reversed(rows)))
+    export(workspace, second)
+    (package,) = packages(first)
+    assert package.read_bytes() == (second / package.name).read_bytes()
+
+
 def test_max_rows_splits_into_parts_whose_union_is_the_mart(workspace: Workspace) -> None:
     make_mart(
         workspace,
