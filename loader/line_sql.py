@@ -30,21 +30,17 @@ def _csv(entity: EntityDescription, fields: Sequence[str]) -> str:
     return f"concat({cells}, {_literal(CRLF)})"
 
 
-# Any character that escaping replaces, as an RE2 class (control characters by their escapes).
-_RE2_ESCAPES = {"\t": r"\t", "\n": r"\n", "\r": r"\r"}
-_NEEDS_ESCAPING = "[" + "".join(_RE2_ESCAPES.get(char, char) for char, _ in ATTRIBUTE_ESCAPES) + "]"
-
-
 def _xml_escaped(column: str) -> str:
     value = f"coalesce({quote_ident(column)}, '')"
     expression = value
     for char, reference in ATTRIBUTE_ESCAPES:
         expression = f"replace({expression}, {_literal(char)}, {_literal(reference)})"
-    # Nearly every value needs no escaping: one scan instead of seven copies.
-    return (
-        f"case when regexp_matches({value}, {_literal(_NEEDS_ESCAPING)}) "
-        f"then {expression} else {value} end"
+    # Nearly every value needs no escaping: seven one-character searches, and the seven copies
+    # only where one finds something (one regexp_matches per value took twice as long).
+    needs_escaping = " OR ".join(
+        f"contains({quote_ident(column)}, {_literal(char)})" for char, _ in ATTRIBUTE_ESCAPES
     )
+    return f"case when {needs_escaping} then {expression} else {value} end"
 
 
 def _xml(entity: EntityDescription, fields: Sequence[str]) -> str:
