@@ -496,8 +496,8 @@ def test_same_mart_gives_identical_bytes(workspace: Workspace) -> None:
 
 
 def test_a_key_exported_twice_keeps_one_order(workspace: Workspace) -> None:
-    """With --force a mart may hold one key more than once: its lines still come in one order,
-    whatever order the mart's rows were written in."""
+    """A key the mart holds more than once (which only --force exports past the gate) still
+    comes out in one order, whatever order the mart's rows were written in."""
     rows = [("USMF", "C0001", None, f"00{n}") for n in range(1, 6)]
     rows.append(("USMF", "C0002", "C0001", None))
     make_mart(workspace, rows)
