@@ -1,11 +1,12 @@
 """The command line as scripts and people use it: help, JSON, quiet, colour, completion, exit codes."""
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import Workspace
+from tests.conftest import VENV_BIN, Workspace
 from tests.test_land import CUSTOMERS_HEADER, write_extracts
 
 COMMANDS = ["land", "demo-data", "export", "verify", "run", "status"]
@@ -60,5 +61,16 @@ def test_no_color_is_honoured(workspace: Workspace) -> None:
 
 
 def test_shell_completion_script(workspace: Workspace) -> None:
-    proc = workspace.loader("--show-completion", "bash", check=True)
+    # Typer takes the shell from the processes above loader, not from an argument: loader runs
+    # under bash here, as it does for a user in bash, whatever shell started the tests (the
+    # `exit` after it keeps bash from replacing itself with loader).
+    proc = subprocess.run(
+        ["bash", "-c", '"$0" --show-completion; exit $?', str(VENV_BIN / "loader")],
+        env=workspace.env,
+        capture_output=True,
+        text=True,
+        cwd=workspace.root,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
     assert "_loader_completion" in proc.stdout
