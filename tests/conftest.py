@@ -60,21 +60,22 @@ class Workspace:
     ) -> subprocess.CompletedProcess[str]:
         """Run `loader ARGS` as a user would, as its own process (PREEXEC_FN runs in it before
         loader starts: a resource limit, fewer privileges); returns the finished process."""
-        return self._run([str(VENV_BIN / "loader"), *args], check=check, preexec_fn=preexec_fn)
+        return self.run([str(VENV_BIN / "loader"), *args], check=check, preexec_fn=preexec_fn)
 
     def dbt(self, *args: str, check: bool = False) -> subprocess.CompletedProcess[str]:
         """Run `dbt ARGS` against the project with this workspace's database."""
         cmd = [str(VENV_BIN / "dbt"), *args, "--project-dir", str(PROJECT_DIR)]
-        return self._run([*cmd, "--profiles-dir", str(PROJECT_DIR)], check=check)
+        return self.run([*cmd, "--profiles-dir", str(PROJECT_DIR)], check=check)
 
     def query(self, sql: str, params: list[object] | None = None) -> list[tuple[object, ...]]:
         """Read the workspace database (read-only, closed straight after)."""
         with duckdb.connect(str(self.database), read_only=True) as con:
             return con.execute(sql, params or []).fetchall()
 
-    def _run(
-        self, cmd: list[str], *, check: bool, preexec_fn: Callable[[], None] | None = None
+    def run(
+        self, cmd: list[str], *, check: bool = False, preexec_fn: Callable[[], None] | None = None
     ) -> subprocess.CompletedProcess[str]:
+        """Run CMD as its own process in this workspace's folder and environment."""
         proc = subprocess.run(
             cmd,
             env=self.env,

@@ -1,7 +1,6 @@
 """The command line as scripts and people use it: help, JSON, quiet, colour, completion, exit codes."""
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -64,13 +63,8 @@ def test_shell_completion_script(workspace: Workspace) -> None:
     # Typer takes the shell from the processes above loader, not from an argument: loader runs
     # under bash here, as it does for a user in bash, whatever shell started the tests (the
     # `exit` after it keeps bash from replacing itself with loader).
-    proc = subprocess.run(
-        ["bash", "-c", '"$0" --show-completion; exit $?', str(VENV_BIN / "loader")],
-        env=workspace.env,
-        capture_output=True,
-        text=True,
-        cwd=workspace.root,
-        check=False,
+    proc = workspace.run(
+        ["bash", "-c", '"$0" --show-completion; exit $?', str(VENV_BIN / "loader")]
     )
     assert proc.returncode == 0, proc.stderr
     assert "_loader_completion" in proc.stdout
