@@ -14,13 +14,19 @@ invoice_accounts as (
 
 ),
 
+invoice_cycles as (
+
+    select * from {{ ref('int_customers__invoice_cycles') }}
+
+),
+
 rules as (
 
     select * from {{ ref('rules') }}
 
 ),
 
-invoice_checked as {{ materialized() }} (
+invoice_checked as (
 
     select
         *,
@@ -28,52 +34,9 @@ invoice_checked as {{ materialized() }} (
         not is_account_rejected and is_definition_rejected and not is_target_customer as breaks_customer_not_created,
         coalesce(invoice_forbidden_character is not null, false) as breaks_invalid_invoice_account,
         coalesce(is_not_found, false) as breaks_invoice_account_not_found,
-        case when invoice_forbidden_character is null then existing_account end as invoice_account,
-        -- Chains are followed through migrated customers only (a target's own invoice account
-        -- is not known); invoice_account_line names only customers that will be created.
-        invoice_account_line is not null and invoice_forbidden_character is null as has_invoice_edge
+        case when invoice_forbidden_character is null then existing_account end as invoice_account
 
     from invoice_accounts
-
-),
-
--- Customers named as invoice account by an edge: walked too, so that a chain is seen whole.
-invoice_targets as (
-
-    select distinct invoice_account_line as target_line
-
-    from invoice_checked
-
-    where has_invoice_edge
-
-),
-
-walk_0 as {{ materialized() }} (
-
-    select
-        invoice_checked.source_line as walk_from,
-        case when invoice_checked.has_invoice_edge then invoice_checked.invoice_account_line end as walk_to,
-        invoice_checked.source_line as walk_min
-
-    from invoice_checked
-
-    left join invoice_targets
-        on invoice_checked.source_line = invoice_targets.target_line
-
-    where invoice_checked.has_invoice_edge or invoice_targets.target_line is not null
-
-),
-
-{{ invoice_walk_steps(var('invoice_cycle_doubling_steps') | int) }}
-
--- A customer is on a cycle when a walk of 2^N steps ends at it (its own, after a full turn).
-walk_ends as (
-
-    select distinct walk_to as reached_line
-
-    from walk_{{ var('invoice_cycle_doubling_steps') | int }}
-
-    where walk_to is not null
 
 ),
 
@@ -81,19 +44,16 @@ walked as (
 
     select
         invoice_checked.*,
-        walk_ends.reached_line is not null as breaks_invoice_account_cycle,
+        invoice_cycles.source_line is not null as breaks_invoice_account_cycle,
         -- A customer whose details are held back still exists: only one that is not created
         -- (and not a target customer) fails the customers that name it.
         invoice_checked.invoice_account_rejected_line is not null as breaks_invoice_account_rejected,
-        case when walk_ends.reached_line is not null then walk.walk_min end as invoice_cycle_id
+        invoice_cycles.invoice_cycle_id
 
     from invoice_checked
 
-    left join walk_{{ var('invoice_cycle_doubling_steps') | int }} as walk
-        on invoice_checked.source_line = walk.walk_from
-
-    left join walk_ends
-        on invoice_checked.source_line = walk_ends.reached_line
+    left join invoice_cycles
+        on invoice_checked.source_line = invoice_cycles.source_line
 
 ),
 

@@ -1,8 +1,6 @@
--- The bill-to reference of every customer record whose account passed, looked up in its legal
--- entity among the accounts that exist in F&O after the load: migrated customers that Customer
--- definitions creates (whatever becomes of their details) and target customers. The migrated
--- spelling wins. Every record is passed on, with the lookup when it has one, and whether its
--- own account is a target customer.
+-- Every customer record with what Customer definitions decided, the lookup of its bill-to
+-- reference when it has one (int_customers__invoice_lookups), and whether its own account is a
+-- target customer (already in F&O).
 with
 
 definitions_checked as (
@@ -11,13 +9,9 @@ definitions_checked as (
 
 ),
 
-accounts as {{ materialized() }} (
+invoice_lookups as (
 
-    select
-        *,
-        {{ any_rule_broken(definition_rule_codes()) }} as is_definition_rejected
-
-    from definitions_checked
+    select * from {{ ref('int_customers__invoice_lookups') }}
 
 ),
 
@@ -27,88 +21,19 @@ target_customers as (
 
 ),
 
-migrated_accounts as (
+accounts as (
 
     select
-        data_area_key,
-        customer_key,
-        customer_number as account_spelling,
-        source_line as account_line
+        *,
+        {{ any_rule_broken(definition_rule_codes()) }} as is_definition_rejected
 
-    from accounts
-
-    where not is_account_rejected
-        and not is_definition_rejected
+    from definitions_checked
 
 ),
 
 target_accounts as (
 
-    select
-        {{ normalized_key('data_area_id') }} as data_area_key,
-        {{ normalized_key('customer_account') }} as customer_key,
-        min(customer_account) as account_spelling
-
-    from target_customers
-
-    where data_area_id is not null
-        and customer_account is not null
-
-    group by {{ normalized_key('data_area_id') }}, {{ normalized_key('customer_account') }}
-
-),
-
--- A key of the extract that will not exist after the load: its records are not created.
-rejected_accounts as (
-
-    select
-        data_area_key,
-        customer_key,
-        min(source_line) as rejected_line
-
-    from accounts
-
-    where (is_account_rejected or is_definition_rejected)
-        and data_area_key is not null
-        and customer_key is not null
-
-    group by data_area_key, customer_key
-
-),
-
--- Only records that name another customer are looked up (a self-reference is no invoice account).
-lookups as (
-
-    select
-        referrers.source_line,
-        migrated_accounts.account_line as invoice_account_line,
-        coalesce(migrated_accounts.account_spelling, target_accounts.account_spelling) as existing_account,
-        case
-            when migrated_accounts.account_line is null and target_accounts.account_spelling is null
-                then rejected_accounts.rejected_line
-        end as invoice_account_rejected_line,
-        coalesce(
-            {{ first_forbidden_character('referrers.bill_to_customer_number') }},
-            {{ first_forbidden_character('migrated_accounts.account_spelling') }},
-            {{ first_forbidden_character('target_accounts.account_spelling') }}
-        ) as invoice_forbidden_character
-
-    from accounts as referrers
-
-    left join migrated_accounts
-        on referrers.data_area_key = migrated_accounts.data_area_key
-            and referrers.bill_to_key = migrated_accounts.customer_key
-
-    left join target_accounts
-        on referrers.data_area_key = target_accounts.data_area_key
-            and referrers.bill_to_key = target_accounts.customer_key
-
-    left join rejected_accounts
-        on referrers.data_area_key = rejected_accounts.data_area_key
-            and referrers.bill_to_key = rejected_accounts.customer_key
-
-    where not referrers.is_account_rejected
-        and referrers.bill_to_key <> referrers.customer_key
+    {{ target_accounts('target_customers') }}
 
 ),
 
@@ -128,18 +53,18 @@ final as (
         {%- endfor %}
         accounts.is_definition_rejected,
         target_accounts.customer_key is not null as is_target_customer,
-        lookups.invoice_account_line,
-        lookups.existing_account,
-        lookups.invoice_account_rejected_line,
-        lookups.invoice_forbidden_character,
-        lookups.source_line is not null
-        and lookups.existing_account is null
-        and lookups.invoice_account_rejected_line is null as is_not_found
+        invoice_lookups.invoice_account_line,
+        invoice_lookups.existing_account,
+        invoice_lookups.invoice_account_rejected_line,
+        invoice_lookups.invoice_forbidden_character,
+        invoice_lookups.source_line is not null
+        and invoice_lookups.existing_account is null
+        and invoice_lookups.invoice_account_rejected_line is null as is_not_found
 
     from accounts
 
-    left join lookups
-        on accounts.source_line = lookups.source_line
+    left join invoice_lookups
+        on accounts.source_line = invoice_lookups.source_line
 
     left join target_accounts
         on accounts.data_area_key = target_accounts.data_area_key

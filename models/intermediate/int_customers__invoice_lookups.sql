@@ -1,0 +1,111 @@
+-- The bill-to reference of every customer record whose account passed and that names another
+-- customer, looked up in its legal entity among the accounts that exist in F&O after the load:
+-- migrated customers that Customer definitions creates (whatever becomes of their details) and
+-- target customers. The migrated spelling wins. Narrow on purpose: int_customers walks the
+-- invoice chains from these rows, without a second read of the wide records.
+with
+
+definitions_checked as (
+
+    select * from {{ ref('int_customers__definitions_checked') }}
+
+),
+
+target_customers as (
+
+    select * from {{ ref('stg_fo__target_customers') }}
+
+),
+
+accounts as {{ materialized() }} (
+
+    select
+        source_line,
+        data_area_key,
+        customer_key,
+        bill_to_key,
+        customer_number,
+        bill_to_customer_number,
+        is_account_rejected,
+        {{ any_rule_broken(definition_rule_codes()) }} as is_definition_rejected
+
+    from definitions_checked
+
+),
+
+migrated_accounts as (
+
+    select
+        data_area_key,
+        customer_key,
+        customer_number as account_spelling,
+        source_line as account_line
+
+    from accounts
+
+    where not is_account_rejected
+        and not is_definition_rejected
+
+),
+
+target_accounts as (
+
+    {{ target_accounts('target_customers') }}
+
+),
+
+-- A key of the extract that will not exist after the load: its records are not created.
+rejected_accounts as (
+
+    select
+        data_area_key,
+        customer_key,
+        min(source_line) as rejected_line
+
+    from accounts
+
+    where (is_account_rejected or is_definition_rejected)
+        and data_area_key is not null
+        and customer_key is not null
+
+    group by data_area_key, customer_key
+
+),
+
+-- Only records that name another customer are looked up (a self-reference is no invoice account).
+final as (
+
+    select
+        referrers.source_line,
+        migrated_accounts.account_line as invoice_account_line,
+        coalesce(migrated_accounts.account_spelling, target_accounts.account_spelling) as existing_account,
+        case
+            when migrated_accounts.account_line is null and target_accounts.account_spelling is null
+                then rejected_accounts.rejected_line
+        end as invoice_account_rejected_line,
+        coalesce(
+            {{ first_forbidden_character('referrers.bill_to_customer_number') }},
+            {{ first_forbidden_character('migrated_accounts.account_spelling') }},
+            {{ first_forbidden_character('target_accounts.account_spelling') }}
+        ) as invoice_forbidden_character
+
+    from accounts as referrers
+
+    left join migrated_accounts
+        on referrers.data_area_key = migrated_accounts.data_area_key
+            and referrers.bill_to_key = migrated_accounts.customer_key
+
+    left join target_accounts
+        on referrers.data_area_key = target_accounts.data_area_key
+            and referrers.bill_to_key = target_accounts.customer_key
+
+    left join rejected_accounts
+        on referrers.data_area_key = rejected_accounts.data_area_key
+            and referrers.bill_to_key = rejected_accounts.customer_key
+
+    where not referrers.is_account_rejected
+        and referrers.bill_to_key <> referrers.customer_key
+
+)
+
+select * from final
