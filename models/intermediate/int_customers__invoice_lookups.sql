@@ -1,8 +1,8 @@
 -- The bill-to reference of every customer record whose account passed and that names another
 -- customer, looked up in its legal entity among the accounts that exist in F&O after the load:
 -- migrated customers that Customer definitions creates (whatever becomes of their details) and
--- target customers. The migrated spelling wins. Narrow on purpose: int_customers walks the
--- invoice chains from these rows, without a second read of the wide records.
+-- target customers. The migrated spelling wins. Narrow on purpose: the invoice chains are
+-- walked on these rows (int_customers__invoice_cycles), not on the wide records.
 with
 
 definitions_checked as (
@@ -17,6 +17,7 @@ target_customers as (
 
 ),
 
+-- The few columns the lookups need, once: read three times below.
 accounts as {{ materialized() }} (
 
     select
