@@ -370,6 +370,7 @@ def _select(plan: _Plan, *, lines: bool) -> str:
     entity = entry.description
     keys = [quote_ident(k) for k in entity.key_fields]
     cols = [quote_ident(f) for f in plan.fields]
+    listed = ", ".join(cols)
     something = " OR ".join(f"{quote_ident(f)} IS NOT NULL" for f in plan.update_fields)
     rows = (
         f"FROM {plan.relation} "
@@ -385,14 +386,13 @@ def _select(plan: _Plan, *, lines: bool) -> str:
         # sort carries, and carrying whole lines made the sort of Customer definitions take 2.5x
         # as long at 10M customers. A projection over an ORDER BY keeps its order (DuckDB
         # projects a top-level ORDER BY's hidden sort columns away the same way).
-        sorted_rows = f"SELECT {', '.join(cols)} {rows} ORDER BY {order}, hash({', '.join(cols)})"
+        sorted_rows = f"SELECT {listed} {rows} ORDER BY {order}, hash({listed})"
         return f"SELECT {line_sql(entity, plan.fields)} AS line FROM ({sorted_rows}) AS sorted"
     # The first row that holds a forbidden character, to name it.
     order = ", ".join([order, *(c for c in cols if c not in keys)])
     forbidden = "'" + entity.data_format.forbidden_re2.replace("'", "''") + "'"
     return (
-        f"SELECT {', '.join(cols)} {rows} "
-        f"AND regexp_matches(concat({', '.join(cols)}), {forbidden}) ORDER BY {order}"
+        f"SELECT {listed} {rows} AND regexp_matches(concat({listed}), {forbidden}) ORDER BY {order}"
     )
 
 
