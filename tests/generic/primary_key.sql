@@ -3,14 +3,6 @@
     value that repeats, and one for the rows without a value. -#}
 {% test primary_key(model, column_name) %}
 
-select
-    {{ column_name }} as key_value,
-    count(*) as rows_with_key
-
-from {{ model }}
-
-group by {{ column_name }}
-
-having count(*) > 1 or {{ column_name }} is null
+{{ adapter.dispatch('test_primary_key', 'd365_customer_migration')(model, column_name) }}
 
 {% endtest %}
