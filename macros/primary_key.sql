@@ -34,7 +34,8 @@ having count(*) > 1 or {{ column_name }} is null
 {%- set max_range = 268435456 -%}
 {%- set integer_types = ('TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'UTINYINT', 'USMALLINT', 'UINTEGER', 'UBIGINT') -%}
 {%- set bounds = none -%}
-{%- if execute -%}
+{#- Not before the table exists: `dbt compile` and `dbt docs generate` render tests too. -#}
+{%- if execute and load_relation(model) is not none -%}
     {%- set bounds = run_query(
         'select min(' ~ column_name ~ '), max(' ~ column_name ~ '), typeof(min(' ~ column_name ~ ')) from ' ~ model
     ).rows[0] -%}
