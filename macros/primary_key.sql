@@ -1,12 +1,7 @@
-{#- The primary_key test (tests/generic/primary_key.sql): the failing keys of a table's grain. -#}
-{% macro default__test_primary_key(model, column_name) %}
-{{ primary_key_failures(model, column_name) }}
-{% endmacro %}
-
-
-{#- One row per value of COLUMN_NAME that repeats, and one for the rows without a value; none at
+{#- The primary_key test (tests/generic/primary_key.sql), the failing keys of a table's grain:
+    one row per value of COLUMN_NAME that repeats, and one for the rows without a value; none at
     all when the CTE PROOF (one row, `holds`) says the key holds. -#}
-{% macro primary_key_failures(model, column_name, proof=none) %}
+{% macro default__test_primary_key(model, column_name, proof=none) %}
 
 select
     {{ column_name }} as key_value,
@@ -41,7 +36,7 @@ having count(*) > 1 or {{ column_name }} is null
     ).rows[0] -%}
 {%- endif -%}
 {%- if bounds is none or bounds[0] is none or bounds[2] not in integer_types or bounds[1] - bounds[0] >= max_range -%}
-{{ primary_key_failures(model, column_name) }}
+{{ default__test_primary_key(model, column_name) }}
 {%- else %}
 
 with
@@ -57,7 +52,7 @@ proof as (
 ),
 
 final as (
-    {{- primary_key_failures(model, column_name, 'proof') | indent(4) }}
+    {{- default__test_primary_key(model, column_name, 'proof') | indent(4) }}
 )
 
 select * from final
