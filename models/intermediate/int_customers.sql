@@ -1,7 +1,6 @@
 -- One row per record of customers.csv: its keys as F&O compares them (computed once, here),
--- its legal entity, what Customer definitions needs, its invoice account, a `breaks_<rule>`
--- flag per customer rule, and per entity the precedence it is rejected at (seed rules: the
--- lowest broken, NULL when it passes).
+-- its legal entity, its invoice account, a `breaks_<rule>` flag per customer rule, and per
+-- entity the precedence it is rejected at (seed rules: the lowest broken, NULL when it passes).
 {%- set rules_decided_here = customer_rule_codes() %}
 {%- set definitions_rules = account_rule_codes() + definition_rule_codes() %}
 {%- set details_rules = account_rule_codes() + detail_rule_codes() %}
@@ -78,11 +77,6 @@ final as (
         walked.data_area_key,
         walked.is_account_rejected,
         walked.is_target_customer,
-        walked.party_type_id,
-        walked.customer_group_id,
-        walked.currency_code,
-        walked.country_region_id,
-        walked.language_id,
         {%- for rule in rules_decided_here %}
         walked.breaks_{{ rule | lower }},
         {%- endfor %}

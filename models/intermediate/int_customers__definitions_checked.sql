@@ -1,7 +1,8 @@
--- Customer records with what Customer definitions needs: party type, customer group, currency,
--- country and language as F&O will hold them, and a `breaks_<rule>` flag per rule of the entity
--- (all of one precedence: a record breaking several is reported for each). The free text is
--- checked here but not passed on: the mart reads it from staging.
+-- Customer records with a `breaks_<rule>` flag per rule of Customer definitions (all of one
+-- precedence: a record breaking several is reported for each). The mapped values and the free
+-- text are checked here but not passed on: the mart reads them from
+-- int_customers__definitions_mapped, for the records it exports. Carried through the invoice
+-- walk, these text columns made int_customers spill to disk at 10M customers.
 {%- set free_text = definitions_free_text_fields() %}
 
 with
@@ -20,12 +21,6 @@ mapped as (
 
 ),
 
-legal_entity_defaults as (
-
-    select * from {{ ref('legal_entity_defaults') }}
-
-),
-
 field_lengths as (
 
     select * from {{ ref('field_lengths') }}
@@ -38,25 +33,10 @@ max_lengths as (
 
 ),
 
-defaults_keyed as (
-
-    select
-        {{ normalized_key('data_area_id') }} as data_area_key,
-        language_id
-
-    from legal_entity_defaults
-
-),
-
 texts_checked as (
 
     select
         mapped.source_line,
-        mapped.party_type_id,
-        mapped.customer_group_id,
-        mapped.currency_code,
-        mapped.country_region_id,
-        mapped.language_id,
         mapped.fo_name is null as breaks_blank_name,
         {{ longer_than('mapped.fo_name', 'max_lengths.name') }} as breaks_name_too_long,
         coalesce(upper(mapped.party_type) not in ('ORGANIZATION', 'PERSON'), false) as breaks_unknown_party_type,
@@ -97,26 +77,17 @@ texts_checked as (
 final as (
 
     select
-        {%- for column in account_checked_columns() %}
-        accounts.{{ column }},
-        {%- endfor %}
-        texts_checked.party_type_id,
-        texts_checked.customer_group_id,
-        texts_checked.currency_code,
-        texts_checked.country_region_id,
         {%- for rule in definition_rule_codes() %}
         texts_checked.breaks_{{ rule | lower }},
         {%- endfor %}
-        coalesce(texts_checked.language_id, defaults_keyed.language_id) as language_id
+        accounts.*
 
     from accounts
 
     inner join texts_checked
         on accounts.source_line = texts_checked.source_line
 
-    left join defaults_keyed
-        on accounts.data_area_key = defaults_keyed.data_area_key
-
 )
 
-select * from final
+-- The verdicts and every column of int_customers__accounts_checked.
+select * from final  -- noqa: AM04

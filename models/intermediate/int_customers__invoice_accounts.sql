@@ -43,11 +43,6 @@ final as (
         {%- for column in account_checked_columns() %}
         accounts.{{ column }},
         {%- endfor %}
-        accounts.party_type_id,
-        accounts.customer_group_id,
-        accounts.currency_code,
-        accounts.country_region_id,
-        accounts.language_id,
         {%- for rule in definition_rule_codes() %}
         accounts.breaks_{{ rule | lower }},
         {%- endfor %}

@@ -1,6 +1,8 @@
 -- One row per customer to create (or update) through the Customer definitions entity: every
 -- customer record whose account and definitions rules passed. Codes are the F&O spellings the
--- seeds give; free text is carried exactly as extracted (only surrounding spaces trimmed).
+-- seeds give (int_customers__definitions_mapped, which the rules checked); a blank language takes
+-- the legal entity's default. Free text is carried exactly as extracted (only surrounding spaces
+-- trimmed).
 with
 
 customers as {{ not_materialized() }} (
@@ -9,9 +11,25 @@ customers as {{ not_materialized() }} (
 
 ),
 
-staged_customers as {{ not_materialized() }} (
+mapped_customers as {{ not_materialized() }} (
 
-    select * from {{ ref('stg_legacy__customers') }}
+    select * from {{ ref('int_customers__definitions_mapped') }}
+
+),
+
+legal_entity_defaults as (
+
+    select * from {{ ref('legal_entity_defaults') }}
+
+),
+
+defaults_keyed as (
+
+    select
+        {{ normalized_key('data_area_id') }} as data_area_key,
+        language_id
+
+    from legal_entity_defaults
 
 ),
 
@@ -20,30 +38,33 @@ created as (
     select
         customers.data_area_id,
         customers.customer_number,
-        customers.party_type_id,
-        customers.customer_group_id,
-        customers.currency_code,
-        customers.country_region_id,
-        customers.language_id,
-        {{ customer_name_for_fo('staged_customers') }} as customer_name,
-        staged_customers.first_name,
-        staged_customers.middle_name,
-        staged_customers.last_name,
-        staged_customers.search_name,
-        staged_customers.street,
-        staged_customers.city,
-        staged_customers.zip_code,
-        staged_customers.state,
-        staged_customers.county,
-        staged_customers.email,
-        staged_customers.phone,
-        customers.party_type_id = 'Person' as is_person,
-        customers.country_region_id is not null as has_address
+        mapped_customers.party_type_id,
+        mapped_customers.customer_group_id,
+        mapped_customers.currency_code,
+        mapped_customers.country_region_id,
+        coalesce(mapped_customers.language_id, defaults_keyed.language_id) as language_id,
+        mapped_customers.fo_name as customer_name,
+        mapped_customers.first_name,
+        mapped_customers.middle_name,
+        mapped_customers.last_name,
+        mapped_customers.search_name,
+        mapped_customers.street,
+        mapped_customers.city,
+        mapped_customers.zip_code,
+        mapped_customers.state,
+        mapped_customers.county,
+        mapped_customers.email,
+        mapped_customers.phone,
+        mapped_customers.party_type_id = 'Person' as is_person,
+        mapped_customers.country_region_id is not null as has_address
 
     from customers
 
-    inner join staged_customers
-        on customers.source_line = staged_customers.source_line
+    inner join mapped_customers
+        on customers.source_line = mapped_customers.source_line
+
+    left join defaults_keyed
+        on customers.data_area_key = defaults_keyed.data_area_key
 
     where customers.definitions_rejected_precedence is null
 
