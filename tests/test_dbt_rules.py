@@ -419,9 +419,11 @@ def test_docs_show_sources_to_export_lineage(built: Workspace) -> None:
         return seen
 
     upstream = ancestors(mart)
+    # The display value reads each row's value by its id in int_dimension_values.
     assert set(parents[mart]) == {
         "model.d365_customer_migration.int_customers",
         "model.d365_customer_migration.int_customer_dimensions",
+        "model.d365_customer_migration.int_dimension_values",
         "seed.d365_customer_migration.dimension_format",
     }
     for node in (

@@ -130,7 +130,6 @@ final as (
         ruled.data_area_id,
         ruled.value_id,
         ruled.format_position,
-        ruled.dimension_value,
         ruled.customer_source_file,
         ruled.customer_source_line,
         ruled.is_customer_rejected,

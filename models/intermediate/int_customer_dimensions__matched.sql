@@ -121,7 +121,6 @@ final as (
         values_numbered.value_id,
         values_numbered.format_position,
         values_numbered.value_key_id,
-        values_numbered.dimension_value,
         customer_status.customer_source_file,
         customer_status.customer_source_line,
         customer_status.customer_key is null as breaks_orphan_dimension,

@@ -17,6 +17,30 @@ dimension_rows as {{ not_materialized() }} (
 
 ),
 
+dimension_values as (
+
+    select * from {{ ref('int_dimension_values') }}
+
+),
+
+-- The rows carry their value's id, not its text: carrying the text through
+-- int_customer_dimensions cost more than this join to the few distinct values.
+valued_rows as (
+
+    select
+        dimension_rows.customer_source_line,
+        dimension_rows.holds_back_customer,
+        dimension_rows.rule,
+        dimension_rows.format_position,
+        dimension_values.dimension_value
+
+    from dimension_rows
+
+    left join dimension_values
+        on dimension_rows.value_id = dimension_values.value_id
+
+),
+
 -- Per customer (its line is its id: int_customer_dimensions.customer_source_line), in one pass
 -- over its dimension rows: whether a row holds it back (DIMENSION_REJECTED), and the value of
 -- each position from its accepted rows (accepted rows of one dimension carry one value, else
@@ -33,7 +57,7 @@ segments as (
         {%- endfor %}
         sum(case when rule is null then 1 else 0 end) as accepted_rows
 
-    from dimension_rows
+    from valued_rows
 
     group by customer_source_line
 
