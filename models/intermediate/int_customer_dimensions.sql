@@ -130,7 +130,6 @@ final as (
         ruled.data_area_id,
         ruled.value_id,
         ruled.format_position,
-        ruled.customer_source_file,
         ruled.customer_source_line,
         ruled.is_customer_rejected,
         {%- for rule in rules_decided_here %}

@@ -54,7 +54,6 @@ single_customers as (
         company_key,
         customer_key,
         rejected_precedence is not null as is_customer_rejected,
-        source_file as customer_source_file,
         source_line as customer_source_line
 
     from customers
@@ -73,7 +72,6 @@ shared_customers as (
         company_key,
         customer_key,
         {{ dbt.bool_or('rejected_precedence is not null') }} as is_customer_rejected,
-        min(source_file) as customer_source_file,
         min(source_line) as customer_source_line
 
     from customers
@@ -121,7 +119,6 @@ final as (
         values_numbered.value_id,
         values_numbered.format_position,
         values_numbered.value_key_id,
-        customer_status.customer_source_file,
         customer_status.customer_source_line,
         customer_status.customer_key is null as breaks_orphan_dimension,
         coalesce(customer_status.is_customer_rejected, false) as is_customer_rejected,

@@ -1,5 +1,6 @@
 -- The rejected dimension rows with what their details name, read back for these rows only: the
--- record as extracted (by its line) and its checked value (by its id).
+-- record as extracted (by its line), its checked value (by its id) and the file of its customer
+-- record (by the customer's line: int_customer_dimensions does not carry it for every row).
 with
 
 dimension_rows as (
@@ -20,6 +21,12 @@ dimension_values as (
 
 ),
 
+customers as (
+
+    select * from {{ ref('int_customers') }}
+
+),
+
 final as (
 
     select
@@ -27,7 +34,7 @@ final as (
         dimension_rows.source_line,
         dimension_rows.rule,
         dimension_rows.is_customer_rejected,
-        dimension_rows.customer_source_file,
+        customers.source_file as customer_source_file,
         dimension_rows.customer_source_line,
         dimension_rows.holds_back_customer,
         dimension_rows.format_position,
@@ -49,6 +56,9 @@ final as (
 
     left join dimension_values
         on dimension_rows.value_id = dimension_values.value_id
+
+    left join customers
+        on dimension_rows.customer_source_line = customers.source_line
 
     where dimension_rows.rule is not null
 
