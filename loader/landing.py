@@ -34,7 +34,7 @@ from loader.database import connect, quote_ident
 from loader.errors import CannotRunError, LoaderError
 from loader.extracts import EXTRACTS, ExtractSpec, read_header, resolve_delimiter
 from loader.failures import duckdb_error, is_about_the_data, os_error
-from loader.line_numbers import lines_add_up, number_lines, streaming_source_line
+from loader.line_numbers import lines_add_up, number_in_place, number_lines
 from loader.source_scan import (
     ScannedSource,
     choose_encoding,
@@ -327,8 +327,8 @@ def _land_side_by_side(
 ) -> list[tuple[int, PreparedExtract]]:
     """Land each file on its own connection and thread; errors come in contract order.
 
-    Numbering the records in file order keeps each file's query on one thread, so the files
-    are what runs in parallel (customers.csv beside customer_dimensions.csv).
+    Each file's write runs on every core too: the files share them (customers.csv beside
+    customer_dimensions.csv), and the larger one has them all once the smaller is done.
     """
     workers = max(1, min(len(prepared), os.cpu_count() or 1))
     cursors = [con.cursor() for _ in prepared]
@@ -397,26 +397,26 @@ def _write_landing(
 ) -> tuple[int, duckdb.Error | None]:
     """The landing table from the CSV reader: its row count, or DuckDB's error."""
     sql, params = read_csv_call(extract)
-    line = streaming_source_line(extract.header, breaks=breaks)
+    table = _landing_table(extract.spec)
     select_list = ", ".join(
         [
             *_data_columns(extract, prefix=""),
             "?::varchar as _source_file",
-            f"({line})::bigint as _source_line",
+            "null::bigint as _source_line",  # numbered once written: number_in_place
             "?::varchar as _load_id",
             "?::timestamp as _loaded_at",
         ]
     )
     try:
         row = con.execute(
-            f"create or replace table {_landing_table(extract.spec)} as "
-            f"select {select_list} from {sql}",
+            f"create or replace table {table} as select {select_list} from {sql}",
             [extract.source.path.name, *lineage, *params],
         ).fetchone()
     except duckdb.Error as exc:
         if not is_about_the_data(exc):  # the disk, memory, an interrupt: not the CSV's fault
             raise
         return 0, exc
+    number_in_place(con, table, extract.header, breaks=breaks)
     return (int(row[0]) if row else 0), None
 
 
