@@ -91,7 +91,11 @@ def normalized_keys(values: pa.Array) -> pa.Array:
 def normalized_key_sql(expression: str) -> str:
     """normalized_key as a DuckDB expression: the `normalized_key` macro's DuckDB form, for
     queries loader runs itself (tests/test_properties.py holds it equal to normalized_key)."""
-    trimmed = f"trim({expression}, ' ')"
+    # Trimmed only where there is a space: trim() copies every string (macros/text_cleaning.sql).
+    trimmed = (
+        f"(CASE WHEN starts_with({expression}, ' ') OR ends_with({expression}, ' ') "
+        f"THEN trim({expression}, ' ') ELSE {expression} END)"
+    )
     fold_from = sql_literal("".join(map(chr, WIDTH_KANA_FOLD)))
     fold_to = sql_literal("".join(WIDTH_KANA_FOLD.values()))
     return (

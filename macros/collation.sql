@@ -53,7 +53,7 @@
     non-ASCII string at a NUL character: such a value (which `loader land` refuses, and
     INVALID_ACCOUNT rejects) keeps its characters, un-normalised. -#}
 {% macro duckdb__normalized_key(expression) -%}
-    {%- set trimmed = trim_spaces(expression) -%}
+    {%- set trimmed = trim_spaces_where_any(expression) -%}
     nullif(
         case
             when strlen({{ trimmed }}) = length({{ trimmed }}) or contains({{ trimmed }}, chr(0))

@@ -13,24 +13,24 @@
 {%- endmacro %}
 
 
+{#- Spaces trimmed where there are any. DuckDB's trim() copies every string it is given, and
+    nearly no cell or key has a space to trim: two byte tests first are cheaper (the 20 columns
+    of 10M customers: 1.22 s a pass against 1.60 s; three keys of 10M records: 0.72 s against
+    1.27 s). EXPRESSION is repeated: give a column or a cast of one. -#}
+{% macro trim_spaces_where_any(expression) -%}
+    {{ return(adapter.dispatch('trim_spaces_where_any', 'd365_customer_migration')(expression)) }}
+{%- endmacro %}
+
+{% macro default__trim_spaces_where_any(expression) -%}
+    {{ trim_spaces(expression) }}
+{%- endmacro %}
+
+{% macro duckdb__trim_spaces_where_any(expression) -%}
+    (case when starts_with({{ expression }}, ' ') or ends_with({{ expression }}, ' ') then {{ trim_spaces(expression) }} else {{ expression }} end)
+{%- endmacro %}
+
+
 {#- An extracted cell as text: spaces trimmed, blank becomes NULL. -#}
 {% macro clean_text(expression) -%}
-    {{ return(adapter.dispatch('clean_text', 'd365_customer_migration')(expression)) }}
-{%- endmacro %}
-
-{% macro default__clean_text(expression) -%}
-    nullif({{ trim_spaces('cast(' ~ expression ~ ' as ' ~ dbt.type_string() ~ ')') }}, '')
-{%- endmacro %}
-
-{#- Nearly every cell has no space to trim, and DuckDB's trim() copies every string it is given:
-    two byte tests first are cheaper (0.4 s a pass over the 20 columns of 10M customers). -#}
-{% macro duckdb__clean_text(expression) -%}
-    {%- set text = 'cast(' ~ expression ~ ' as ' ~ dbt.type_string() ~ ')' -%}
-    nullif(
-        case
-            when starts_with({{ text }}, ' ') or ends_with({{ text }}, ' ') then {{ trim_spaces(text) }}
-            else {{ text }}
-        end,
-        ''
-    )
+    nullif({{ trim_spaces_where_any('cast(' ~ expression ~ ' as ' ~ dbt.type_string() ~ ')') }}, '')
 {%- endmacro %}
