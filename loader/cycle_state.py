@@ -42,6 +42,12 @@ _NO_REJECTS = (
 _REJECT_FIELDS = "r.entity, r.company, r.customer_number, r.source_file, r.source_line, r.rule"
 
 
+# cycles.customers keeps account_key only where folding changed the account, NULL otherwise
+# (nearly every row): at 10M customers a third less to write, 3 s of the 14 s the keep takes.
+# A reader of the history takes the key back with KEPT_ACCOUNT_KEY.format(<alias>).
+KEPT_ACCOUNT_KEY = "coalesce({0}.account_key, {0}.customer_account)"
+
+
 @dataclass(frozen=True)
 class CycleState:
     customers: str  # a query: entity, data_area_id, account_key, customer_account, row_hash
@@ -49,7 +55,12 @@ class CycleState:
     outcomes: pa.Table
 
     def tables(self) -> dict[str, pa.Table | str]:
-        return {"customers": self.customers, "rejects": self.rejects, "outcomes": self.outcomes}
+        """Per table of the history, what it keeps of this state."""
+        kept_customers = (
+            "SELECT entity, data_area_id, nullif(account_key, customer_account) AS account_key, "
+            f"customer_account, row_hash FROM ({self.customers})"
+        )
+        return {"customers": kept_customers, "rejects": self.rejects, "outcomes": self.outcomes}
 
 
 def collect(con: duckdb.DuckDBPyConnection) -> CycleState:

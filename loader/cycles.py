@@ -29,8 +29,10 @@ _DDL = (
         changed_since INTEGER, rows_exported BIGINT)""",
     f"""CREATE TABLE IF NOT EXISTS {SCHEMA}.customers (
         cycle_id INTEGER NOT NULL, entity VARCHAR NOT NULL, data_area_id VARCHAR NOT NULL,
-        account_key VARCHAR NOT NULL, customer_account VARCHAR NOT NULL,
-        row_hash UBIGINT NOT NULL)""",
+        account_key VARCHAR, customer_account VARCHAR NOT NULL, row_hash UBIGINT NOT NULL)""",
+    # account_key is kept only where folding changed the account (loader.cycle_state); a
+    # database from before that has it NOT NULL.
+    f"ALTER TABLE {SCHEMA}.customers ALTER COLUMN account_key DROP NOT NULL",
     f"""CREATE TABLE IF NOT EXISTS {SCHEMA}.rejects (
         cycle_id INTEGER NOT NULL, entity VARCHAR NOT NULL, data_area_id VARCHAR,
         company VARCHAR, customer_number VARCHAR, account_key VARCHAR, source_file VARCHAR,

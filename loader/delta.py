@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 
 from loader import registry
-from loader.cycle_state import CycleState, collect
+from loader.cycle_state import KEPT_ACCOUNT_KEY, CycleState, collect
 from loader.cycles import SCHEMA, Cycle, resolve, upcoming
 from loader.database import quote_ident, table_columns
 from loader.errors import LoaderError
@@ -125,7 +125,7 @@ def _changed(customers: str, entity: str, cycle_id: int) -> str:
         f"SELECT now.data_area_id, now.customer_account FROM ({customers}) AS now "
         f"LEFT JOIN {SCHEMA}.customers AS before ON before.cycle_id = {int(cycle_id)} "
         "AND before.entity = now.entity AND before.data_area_id = now.data_area_id "
-        "AND before.account_key = now.account_key "
+        f"AND {KEPT_ACCOUNT_KEY.format('before')} = now.account_key "
         f"WHERE now.entity = {sql_literal(entity)} "
         # As text: a history kept with another hash type compares as changed, never fails.
         "AND (before.row_hash IS NULL OR before.row_hash::VARCHAR <> now.row_hash::VARCHAR)"
@@ -135,15 +135,16 @@ def _changed(customers: str, entity: str, cycle_id: int) -> str:
 def _gone(
     con: duckdb.DuckDBPyConnection, customers: str, rejects: str, cycle_id: int
 ) -> list[dict[str, Any]]:
+    before_key = KEPT_ACCOUNT_KEY.format("before")
     cursor = con.execute(
         "SELECT before.entity, before.data_area_id, before.customer_account, "
         "CASE WHEN count(r.rule) > 0 THEN 'rejected' ELSE 'not in the extract' END AS reason, "
         "string_agg(DISTINCT r.rule, ', ' ORDER BY r.rule) AS rules "
         f"FROM {SCHEMA}.customers AS before "
         f"ANTI JOIN ({customers}) AS now ON now.entity = before.entity "
-        "AND now.data_area_id = before.data_area_id AND now.account_key = before.account_key "
+        f"AND now.data_area_id = before.data_area_id AND now.account_key = {before_key} "
         f"LEFT JOIN ({rejects}) AS r ON r.entity = before.entity "
-        "AND r.data_area_id = before.data_area_id AND r.account_key = before.account_key "
+        f"AND r.data_area_id = before.data_area_id AND r.account_key = {before_key} "
         "WHERE before.cycle_id = ? GROUP BY ALL ORDER BY 2, 1, 3",
         [cycle_id],
     )

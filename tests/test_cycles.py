@@ -255,7 +255,7 @@ def test_each_kept_customer_has_the_key_the_models_stored(scenario: Scenario) ->
         " left join main.int_customers as keyed on not keyed.is_account_rejected"
         " and keyed.data_area_id = kept.data_area_id"
         " and keyed.customer_number = kept.customer_account"
-        " and keyed.customer_key = kept.account_key"
+        " and keyed.customer_key = coalesce(kept.account_key, kept.customer_account)"
         " where kept.cycle_id = (select max(cycle_id) from cycles.customers)"
     )[0]
     assert kept > 0
@@ -453,3 +453,59 @@ def test_a_cycle_that_cannot_be_kept_leaves_the_previous_history(workspace: Work
         for table in ("cycles", "customers", "rejects")
     }
     assert after == {table: before[table] for table in after}
+
+
+def test_an_account_that_folds_is_matched_across_cycles(workspace: Workspace) -> None:
+    # cycles.customers keeps account_key only where folding changes the account: the delta
+    # must still find these customers unchanged, and list the one that is gone.
+    first, second = workspace.root / "extracts-1", workspace.root / "extracts-2"
+    workspace.loader("demo-data", "--out", str(first), "--customers", "100", check=True)
+    fields, rows = _read(first / "customers.csv")
+    dim_fields, dims = _read(first / "customer_dimensions.csv")
+    numbers = [d["customer_number"] for d in dims if d["company"] == "DE01"]
+    template = next(
+        r for r in rows if r["company"] == "DE01" and r["customer_number"] == numbers[0]
+    )
+    folding = {"ab-901": "AB-901", "\uff26\uff37\uff19\uff10\uff12": "FW902"}  # full-width FW902
+    _write(
+        first / "customers.csv",
+        fields,
+        [*rows, *({**template, "customer_number": n} for n in folding)],
+    )
+    template_dims = [
+        d for d in dims if d["company"] == "DE01" and d["customer_number"] == numbers[0]
+    ]
+    _write(
+        first / "customer_dimensions.csv",
+        dim_fields,
+        [*dims, *({**d, "customer_number": n} for n in folding for d in template_dims)],
+    )
+    # A history written before the key was kept this way has it NOT NULL.
+    workspace.loader("land", str(first), "--cycle", "one", check=True)
+    with duckdb.connect(str(workspace.database)) as con:
+        con.execute("alter table cycles.customers alter column account_key set not null")
+    proc = workspace.loader("run", str(first), "--out", str(workspace.root / "p1"), check=True)
+    assert "could not be kept" not in proc.stderr
+    kept = workspace.query(
+        "select entity, customer_account, account_key from cycles.customers"
+        " where account_key is not null order by all"
+    )
+    assert kept == sorted((m, n, k) for m in MARTS for n, k in folding.items())
+
+    shutil.copytree(first, second)
+    _, rows = _read(second / "customers.csv")
+    _write(second / "customers.csv", fields, [r for r in rows if r["customer_number"] != "ab-901"])
+    workspace.loader("run", str(second), "--out", str(workspace.root / "p2"), check=True)
+    delta = workspace.root / "delta"
+    workspace.loader("export", "--out", str(delta), "--changed-since", "one", check=True)
+    summary = json.loads((delta / "export-summary.json").read_text(encoding="utf-8"))
+    assert not list(delta.glob("*.zip"))
+    gone = {
+        (g["entity"], g["customer_account"], g["reason"])
+        for g in summary["cycle"]["no_longer_exported"]
+    }
+    # Its dimension rows are still extracted: orphans now, so Details V2 lists it as rejected.
+    assert gone == {
+        ("customer_definitions", "ab-901", "not in the extract"),
+        ("customer_details_v2", "ab-901", "rejected"),
+    }
