@@ -462,19 +462,15 @@ def test_an_account_that_folds_is_matched_across_cycles(workspace: Workspace) ->
     workspace.loader("demo-data", "--out", str(first), "--customers", "100", check=True)
     fields, rows = _read(first / "customers.csv")
     dim_fields, dims = _read(first / "customer_dimensions.csv")
-    numbers = [d["customer_number"] for d in dims if d["company"] == "DE01"]
-    template = next(
-        r for r in rows if r["company"] == "DE01" and r["customer_number"] == numbers[0]
-    )
+    number = next(d["customer_number"] for d in dims if d["company"] == "DE01")
+    template = next(r for r in rows if r["company"] == "DE01" and r["customer_number"] == number)
+    template_dims = [d for d in dims if d["company"] == "DE01" and d["customer_number"] == number]
     folding = {"ab-901": "AB-901", "\uff26\uff37\uff19\uff10\uff12": "FW902"}  # full-width FW902
     _write(
         first / "customers.csv",
         fields,
         [*rows, *({**template, "customer_number": n} for n in folding)],
     )
-    template_dims = [
-        d for d in dims if d["company"] == "DE01" and d["customer_number"] == numbers[0]
-    ]
     _write(
         first / "customer_dimensions.csv",
         dim_fields,
