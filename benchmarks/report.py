@@ -41,7 +41,7 @@ REPRODUCE = """\
 make bench                              # 1M customers, median of 3 repeats
 BENCH_CUSTOMERS=100000 make bench       # 100k
 BENCH_CUSTOMERS=100 make bench          # 100: dbt's fixed cost, the "≤ 8 s" target
-BENCH_CUSTOMERS=10000000 make bench     # 10M: about 1.2 GB of extracts, ~10 GB free disk
+BENCH_CUSTOMERS=10000000 make bench     # 10M: about 2.4 GB of extracts, ~10 GB free disk
 BENCH_REPEAT=5 make bench               # more repeats on a noisy machine
 .venv/bin/python -m benchmarks --report-only   # rebuild this page from the results
 ```
