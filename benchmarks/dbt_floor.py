@@ -33,12 +33,13 @@ class Shape:
     data_tests: int
     exposures: int
     threads: int
+    hooks: int = 0  # on-run-start and on-run-end statements
 
     @property
     def nodes(self) -> int:
         """The nodes `dbt build` reports: everything but ephemeral models and sources."""
         built = sum(n for kind, n in self.models.items() if kind != "ephemeral")
-        return self.seeds + built + self.data_tests + self.exposures
+        return self.seeds + built + self.data_tests + self.exposures + self.hooks
 
 
 def read_shape(manifest: Path, project: str, threads: int) -> Shape:
@@ -62,6 +63,7 @@ def read_shape(manifest: Path, project: str, threads: int) -> Shape:
         data_tests=sum(1 for n in own if n["resource_type"] == "test"),
         exposures=count(data.get("exposures", {})),
         threads=threads,
+        hooks=sum(1 for n in own if n["resource_type"] == "operation"),
     )
 
 
@@ -80,9 +82,11 @@ def write_project(folder: Path, shape: Shape) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "models").mkdir(exist_ok=True)
     (folder / "seeds").mkdir(exist_ok=True)
+    hooks = "".join(f"  - 'select {i + 1}'\n" for i in range(shape.hooks))
     (folder / "dbt_project.yml").write_text(
         f"name: {PROJECT_NAME}\nversion: '1.0'\nconfig-version: 2\nprofile: {PROJECT_NAME}\n"
-        "flags:\n  send_anonymous_usage_stats: false\n",
+        "flags:\n  send_anonymous_usage_stats: false\n"
+        + (f"on-run-end:\n{hooks}" if hooks else ""),
         encoding="utf-8",
     )
     database = folder / f"{PROJECT_NAME}.duckdb"

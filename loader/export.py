@@ -99,7 +99,12 @@ def export_packages(
         )
 
     with _open_source(options.parquet_dir, chosen) as con:
-        problems = gate.blocking_problems(con, dbt_target_dir(), [e.name for e in chosen])
+        problems = gate.blocking_problems(
+            con,
+            dbt_target_dir(),
+            [e.name for e in chosen],
+            from_database=options.parquet_dir is None,
+        )
         if problems and not options.force:
             raise LoaderError(
                 "export refused: " + "; ".join(problems) + " (--force exports anyway)"

@@ -1,7 +1,11 @@
 """The export gate: export only marts that dbt built and tested after the last land.
 
-`check` is a pure function over dbt's artefacts (run_results.json, manifest.json) and the
-time of the last `loader land`; `problems` gathers those from disk and the database.
+`check` is a pure function over dbt's results, its manifest and the time of the last `loader
+land`; `blocking_problems` gathers those. The results are the ones dbt keeps in the database it
+ran against (`dbt_results.latest`, written by the project's on-run-end hook): the latest of
+every node, whatever dbt command ran since (`dbt docs generate` rewrites run_results.json with
+compile results) and whichever database target/run_results.json was written for. An export
+from Parquet (a Spark build) has no such table and reads run_results.json.
 """
 
 import json
@@ -154,13 +158,60 @@ def last_land(con: duckdb.DuckDBPyConnection) -> datetime | None:
     return finished if isinstance(finished, datetime) else None
 
 
+# Written by macros/build_results.sql.
+BUILD_RESULTS = "dbt_results.latest"
+
+
+def recorded_results(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
+    """The node results dbt kept in this database, shaped as run_results.json has them; None
+    when dbt never ran against it (or ran before it kept them)."""
+    schema, table = BUILD_RESULTS.split(".")
+    ((exists,),) = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+        [schema, table],
+    ).fetchall()
+    if not exists:
+        return None
+    rows = con.execute(
+        f"SELECT unique_id, status, failures, started_at FROM {BUILD_RESULTS}"
+    ).fetchall()
+    return {
+        "metadata": {},
+        "results": [
+            {
+                "unique_id": unique_id,
+                "status": status,
+                "failures": failures,
+                "timing": [{"name": "execute", "started_at": _iso(started_at)}],
+            }
+            for unique_id, status, failures, started_at in rows
+        ],
+    }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return _as_utc(moment).isoformat() if moment is not None else None
+
+
 def blocking_problems(
-    con: duckdb.DuckDBPyConnection, target_dir: Path, models: Sequence[str]
+    con: duckdb.DuckDBPyConnection,
+    target_dir: Path,
+    models: Sequence[str],
+    *,
+    from_database: bool = True,
 ) -> list[str]:
-    """Everything that stops an export of MODELS now, each problem once; empty when open."""
-    run_results, error = _read_json(target_dir / "run_results.json")
-    if run_results is None:
-        return [str(error)]
+    """Everything that stops an export of MODELS now, each problem once; empty when open.
+
+    FROM_DATABASE: the marts are the migration database's, so are the results (else the marts
+    are a Spark build's Parquet folders and the results are run_results.json)."""
+    if from_database:
+        run_results = recorded_results(con)
+        if run_results is None:
+            return ["dbt has not built this database: run `dbt build`"]
+    else:
+        run_results, error = _read_json(target_dir / "run_results.json")
+        if run_results is None:
+            return [str(error)]
     manifest, error = _read_json(target_dir / "manifest.json")
     if manifest is None:
         return [str(error)]

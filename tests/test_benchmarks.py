@@ -184,7 +184,7 @@ def _types(run_results: Path) -> Counter[str]:
 
 def test_the_dbt_floor_builds_the_nodes_of_the_production_build(workspace: Workspace) -> None:
     """Real dbt, both projects: the floor's `dbt build` runs as many seeds, models, data tests
-    and exposures as the project's default selection holds (no unit test)."""
+    and exposures as the project's default selection holds (no unit test), and its hooks."""
     listed = workspace.dbt("ls", "--output", "json", "--output-keys", "resource_type config")
     assert listed.returncode == 0, listed.stdout
     selected: Counter[str] = Counter()
@@ -194,6 +194,12 @@ def test_the_dbt_floor_builds_the_nodes_of_the_production_build(workspace: Works
             ephemeral = item.get("config", {}).get("materialized") == "ephemeral"
             if item["resource_type"] not in ("source", "unit_test") and not ephemeral:
                 selected[item["resource_type"]] += 1
+    # The on-run-end hooks are no resource `dbt ls` lists, but each is a result of the run.
+    manifest = json.loads((workspace.target_dir / "manifest.json").read_text())
+    selected["operation"] = sum(
+        1 for n in manifest["nodes"].values() if n["resource_type"] == "operation"
+    )
+    assert selected["operation"] == 1  # macros/build_results.sql
     shape = dbt_floor.project_shape(PROJECT_DIR, workspace.target_dir / "manifest.json")
     assert shape.nodes == sum(selected.values())
     assert shape.models["ephemeral"] > 0 and shape.sources > 0  # the project has both kinds

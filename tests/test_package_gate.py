@@ -1,6 +1,7 @@
 """The export gate: a pure function over dbt's artefacts, and the same gate after a real dbt run."""
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import duckdb
@@ -150,3 +151,43 @@ def test_gate_on_a_real_dbt_run(workspace: Workspace) -> None:
     summary = json.loads((out / "export-summary.json").read_text())
     assert summary["gate"]["forced"] is True
     assert any("unique_key_customer_details_v2" in p for p in summary["gate"]["problems"])
+
+
+@pytest.mark.skipif(not MART_SQL.exists(), reason="the mart model is not written yet")
+def test_the_gate_reads_the_results_dbt_kept_in_the_database(workspace: Workspace) -> None:
+    """run_results.json is rewritten by any dbt command and shared by every database built with
+    the same target folder: the gate reads what dbt kept in the exported database instead."""
+    extracts = workspace.root / "extracts"
+    workspace.loader("demo-data", "--out", str(extracts), "--customers", "100", check=True)
+    workspace.loader("land", str(extracts), check=True)
+    workspace.dbt("build", check=True)
+
+    # The README's path: `dbt docs generate` after the build leaves compile results in
+    # run_results.json (nothing ran); the build's results still open the gate.
+    workspace.dbt("docs", "generate", check=True)
+    compiled = json.loads((workspace.target_dir / "run_results.json").read_text())
+    assert compiled["args"]["which"] == "generate"
+    opened = workspace.loader("export", "--out", str(workspace.root / "out"))
+    assert opened.returncode == 0, opened.stderr
+
+    # A newer land here, then a build of another database with the same target folder: its
+    # run_results.json is newer than this land, but this database's marts are stale.
+    workspace.loader("land", str(extracts), check=True)
+    other = replace(
+        workspace, env={**workspace.env, "MIGRATION_DB": str(workspace.root / "o.duckdb")}
+    )
+    other.loader("land", str(extracts), check=True)
+    other.dbt("build", check=True)
+    stale = workspace.loader("export", "--out", str(workspace.root / "stale"))
+    assert stale.returncode == 1
+    assert "older than the last `loader land`" in stale.stderr
+    assert not (workspace.root / "stale").exists()
+
+    # A database dbt never built.
+    never = replace(
+        workspace, env={**workspace.env, "MIGRATION_DB": str(workspace.root / "n.duckdb")}
+    )
+    never.loader("land", str(extracts), check=True)
+    refused = never.loader("export", "--out", str(workspace.root / "never"))
+    assert refused.returncode == 1
+    assert "dbt has not built this database: run `dbt build`" in refused.stderr
