@@ -160,7 +160,14 @@ def land(
     if to is not None:
         OUTPUT.note(f"the raw tables are Parquet files in {to / 'raw'}")
     elif result.cycle:
-        OUTPUT.note(f"cycle {result.cycle['cycle_id']} ({result.cycle['label']})")
+        name, label = f"cycle {result.cycle['cycle_id']}", str(result.cycle["label"])
+        OUTPUT.note(name if label == name else f"{name} ({label})")
+    for landed in result.files:
+        if landed.rows == 0:  # a header alone: most likely a failed extraction
+            OUTPUT.warn(
+                f"{landed.file_name} holds no records, only its header: {landed.table} is now "
+                "empty; check the extract, and land again if it is wrong"
+            )
     for name in result.absent:
         OUTPUT.note(f"note: no {name} in the folder: its raw table is empty")
     for name in result.ignored:

@@ -34,9 +34,10 @@ class Output:
         self.console.print(message, markup=False, highlight=False)
 
     def warn(self, message: str) -> None:
-        """Warnings reach stderr even under --quiet and --json: a script's log should see them."""
+        """Warnings reach stderr even under --quiet and --json: a script's log should see them,
+        one line each (never wrapped), as errors."""
         Console(stderr=True).print(
-            f"warning: {message}", style="yellow", markup=False, highlight=False
+            f"warning: {message}", style="yellow", markup=False, highlight=False, soft_wrap=True
         )
 
     def error(self, message: str) -> None:

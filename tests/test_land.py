@@ -370,3 +370,17 @@ def test_a_line_break_in_a_value_far_past_the_head_keeps_the_lines_exact(
         "where customer_number in ('C0', 'C399999', 'Q1', 'Q2') order by _source_line"
     )
     assert rows == [("C0", 2), ("C399999", 400_001), ("Q1", 400_002), ("Q2", 400_004)]
+
+
+def test_an_extract_with_only_its_header_lands_with_a_warning(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    folder = write_extracts(tmp_path / "x", f"{CUSTOMERS_HEADER}\n")
+    proc = workspace.loader("land", str(folder))
+    assert proc.returncode == 0, proc.stderr
+    warnings = [line for line in proc.stderr.splitlines() if line.startswith("warning: ")]
+    assert warnings == [
+        "warning: customers.csv holds no records, only its header: customers is now empty; "
+        "check the extract, and land again if it is wrong"
+    ]
+    assert workspace.query("select count(*) from raw.customers") == [(0,)]
