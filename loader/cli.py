@@ -347,7 +347,11 @@ def run(
 def verify(
     packages: Annotated[
         list[Path],
-        typer.Argument(readable=False, metavar="PACKAGE...", help="Package zip files to check."),
+        typer.Argument(
+            readable=False,
+            metavar="PACKAGE...",
+            help="Package zip files to check; a folder stands for the zip files in it.",
+        ),
     ],
     max_account_length: Annotated[
         int | None,
@@ -369,7 +373,7 @@ def verify(
 
     lengths = dict.fromkeys(ACCOUNT_FIELDS, max_account_length) if max_account_length else None
     known = registry.descriptions()
-    reports = [verify_package(path, lengths, known=known) for path in packages]
+    reports = [verify_package(path, lengths, known=known) for path in _package_files(packages)]
     unreadable = [r.unreadable for r in reports if r.unreadable]
     if OUTPUT.as_json:
         OUTPUT.result(None, {"packages": [r.to_dict() for r in reports]})
@@ -384,6 +388,16 @@ def verify(
         raise typer.Exit(ExitCode.PROBLEMS)
     if unreadable:
         raise typer.Exit(ExitCode.CANNOT_RUN)
+
+
+def _package_files(paths: list[Path]) -> list[Path]:
+    """PATHS with each folder that holds zip files (the one `loader export` wrote) replaced by
+    them, in name order; a folder without any stays, and is reported as one."""
+    files: list[Path] = []
+    for path in paths:
+        zips = sorted(p for p in path.glob("*.zip") if p.is_file()) if path.is_dir() else []
+        files.extend(zips or [path])
+    return files
 
 
 @app.command("import")

@@ -354,3 +354,16 @@ def test_deflate_of_our_writer_is_standard(good: Path) -> None:
         compressed = raw[offset : offset + info.compress_size]
     text = zlib.decompress(compressed, -15)
     assert zlib.crc32(text) == info.CRC and len(text) == info.file_size
+
+
+def test_a_folder_stands_for_the_packages_in_it(
+    workspace: Workspace, good: Path, tmp_path: Path
+) -> None:
+    """`loader verify packages/` checks what `loader export --out packages/` wrote."""
+    bad = rewrite(good, good.parent / "bad.zip", lambda e: {**e, DATA: csv([])})
+    (good.parent / "export-summary.json").write_text("{}")
+    code, lines = run_verify(workspace, good.parent)
+    assert code == 1
+    assert sorted({line.split(": ")[0] for line in lines}) == sorted([str(bad), str(good)])
+    assert f"{good}: OK (Customer details V2: 3 rows)" in lines
+    assert any(line.startswith(f"{bad}: {DATA}: no data rows") for line in lines)
