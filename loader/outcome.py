@@ -136,10 +136,28 @@ def _usage(exc: typer.TyperException) -> int:
         if text:
             typer.echo(text)
         return ExitCode.USAGE
+    misplaced = _misplaced_global_option(exc, ctx)
+    if misplaced:
+        OUTPUT.error(misplaced)
+        return exc.exit_code
     message = " ".join(exc.format_message().split()).rstrip(".")
     command = ctx.command_path if ctx is not None else "loader"
     OUTPUT.error(f"{message}: see `{command} --help`")
     return exc.exit_code
+
+
+def _misplaced_global_option(exc: typer.TyperException, ctx: Any) -> str:
+    """For `loader status --json`: an option of `loader` itself given after the command."""
+    name = getattr(exc, "option_name", None)
+    if type(exc).__name__ != "NoSuchOption" or ctx is None or not name:
+        return ""
+    root = ctx.find_root()
+    if ctx is root or not any(name in p.opts + p.secondary_opts for p in root.command.params):
+        return ""
+    return (
+        f"{name} is an option of loader itself, not of `{ctx.command_path}`: put it before "
+        f"the command (`loader {name} {ctx.info_name} ...`)"
+    )
 
 
 def _traceback_if_debugging(exc: BaseException) -> None:

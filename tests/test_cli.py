@@ -68,3 +68,17 @@ def test_shell_completion_script(workspace: Workspace) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert "_loader_completion" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "option"), [(["status", "--json"], "--json"), (["land", "-q"], "-q")]
+)
+def test_an_option_of_loader_after_the_command_says_where_it_goes(
+    workspace: Workspace, args: list[str], option: str
+) -> None:
+    proc = workspace.loader(*args)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == (
+        f"error: {option} is an option of loader itself, not of `loader {args[0]}`: put it "
+        f"before the command (`loader {option} {args[0]} ...`)"
+    )
