@@ -586,6 +586,18 @@ def test_size_limit_splits_on_the_zip_size(workspace: Workspace) -> None:
     assert [r for p in files for r in details(p)[1]] == mart_rows(workspace, "USMF")
 
 
+def test_a_size_limit_no_row_fits_in_is_a_usage_error(workspace: Workspace) -> None:
+    make_mart(workspace)
+    open_gate(workspace)
+    out = workspace.root / "out"
+    proc = export(workspace, out, "--max-mb", "0.001", ok=False)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().startswith("error: Customer definitions, legal entity ")
+    assert "does not fit in a package of 1000 bytes: raise the size limit" in proc.stderr
+    assert proc.stderr.rstrip().endswith("(`loader export --max-mb`)")
+    assert not out.exists() or not any(out.iterdir())
+
+
 def test_fields_choose_columns_and_leave_out_rows_with_nothing_to_update(
     workspace: Workspace,
 ) -> None:

@@ -191,10 +191,11 @@ class PackageWriter:
             stop = self._rows_that_fit(part, content, lines, start)
             if stop == start:
                 if part.rows == 0:
-                    raise LoaderError(
+                    # Only a size limit far below any real package gets here: the option.
+                    raise UsageError(
                         f"{content.entity.label}, legal entity {self._legal_entity}: one row "
                         f"does not fit in a package of {self._limits.max_bytes} bytes: raise "
-                        "the size limit"
+                        "the size limit (`loader export --max-mb`)"
                     )
                 self._close_part()
                 continue
