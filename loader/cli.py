@@ -92,7 +92,7 @@ EncodingOption = Annotated[
 DelimiterOption = Annotated[
     str | None,
     typer.Option(
-        help="Field delimiter: ',', ';' or 'tab' (default: detected from the header line)."
+        help="Field delimiter: ',', ';', 'tab' or '|' (default: detected from the header line)."
     ),
 ]
 

@@ -94,8 +94,24 @@ def read_header(spec: ExtractSpec, file_name: str, head: str, delimiter: str) ->
             f"{file_name}: line 1: the header cannot be read as CSV ({exc})"
         ) from None
     names = tuple(name.strip().lower() for name in raw_names)
+    _check_delimiter(spec, file_name, names, delimiter)
     _check_names(spec, file_name, names)
     return Header(columns=names, lines=reader.line_num, delimiter=delimiter)
+
+
+def _check_delimiter(
+    spec: ExtractSpec, file_name: str, names: tuple[str, ...], delimiter: str
+) -> None:
+    """A header read as one column that holds another delimiter: --delimiter is wrong."""
+    if len(names) != 1 or names[0] in spec.required:
+        return
+    others = [d for d in dict.fromkeys(DELIMITERS.values()) if d != delimiter and d in names[0]]
+    if others:
+        shown = {"\t": "tab"}.get(others[0], others[0])
+        raise LoaderError(
+            f"{file_name}: line 1: the header is one column with the delimiter {delimiter!r}, "
+            f"but it holds {shown!r}: give --delimiter {shown!r}, or leave it out to detect it"
+        )
 
 
 def _check_names(spec: ExtractSpec, file_name: str, names: tuple[str, ...]) -> None:

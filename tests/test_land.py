@@ -384,3 +384,17 @@ def test_an_extract_with_only_its_header_lands_with_a_warning(
         "check the extract, and land again if it is wrong"
     ]
     assert workspace.query("select count(*) from raw.customers") == [(0,)]
+
+
+@pytest.mark.parametrize(("given", "held", "shown"), [("|", ",", "','"), (",", "\t", "'tab'")])
+def test_a_delimiter_the_header_does_not_use_names_the_one_it_does(
+    workspace: Workspace, tmp_path: Path, given: str, held: str, shown: str
+) -> None:
+    header = CUSTOMERS_HEADER.replace(",", held)
+    folder = write_extracts(tmp_path / "x", f"{header}\nUS01{held}C1{held}{held}Acme\n")
+    proc = workspace.loader("land", str(folder), "--delimiter", given)
+    assert_one_line_error(
+        proc,
+        f"customers.csv: line 1: the header is one column with the delimiter {given!r}, but it "
+        f"holds {shown}: give --delimiter {shown}, or leave it out to detect it",
+    )
