@@ -26,6 +26,7 @@ from loader import cycles, delta, gate, parquet, registry
 from loader.database import configure, connect, quote_ident, table_columns
 from loader.errors import LoaderError, UsageError
 from loader.line_sql import line_sql
+from loader.output import transient_progress
 from loader.package.lines import Lines
 from loader.package.staging import StagedFolder, staged_folder
 from loader.package.summary import (
@@ -250,14 +251,13 @@ def _write_all(
     """Per legal entity, one writer for every entity in import order: each part that creates
     records comes before each part that updates them."""
     total = sum(p.rows[le] - p.left_out[le] for p in plans for le in p.rows)
-    progress = Progress(
+    progress = transient_progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn("rows"),
         TimeElapsedColumn(),
         console=console,
-        transient=True,  # gone when done: the summary follows, or a failure's one line
     )
     legal_entities = sorted({le for plan in plans for le in plan.rows})
     with progress:

@@ -35,6 +35,7 @@ from loader.errors import CannotRunError, LoaderError
 from loader.extracts import EXTRACTS, ExtractSpec, read_header, resolve_delimiter
 from loader.failures import duckdb_error, is_about_the_data, os_error
 from loader.line_numbers import lines_add_up, number_in_place, number_lines
+from loader.output import transient_progress
 from loader.source_scan import (
     ScannedSource,
     choose_encoding,
@@ -154,7 +155,7 @@ def _progress(console: Console) -> Progress:
         DownloadColumn(),
         TimeRemainingColumn(),
     )
-    return Progress(*columns, console=console, transient=True)
+    return transient_progress(*columns, console=console)
 
 
 def _land_parquet(

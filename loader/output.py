@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rich.console import Console, RenderableType
+from rich.progress import Progress, ProgressColumn
 
 
 @dataclass
@@ -46,6 +47,12 @@ class Output:
         Console(stderr=True).print(
             f"error: {message}", style="bold red", markup=False, highlight=False, soft_wrap=True
         )
+
+
+def transient_progress(*columns: str | ProgressColumn, console: Console) -> Progress:
+    """Progress on a terminal, gone when done (the summary follows, or a failure's one line).
+    Not drawn elsewhere: in a log, rich would leave a blank line before that one line."""
+    return Progress(*columns, console=console, transient=True, disable=not console.is_terminal)
 
 
 OUTPUT = Output()

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import duckdb
 from rich.console import Console, Group, RenderableType
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from loader.cycles import start_cycle
 from loader.dbt_runner import BuildOutcome, build
@@ -20,6 +20,7 @@ from loader.errors import LoaderError
 from loader.export import ExportOptions, export_packages
 from loader.failures import as_loader_error
 from loader.landing import LandResult, land_extracts
+from loader.output import transient_progress
 from loader.package.summary import ExportSummary
 
 T = TypeVar("T")
@@ -91,7 +92,7 @@ def _step(console: Console, name: str, work: Callable[[], T]) -> T:
 
 def _build_with_progress(console: Console) -> BuildOutcome:
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=True) as progress:
+    with transient_progress(*columns, console=console) as progress:
         task = progress.add_task("dbt build", total=None)
         done = 0
 

@@ -398,3 +398,15 @@ def test_a_delimiter_the_header_does_not_use_names_the_one_it_does(
         f"customers.csv: line 1: the header is one column with the delimiter {given!r}, but it "
         f"holds {shown}: give --delimiter {shown}, or leave it out to detect it",
     )
+
+
+def test_a_failed_land_prints_its_error_line_and_nothing_before_it(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    """In a log (stderr not a terminal) no progress is drawn: not even the blank line a
+    finished progress display leaves."""
+    folder = write_extracts(tmp_path / "x", "company,customer\nUS01,1\n")
+    proc = workspace.loader_process("land", str(folder))  # stderr is a pipe, as in a log
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("error: customers.csv: required column 'customer_number'")
+    assert proc.stderr.count("\n") == 1
