@@ -162,6 +162,8 @@ def land(
     elif result.cycle:
         name, label = f"cycle {result.cycle['cycle_id']}", str(result.cycle["label"])
         OUTPUT.note(name if label == name else f"{name} ({label})")
+    for warning in result.warnings:
+        OUTPUT.warn(warning)
     for landed in result.files:
         if landed.rows == 0:  # a header alone: most likely a failed extraction
             OUTPUT.warn(

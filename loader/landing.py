@@ -78,6 +78,7 @@ class LandResult:
     files: list[LandedFile] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
     absent: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # printed, not part of the summary
     cycle: dict[str, object] | None = None  # the migration cycle the land is part of
 
     def table(self) -> Table:
@@ -136,6 +137,12 @@ def land_extracts(
         ThreadPoolExecutor(max_workers=SCAN_THREADS) as scans,
     ):
         prepared = _prepare_all(found, encoding, delimiter, Path(temp), progress, scans)
+        result.warnings = [
+            f"{p.source.path.name} is UTF-8 but was read as {p.source.encoding} (--encoding "
+            "applies to every file): check its values, or save it in that encoding and land again"
+            for p in prepared
+            if p.source.utf8_read_as_other
+        ]
         target = f" to {parquet_dir}" if parquet_dir is not None else ""
         progress.add_task(f"Writing the raw tables{target}", total=None)
         if parquet_dir is not None:

@@ -44,6 +44,9 @@ class ScannedSource:
     decoded: bool  # every byte was decoded here; else DuckDB's reader checks the UTF-8
     quoted: bool  # the file holds a quote: a value may hold a line break
     physical_lines: int  # lines in the file, not counting blank lines at its end
+    # Read in another encoding although every byte is UTF-8, some of them beyond ASCII: most
+    # likely a UTF-8 file beside files in that encoding (--encoding applies to every file).
+    utf8_read_as_other: bool = False
 
 
 def _encoding_from_bom(first_bytes: bytes) -> tuple[str | None, int]:
@@ -151,7 +154,7 @@ def scan(
         readable_path, decoded = path, False
     else:
         copy_path = temp_dir / f"{path.name}.utf8"
-        lines, head, digest = _transcode(path, encoding, copy_path, advance)
+        lines, head, digest, looks_utf8 = _transcode(path, encoding, copy_path, advance)
         readable_path, decoded = copy_path, True
     if lines.crlfs and lines.newlines > lines.crlfs:
         # Mixed CRLF and LF line ends: DuckDB's strict reader stops at the first change of
@@ -168,6 +171,7 @@ def scan(
         decoded=decoded,
         quoted=lines.quoted,
         physical_lines=lines.physical_lines(),
+        utf8_read_as_other=decoded and looks_utf8,
     )
 
 
@@ -248,16 +252,19 @@ def find_invalid_utf8(path: Path) -> LoaderError | None:
 
 def _transcode(
     path: Path, encoding: str, copy_path: Path, advance: Callable[[int], None]
-) -> tuple[_LineCount, str, str]:
-    """Hash and decode a file that is not UTF-8, writing its UTF-8 copy for DuckDB."""
+) -> tuple[_LineCount, str, str, bool]:
+    """Hash and decode a file that is not UTF-8, writing its UTF-8 copy for DuckDB; and
+    whether its bytes are UTF-8 all the same, some beyond ASCII."""
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    utf8 = _Utf8Check()
     lines = _LineCount()
     head_parts: list[str] = []
     head_size = 0
     with path.open("rb") as source, copy_path.open("wb") as copy:
         while chunk := source.read(CHUNK_BYTES):
             digest.update(chunk)
+            utf8.add(chunk)
             try:
                 text = decoder.decode(chunk)
             except UnicodeDecodeError as exc:
@@ -275,7 +282,36 @@ def _transcode(
             copy.write(decoder.decode(b"", final=True).encode("utf-8"))
         except UnicodeDecodeError as exc:
             raise _decode_error(path, encoding, exc, lines.newlines, b"") from None
-    return lines, "".join(head_parts).removeprefix("\ufeff"), digest.hexdigest()
+    head = "".join(head_parts).removeprefix("\ufeff")
+    return lines, head, digest.hexdigest(), utf8.looks_utf8()
+
+
+class _Utf8Check:
+    """Whether a byte stream, fed chunk by chunk, is UTF-8 with some bytes beyond ASCII."""
+
+    def __init__(self) -> None:
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
+        self._valid = True
+        self._beyond_ascii = False
+
+    def add(self, chunk: bytes) -> None:
+        # ASCII chunks need no decoding until the first byte beyond it (which may be cut)
+        if not self._valid or (not self._beyond_ascii and chunk.isascii()):
+            return
+        self._beyond_ascii = True
+        try:
+            self._decoder.decode(chunk)
+        except UnicodeDecodeError:
+            self._valid = False
+
+    def looks_utf8(self) -> bool:
+        if not (self._valid and self._beyond_ascii):
+            return False
+        try:
+            self._decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return False
+        return True
 
 
 def _unify_line_ends(source: Path, target: Path) -> None:

@@ -410,3 +410,25 @@ def test_a_failed_land_prints_its_error_line_and_nothing_before_it(
     assert proc.returncode == 1
     assert proc.stderr.startswith("error: customers.csv: required column 'customer_number'")
     assert proc.stderr.count("\n") == 1
+
+
+def test_a_utf8_file_read_in_the_encoding_of_another_is_warned_about(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    """--encoding applies to every file: a UTF-8 file beside cp1252 ones would be misread."""
+    customers = f"{CUSTOMERS_HEADER}\r\nDE01,M\u00fcller1,,M\u00fcller GmbH\r\n".encode("cp1252")
+    dimensions = (
+        "company,customer_number,dimension,value\nDE01,M\u00fcller1,Department,Vertrieb \u00c4\n"
+    )
+    folder = write_extracts(tmp_path / "x", customers, dimensions.encode("utf-8"))
+    proc = workspace.loader("land", str(folder), "--encoding", "cp1252")
+    assert proc.returncode == 0, proc.stderr
+    warnings = [line for line in proc.stderr.splitlines() if line.startswith("warning: ")]
+    assert warnings == [
+        "warning: customer_dimensions.csv is UTF-8 but was read as cp1252 (--encoding applies "
+        "to every file): check its values, or save it in that encoding and land again"
+    ]
+    # Plain ASCII is the same in both: no warning for a file without a byte beyond it.
+    (folder / "customer_dimensions.csv").write_text(DIMENSIONS)
+    quiet = workspace.loader("land", str(folder), "--encoding", "cp1252")
+    assert "warning: " not in quiet.stderr
