@@ -164,12 +164,6 @@ def land(
         OUTPUT.note(name if label == name else f"{name} ({label})")
     for warning in result.warnings:
         OUTPUT.warn(warning)
-    for landed in result.files:
-        if landed.rows == 0:  # a header alone: most likely a failed extraction
-            OUTPUT.warn(
-                f"{landed.file_name} holds no records, only its header: {landed.table} is now "
-                "empty; check the extract, and land again if it is wrong"
-            )
     for name in result.absent:
         OUTPUT.note(f"note: no {name} in the folder: its raw table is empty")
     for name in result.ignored:

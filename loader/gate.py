@@ -16,6 +16,8 @@ from typing import Any
 
 import duckdb
 
+from loader.database import table_columns
+
 # A model is fine when it built; a test when it passed or only warned.
 _MODEL_OK = {"success"}
 _TEST_OK = {"pass", "warn"}
@@ -165,12 +167,7 @@ BUILD_RESULTS = "dbt_results.latest"
 def recorded_results(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
     """The node results dbt kept in this database, shaped as run_results.json has them; None
     when dbt never ran against it (or ran before it kept them)."""
-    schema, table = BUILD_RESULTS.split(".")
-    ((exists,),) = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-        [schema, table],
-    ).fetchall()
-    if not exists:
+    if not table_columns(con, *BUILD_RESULTS.split(".")):
         return None
     rows = con.execute(
         f"SELECT unique_id, status, failures, started_at FROM {BUILD_RESULTS}"

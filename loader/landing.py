@@ -78,7 +78,7 @@ class LandResult:
     files: list[LandedFile] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
     absent: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)  # printed, not part of the summary
+    read_as_other: list[tuple[str, str]] = field(default_factory=list)  # (file, encoding)
     cycle: dict[str, object] | None = None  # the migration cycle the land is part of
 
     def table(self) -> Table:
@@ -95,6 +95,22 @@ class LandResult:
                 delimiter,
             )
         return table
+
+    @property
+    def warnings(self) -> list[str]:
+        """What the land did but may not have been meant: printed, not part of the summary."""
+        misread = [
+            f"{name} is UTF-8 but was read as {encoding} (--encoding applies to every file): "
+            "check its values, or save it in that encoding and land again"
+            for name, encoding in self.read_as_other
+        ]
+        empty = [
+            f"{landed.file_name} holds no records, only its header: {landed.table} is now "
+            "empty; check the extract, and land again if it is wrong"
+            for landed in self.files
+            if landed.rows == 0  # a header alone: most likely a failed extraction
+        ]
+        return misread + empty
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -137,11 +153,8 @@ def land_extracts(
         ThreadPoolExecutor(max_workers=SCAN_THREADS) as scans,
     ):
         prepared = _prepare_all(found, encoding, delimiter, Path(temp), progress, scans)
-        result.warnings = [
-            f"{p.source.path.name} is UTF-8 but was read as {p.source.encoding} (--encoding "
-            "applies to every file): check its values, or save it in that encoding and land again"
-            for p in prepared
-            if p.source.utf8_read_as_other
+        result.read_as_other = [
+            (p.source.path.name, p.source.encoding) for p in prepared if p.source.utf8_read_as_other
         ]
         target = f" to {parquet_dir}" if parquet_dir is not None else ""
         progress.add_task(f"Writing the raw tables{target}", total=None)

@@ -151,7 +151,7 @@ def scan(
     encoding, bom_length = choose_encoding(path, requested_encoding)
     if in_place(encoding):
         lines, head, digest = _scan_utf8(path, bom_length, advance)
-        readable_path, decoded = path, False
+        readable_path, decoded, looks_utf8 = path, False, False
     else:
         copy_path = temp_dir / f"{path.name}.utf8"
         lines, head, digest, looks_utf8 = _transcode(path, encoding, copy_path, advance)
@@ -171,7 +171,7 @@ def scan(
         decoded=decoded,
         quoted=lines.quoted,
         physical_lines=lines.physical_lines(),
-        utf8_read_as_other=decoded and looks_utf8,
+        utf8_read_as_other=looks_utf8,
     )
 
 
