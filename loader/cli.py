@@ -162,12 +162,10 @@ def land(
     elif result.cycle:
         name, label = f"cycle {result.cycle['cycle_id']}", str(result.cycle["label"])
         OUTPUT.note(name if label == name else f"{name} ({label})")
+    for note in result.notes:
+        OUTPUT.note(note)
     for warning in result.warnings:
         OUTPUT.warn(warning)
-    for name in result.absent:
-        OUTPUT.note(f"note: no {name} in the folder: its raw table is empty")
-    for name in result.ignored:
-        OUTPUT.warn(f"{name} is not part of the extract contract and was not landed")
 
 
 @app.command("demo-data")
@@ -333,6 +331,7 @@ def run(
         options,
         console=console,
         warn=OUTPUT.warn,
+        note=OUTPUT.note,
         encoding=encoding,
         delimiter=delimiter,
     )

@@ -110,7 +110,16 @@ class LandResult:
             for landed in self.files
             if landed.rows == 0  # a header alone: most likely a failed extraction
         ]
-        return misread + empty
+        ignored = [
+            f"{name} is not part of the extract contract and was not landed"
+            for name in self.ignored
+        ]
+        return misread + empty + ignored
+
+    @property
+    def notes(self) -> list[str]:
+        """What the land did as expected but a reader may want to know."""
+        return [f"note: no {name} in the folder: its raw table is empty" for name in self.absent]
 
     def to_dict(self) -> dict[str, object]:
         return {

@@ -50,6 +50,7 @@ def run_pipeline(
     *,
     console: Console,
     warn: Callable[[str], None],
+    note: Callable[[str], None],
     encoding: str | None = None,
     delimiter: str | None = None,
 ) -> RunResult:
@@ -58,6 +59,10 @@ def run_pipeline(
         "1/3 land",
         lambda: _land(extracts_dir, export_options.cycle, encoding, delimiter, console),
     )
+    for message in land.notes:  # as `loader land` prints them: the run goes on
+        note(message)
+    for warning in land.warnings:
+        warn(warning)
     outcome = _step(console, "2/3 dbt build", lambda: _build_with_progress(console))
     for warning in outcome.warnings:
         warn(f"dbt: {warning}")

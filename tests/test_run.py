@@ -1,6 +1,7 @@
 """`loader run`: the whole job on the demo sample, as `make demo` runs it."""
 
 import json
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -119,6 +120,23 @@ def test_every_extracted_record_is_accounted_for(
     assert ws.query(
         "select entity, sum(extracted) from main.migration_reconciliation group by all order by all"
     ) == [("customer_definitions", customers), ("customer_details_v2", customers + dimensions)]
+
+
+def test_the_run_tells_what_the_land_noticed(workspace: Workspace, tmp_path: Path) -> None:
+    """The notes and warnings `loader land` prints reach a `loader run` user too."""
+    extracts = tmp_path / "extracts"
+    extracts.mkdir()
+    for name in ("customers.csv", "customer_dimensions.csv"):
+        shutil.copy(FIXTURES / name, extracts / name)
+    (extracts / "customers_old.csv").write_text("not an extract\n")
+    proc = workspace.loader("run", str(extracts), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 0, proc.stderr
+    land_says = proc.stderr.split("1/3 land", 1)[1].split("2/3 dbt build", 1)[0]
+    assert "note: no target_customers.csv in the folder: its raw table is empty" in land_says
+    assert (
+        "warning: customers_old.csv is not part of the extract contract and was not landed"
+        in land_says
+    )
 
 
 def test_a_failing_step_stops_the_run_with_its_message(
