@@ -16,7 +16,7 @@ from typing import Any
 
 import duckdb
 
-from loader.database import connect
+from loader.database import connect, table_exists
 from loader.errors import LoaderError, UsageError
 from loader.failures import first_line
 
@@ -79,12 +79,7 @@ def default_label(cycle_id: int) -> str:
 
 
 def has_history(con: duckdb.DuckDBPyConnection) -> bool:
-    ((count,),) = con.execute(
-        "SELECT count(*) FROM information_schema.tables "
-        "WHERE table_schema = ? AND table_name = 'cycles'",
-        [SCHEMA],
-    ).fetchall()
-    return bool(count)
+    return table_exists(con, SCHEMA, "cycles")
 
 
 def all_cycles(con: duckdb.DuckDBPyConnection) -> list[Cycle]:
@@ -127,11 +122,7 @@ def latest_load_id(con: duckdb.DuckDBPyConnection) -> str | None:
 
 
 def _has_loads(con: duckdb.DuckDBPyConnection) -> bool:
-    ((count,),) = con.execute(
-        "SELECT count(*) FROM information_schema.tables "
-        "WHERE table_schema = 'raw' AND table_name = '_loads'"
-    ).fetchall()
-    return bool(count)
+    return table_exists(con, "raw", "_loads")
 
 
 def upcoming(con: duckdb.DuckDBPyConnection, label: str | None) -> Cycle:

@@ -42,6 +42,16 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    """Whether SCHEMA.TABLE (or a view of that name) exists."""
+    # fetchall, not fetchone: DuckDB keeps a half-read result open on the connection.
+    ((count,),) = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+        [schema, table],
+    ).fetchall()
+    return bool(count)
+
+
 def table_columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> set[str]:
     """The column names of SCHEMA.TABLE; empty when there is no such table."""
     rows = con.execute(

@@ -23,7 +23,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from loader import cycles, delta, gate, parquet, registry
-from loader.database import configure, connect, quote_ident, table_columns
+from loader.database import configure, connect, quote_ident, table_columns, table_exists
 from loader.errors import LoaderError, UsageError
 from loader.line_sql import line_sql
 from loader.output import transient_progress
@@ -321,14 +321,7 @@ def _plan(
     update_fields: tuple[str, ...],
     relation: str | None = None,
 ) -> _Plan:
-    columns = {
-        name
-        for (name,) in con.execute(
-            "SELECT column_name FROM information_schema.columns "
-            "WHERE table_schema = ? AND table_name = ?",
-            [entry.schema, entry.name],
-        ).fetchall()
-    }
+    columns = table_columns(con, entry.schema, entry.name)
     if not columns:
         raise LoaderError(
             f"the mart {entry.display} is not in the database {database_path()}: run `dbt build`"
@@ -503,14 +496,6 @@ def _prefetch(reader: pa.RecordBatchReader, depth: int = 2) -> Iterator[Iterator
         reader.close()
 
 
-def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    ((count,),) = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-        [schema, table],
-    ).fetchall()
-    return bool(count)
-
-
 def _dicts(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
     cursor = con.execute(sql)
     names = [d[0] for d in cursor.description or []]
@@ -519,7 +504,7 @@ def _dicts(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
 
 def _loads(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     """The raw._loads rows of the land the mart was built from (the latest one)."""
-    if not _table_exists(con, "raw", "_loads"):
+    if not table_exists(con, "raw", "_loads"):
         return []
     return _dicts(
         con,
@@ -547,7 +532,7 @@ def _reconciliation(
     con: duckdb.DuckDBPyConnection, chosen: Sequence[RegisteredEntity]
 ) -> list[dict[str, Any]] | None:
     """The reconciliation rows of the exported entities (all rows when it has no entity)."""
-    if not _table_exists(con, "main", "migration_reconciliation"):
+    if not table_exists(con, "main", "migration_reconciliation"):
         return None
     present = table_columns(con, "main", "migration_reconciliation")
     columns = [c for c in _RECONCILIATION_COLUMNS if c in present]

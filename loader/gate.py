@@ -16,7 +16,7 @@ from typing import Any
 
 import duckdb
 
-from loader.database import table_columns
+from loader.database import table_exists
 
 # A model is fine when it built; a test when it passed or only warned.
 _MODEL_OK = {"success"}
@@ -149,12 +149,7 @@ def _read_json(path: Path) -> tuple[dict[str, Any] | None, str | None]:
 
 def last_land(con: duckdb.DuckDBPyConnection) -> datetime | None:
     """When the last `loader land` finished, or None when none is recorded."""
-    # fetchall, not fetchone: DuckDB keeps a half-read result open on the connection.
-    ((exists,),) = con.execute(
-        "SELECT count(*) FROM information_schema.tables "
-        "WHERE table_schema = 'raw' AND table_name = '_loads'"
-    ).fetchall()
-    if not exists:
+    if not table_exists(con, "raw", "_loads"):
         return None
     ((finished,),) = con.execute("SELECT max(finished_at) FROM raw._loads").fetchall()
     return finished if isinstance(finished, datetime) else None
@@ -167,7 +162,7 @@ BUILD_RESULTS = "dbt_results.latest"
 def recorded_results(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
     """The node results dbt kept in this database, shaped as run_results.json has them; None
     when dbt never ran against it (or ran before it kept them)."""
-    if not table_columns(con, *BUILD_RESULTS.split(".")):
+    if not table_exists(con, *BUILD_RESULTS.split(".")):
         return None
     rows = con.execute(
         f"SELECT unique_id, status, failures, started_at FROM {BUILD_RESULTS}"

@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_fixed
 
-from loader.database import connect
+from loader.database import connect, table_exists
 from loader.errors import LoaderError
 from loader.settings import database_path
 
@@ -160,8 +160,4 @@ def state(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
 
 
 def _exists(con: duckdb.DuckDBPyConnection) -> bool:
-    found = con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-        [SCHEMA, "journal"],
-    ).fetchone()
-    return bool(found and found[0])
+    return table_exists(con, SCHEMA, "journal")
