@@ -212,6 +212,35 @@ def test_account_longer_than_the_limit(workspace: Workspace, good: Path, tmp_pat
     assert proc.returncode == 0, proc.stdout
 
 
+def test_every_row_over_a_limit_or_without_a_key_is_listed(
+    workspace: Workspace, good: Path, tmp_path: Path
+) -> None:
+    long = "C" * 21
+    rows = [*ROWS, f"{long}1,,001", ",,001", f"{long}2,C0001,", ",C0001,", f"C0009,{long}3,"]
+    bad = rewrite(good, tmp_path / "bad.zip", lambda e: {**e, DATA: csv(rows)})
+    code, lines = run_verify(workspace, bad)
+    assert code == 1
+    assert lines == [
+        f"{bad}: {DATA} line 5: CUSTOMERACCOUNT '{long}1' is 22 characters, over 20",
+        f"{bad}: {DATA} line 7: CUSTOMERACCOUNT '{long}2' is 22 characters, over 20",
+        f"{bad}: {DATA} line 9: INVOICEACCOUNT '{long}3' is 22 characters, over 20",
+        f"{bad}: {DATA} line 6: empty key (CUSTOMERACCOUNT)",
+        f"{bad}: {DATA} line 8: empty key (CUSTOMERACCOUNT)",
+    ]
+
+
+def test_problems_past_the_listed_ones_are_counted(
+    workspace: Workspace, good: Path, tmp_path: Path
+) -> None:
+    rows = [*ROWS, *(f"{n:021},,001" for n in range(120))]
+    bad = rewrite(good, tmp_path / "bad.zip", lambda e: {**e, DATA: csv(rows)})
+    code, lines = run_verify(workspace, bad)
+    assert code == 1
+    assert len(lines) == 51
+    assert lines[0] == f"{bad}: {DATA} line 5: CUSTOMERACCOUNT '{0:021}' is 21 characters, over 20"
+    assert lines[-1] == f"{bad}: package: 70 more problems not listed"
+
+
 def test_length_counts_utf16_code_units(workspace: Workspace, good: Path, tmp_path: Path) -> None:
     # 11 characters outside the Basic Multilingual Plane: 22 code units, as nvarchar stores them.
     rows = [*ROWS, "\U0001d400" * 11 + ",,001"]

@@ -96,6 +96,10 @@ class Report:
         else:
             self.hidden += 1
 
+    def add_unlisted(self, count: int) -> None:
+        """Count COUNT more problems without describing them (past what a report lists)."""
+        self.hidden += count
+
     def to_dict(self) -> dict[str, object]:
         return {
             "package": str(self.path),
@@ -473,20 +477,19 @@ class _RowChecks:
         column: Callable[[str], pa.Array | None],
         first: int,
         count: int,
-        add: Callable[[str, int | None], None],
+        report: "_RowReport",
     ) -> None:
-        """Check COUNT rows numbered from FIRST; COLUMN gives a field's values (None: absent)."""
+        """Check COUNT rows numbered from FIRST; COLUMN gives a field's values (None: absent).
+        Every row that breaks a check is a problem of its own."""
         for name, limit in self.lengths.items():
             values = column(name)
             if values is None:
                 continue
             lengths = utf16_length(values)  # as SQL Server stores nvarchar
-            too_long = pc.greater(lengths, limit)
-            if pc.any(too_long).as_py():
-                index = pc.index(too_long, True).as_py()
-                value = values[index].as_py()
-                add(
-                    f"{name} {value!r} is {lengths[index].as_py()} characters, over {limit}",
+            for index in report.each(pc.greater(lengths, limit)):
+                report.add(
+                    f"{name} {values[index].as_py()!r} is {lengths[index].as_py()} characters, "
+                    f"over {limit}",
                     first + index,
                 )
         key_columns = [column(k) for k in self.keys]
@@ -501,9 +504,8 @@ class _RowChecks:
             if len(normalized) == 1
             else pc.binary_join_element_wise(*normalized, "\x1f")
         )
-        empty = pc.is_null(key)
-        if pc.any(empty).as_py():
-            add(f"empty key ({', '.join(self.keys)})", first + pc.index(empty, True).as_py())
+        for index in report.each(pc.is_null(key)):
+            report.add(f"empty key ({', '.join(self.keys)})", first + index)
         self.key_values.append(key)
         self.key_rows.append(pa.array(range(first, first + count), pa.int64()))
 
@@ -532,6 +534,21 @@ class _RowChecks:
             add(f"{len(repeated) - _MAX_DUPLICATES_LISTED:,} more keys appear more than once", None)
 
 
+class _RowReport:
+    """Where _RowChecks reports the rows of a data file that break a check."""
+
+    def __init__(self, add: Callable[[str, int | None], None], report: Report) -> None:
+        self.add = add
+        self.report = report
+
+    def each(self, broken: pa.Array) -> list[int]:
+        """The indexes of BROKEN's true values a report lists; the rest are only counted."""
+        indexes = pc.indices_nonzero(broken)
+        listed = indexes[:_MAX_PROBLEMS].to_pylist()
+        self.report.add_unlisted(len(indexes) - len(listed))
+        return [int(index) for index in listed]
+
+
 class _DataFileChecker:
     """Checks one data file named by the manifest; UNIT names where a row is ("line" ...)."""
 
@@ -554,6 +571,10 @@ class _DataFileChecker:
     def add(self, what: str, row: int | None = None) -> None:
         where = self.name if row is None else f"{self.name} {self.unit} {row}"
         self.checker.report.add(where, what)
+
+    @property
+    def row_report(self) -> _RowReport:
+        return _RowReport(self.add, self.checker.report)
 
     def check(self) -> None:
         raise NotImplementedError
@@ -661,7 +682,7 @@ class _DataFile(_DataFileChecker):
         def column(name: str) -> pa.Array | None:
             return pc.list_element(cells, header.index(name)) if name in header else None
 
-        self.rows.batch(column, first, len(lines), self.add)
+        self.rows.batch(column, first, len(lines), self.row_report)
 
     def _finish(self) -> None:
         if self.header is None:
@@ -795,7 +816,7 @@ class _XmlDataFile(_DataFileChecker):
                 return None
             return pa.array([r.get(name, "") for r in batch], pa.string())
 
-        self.rows.batch(column, first, len(batch), self.add)
+        self.rows.batch(column, first, len(batch), self.row_report)
 
 
 _DATA_FILE_CHECKERS: dict[str, type[_DataFileChecker]] = {
