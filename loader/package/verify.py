@@ -38,6 +38,8 @@ _NS = "{" + manifest.NAMESPACE + "}"
 _READ_CHUNK = 1 << 20
 _MAX_PROBLEMS = 50  # per package: past this the rest is counted, not listed
 _MAX_DUPLICATES_LISTED = 10
+# A damaged zip is most often an interrupted copy or download; the mart still holds the data.
+_COPY_AGAIN = "copy the package again, or export it again"
 _MAX_XML_DEPTH = 32  # a package's XML is five levels deep
 # PackageHeader.xml values F&O imports; older F&O exports say PackageVersion 1 and are checked
 # the same way in everything else.
@@ -139,7 +141,7 @@ def verify_package(
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, ValueError, EOFError) as exc:
-        report.add("file", f"not a zip file (or a damaged one): {exc}")
+        report.add("file", f"not a zip file (or a damaged one): {exc}: {_COPY_AGAIN}")
         return report
     except OSError as exc:
         report.unreadable = str(os_error(exc, str(path)))
@@ -231,10 +233,10 @@ class _Checker:
                 while chunk := stream.read(min(_READ_CHUNK, left + 1)):
                     left -= len(chunk)
                     if left < 0:
-                        raise _UnreadableError("holds more bytes than it declares")
+                        raise _UnreadableError(f"holds more bytes than it declares: {_COPY_AGAIN}")
                     yield chunk
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
-            raise _UnreadableError(f"cannot be read: {exc}") from exc
+            raise _UnreadableError(f"cannot be read: {exc}: {_COPY_AGAIN}") from exc
 
     # -- the XML files ---------------------------------------------------------------------
 
