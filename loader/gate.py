@@ -85,18 +85,28 @@ def check(
     production `dbt build` leaves them out (selectors.yml), so one need not have run, but one
     that ran and failed blocks.
     """
+    return _result_problems(run_results, manifest, model) + _land_problems(
+        run_results, manifest, last_land, [model]
+    )
+
+
+def _wanted(manifest: Mapping[str, Any], model_id: str) -> list[tuple[str, set[str]]]:
+    """The model and its data tests, each with the statuses that let an export through."""
+    data_tests = _tests_of(manifest, model_id, "nodes", "test")
+    return [(model_id, _MODEL_OK), *((t, _TEST_OK) for t in data_tests)]
+
+
+def _result_problems(
+    run_results: Mapping[str, Any], manifest: Mapping[str, Any], model: str
+) -> list[str]:
+    """What dbt's latest results say against exporting MODEL, whenever they were made."""
     model_id = _model_id(manifest, model)
     if model_id is None:
         return [f"dbt's manifest has no model {model}: run `dbt build`"]
-    results = {str(r.get("unique_id")): r for r in run_results.get("results") or []}
-    run_started = _parse_time(
-        (run_results.get("metadata") or {}).get("invocation_started_at")
-        or (run_results.get("metadata") or {}).get("generated_at")
-    )
+    results = _results(run_results)
     problems: list[str] = []
-    data_tests = _tests_of(manifest, model_id, "nodes", "test")
+    wanted = _wanted(manifest, model_id)
     unit_tests = _tests_of(manifest, model_id, "unit_tests", "unit_test")
-    wanted = [(model_id, _MODEL_OK), *((t, _TEST_OK) for t in data_tests)]
     if len(wanted) == 1:
         problems.append(f"model {model} has no tests in dbt's manifest: nothing vouches for it")
     not_run = [_short(uid) for uid, _ in wanted if uid not in results]
@@ -117,22 +127,46 @@ def check(
         problems.append(
             f"{_short(uid)} {status}{detail} in dbt's latest run: fix it and run `dbt build`"
         )
-    if last_land is None:
-        problems.append("no `loader land` is recorded (raw._loads is empty or missing)")
-    else:
-        land = _as_utc(last_land)
-        stale = [
-            uid
-            for uid, _ in wanted
-            if uid in results
-            and ((started := _started(results[uid], run_started)) is None or started < land)
-        ]
-        if stale:
-            problems.append(
-                f"dbt's latest results for {model} are older than the last `loader land` "
-                f"(finished {land:%Y-%m-%d %H:%M:%S} UTC): run `dbt build`"
-            )
     return problems
+
+
+def _land_problems(
+    run_results: Mapping[str, Any],
+    manifest: Mapping[str, Any],
+    last_land: datetime | None,
+    models: Sequence[str],
+) -> list[str]:
+    """Whether dbt's results for MODELS come after the last land: one problem for them all
+    (the same land, the same `dbt build` to run)."""
+    if last_land is None:
+        return ["no `loader land` is recorded (raw._loads is empty or missing)"]
+    land = _as_utc(last_land)
+    results = _results(run_results)
+    run_started = _parse_time(
+        (run_results.get("metadata") or {}).get("invocation_started_at")
+        or (run_results.get("metadata") or {}).get("generated_at")
+    )
+
+    def stale(model_id: str) -> bool:
+        return any(
+            uid in results
+            and ((started := _started(results[uid], run_started)) is None or started < land)
+            for uid, _ in _wanted(manifest, model_id)
+        )
+
+    ids = {model: _model_id(manifest, model) for model in models}
+    names = [model for model, model_id in ids.items() if model_id and stale(model_id)]
+    if not names:
+        return []
+    shown = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    return [
+        f"dbt's latest results for {shown} are older than the last `loader land` "
+        f"(finished {land:%Y-%m-%d %H:%M:%S} UTC): run `dbt build`"
+    ]
+
+
+def _results(run_results: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    return {str(r.get("unique_id")): r for r in run_results.get("results") or []}
 
 
 def _read_json(path: Path) -> tuple[dict[str, Any] | None, str | None]:
@@ -207,6 +241,8 @@ def blocking_problems(
     manifest, error = _read_json(target_dir / "manifest.json")
     if manifest is None:
         return [str(error)]
-    land = last_land(con)
-    found = (problem for model in models for problem in check(run_results, manifest, land, model))
+    found = [
+        problem for model in models for problem in _result_problems(run_results, manifest, model)
+    ]
+    found += _land_problems(run_results, manifest, last_land(con), models)
     return list(dict.fromkeys(found))
