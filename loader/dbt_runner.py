@@ -91,5 +91,20 @@ def _summarise(execution: Any) -> BuildOutcome:
         if status in FAILED_STATUSES:
             outcome.problems.append(f"{name}: {message}")
         elif status == "warn":
-            outcome.warnings.append(f"{name}: {message}")
+            outcome.warnings.append(_warning(node_result.node, message, node_result.failures))
     return outcome
+
+
+def _warning(node: Any, message: str, failures: int | None) -> str:
+    """A warn-severity test in its own words (its description) when it has them, else dbt's."""
+    description = " ".join((getattr(node, "description", "") or "").split())
+    if not description:
+        return f"{node.name}: {message}"
+    metadata = getattr(node, "test_metadata", None)
+    attached = getattr(node, "attached_node", None)
+    test = metadata.name if metadata else node.name
+    test += f" on {attached.split('.')[-1]}" if attached else ""
+    rows = (
+        f"{failures:,} row{'' if failures == 1 else 's'}" if isinstance(failures, int) else message
+    )
+    return f"{test}: {rows}: {description}"

@@ -122,8 +122,9 @@ def test_every_extracted_record_is_accounted_for(
     ) == [("customer_definitions", customers), ("customer_details_v2", customers + dimensions)]
 
 
-def test_the_run_tells_what_the_land_noticed(workspace: Workspace, tmp_path: Path) -> None:
-    """The notes and warnings `loader land` prints reach a `loader run` user too."""
+def test_the_run_tells_what_the_land_and_dbt_noticed(workspace: Workspace, tmp_path: Path) -> None:
+    """The notes and warnings `loader land` prints reach a `loader run` user too; a test that
+    warns is told in its own words, from its description in the models' yml."""
     extracts = tmp_path / "extracts"
     extracts.mkdir()
     for name in ("customers.csv", "customer_dimensions.csv"):
@@ -137,6 +138,14 @@ def test_the_run_tells_what_the_land_noticed(workspace: Workspace, tmp_path: Pat
         "warning: customers_old.csv is not part of the extract contract and was not landed"
         in land_says
     )
+    warnings = [line for line in proc.stderr.splitlines() if line.startswith("warning: dbt: ")]
+    assert (
+        "warning: dbt: not_self_invoicing on int_customers: 1 row: Customers that name "
+        "themselves as their invoice account: exported without one, as F&O keeps a customer "
+        "that pays its own invoices; nothing to fix."
+    ) in warnings
+    assert len(warnings) == 3
+    assert not any("configured to warn" in line for line in warnings)
 
 
 def test_a_failing_step_stops_the_run_with_its_message(
