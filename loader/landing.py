@@ -27,7 +27,6 @@ from rich.progress import (
     TextColumn,
     TimeRemainingColumn,
 )
-from rich.table import Table
 
 from loader.csv_read import PreparedExtract, diagnose_csv_error, read_csv_call
 from loader.database import connect, quote_ident
@@ -35,7 +34,7 @@ from loader.errors import CannotRunError, LoaderError
 from loader.extracts import EXTRACTS, ExtractSpec, read_header, resolve_delimiter
 from loader.failures import duckdb_error, is_about_the_data, os_error
 from loader.line_numbers import lines_add_up, number_in_place, number_lines
-from loader.output import transient_progress
+from loader.output import WordTable, transient_progress
 from loader.source_scan import (
     ScannedSource,
     choose_encoding,
@@ -81,20 +80,22 @@ class LandResult:
     read_as_other: list[tuple[str, str]] = field(default_factory=list)  # (file, encoding)
     cycle: dict[str, object] | None = None  # the migration cycle the land is part of
 
-    def table(self) -> Table:
-        table = Table(title=f"Landed load {self.load_id}")
-        for column in ("file", "raw table", "rows", "encoding", "delimiter"):
-            table.add_column(column, justify="right" if column == "rows" else "left")
-        for landed in self.files:
-            delimiter = "tab" if landed.delimiter == "\t" else landed.delimiter
-            table.add_row(
-                landed.file_name,
-                f"raw.{landed.table}",
-                f"{landed.rows:,}",
-                landed.encoding,
-                delimiter,
-            )
-        return table
+    def table(self) -> WordTable:
+        return WordTable(
+            f"Landed load {self.load_id} into the raw schema",
+            ("file", "table", "rows", "encoding", "delimiter"),
+            [
+                (
+                    landed.file_name,
+                    landed.table,
+                    f"{landed.rows:,}",
+                    landed.encoding,
+                    "tab" if landed.delimiter == "\t" else landed.delimiter,
+                )
+                for landed in self.files
+            ],
+            numeric={"rows"},
+        )
 
     @property
     def warnings(self) -> list[str]:

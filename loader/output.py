@@ -5,11 +5,14 @@ summary) on stdout and nothing else there. NO_COLOR is honoured by rich.
 """
 
 import json
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from rich.console import Console, RenderableType
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.progress import Progress, ProgressColumn
+from rich.table import Table
 
 
 @dataclass
@@ -53,6 +56,59 @@ def transient_progress(*columns: str | ProgressColumn, console: Console) -> Prog
     """Progress on a terminal, gone when done (the summary follows, or a failure's one line).
     Not drawn elsewhere: in a log, rich would leave a blank line before that one line."""
     return Progress(*columns, console=console, transient=True, disable=not console.is_terminal)
+
+
+@dataclass(frozen=True)
+class WordTable:
+    """A table that keeps every word whole in a narrow terminal (or a log: 80 columns). A
+    column is never narrower than its longest word, header or cell, so a file name or a
+    count wraps between words or not at all, never cut short with an ellipsis; rich alone
+    shrinks the widest columns first, whatever they hold. NUMERIC columns are right-aligned;
+    BOLD_LAST sets off a totals row."""
+
+    title: str
+    columns: Sequence[str]
+    rows: Sequence[Sequence[str]]
+    numeric: Collection[str] = field(default=(), kw_only=True)
+    bold_last: bool = field(default=False, kw_only=True)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        widths = self._widths(options.max_width - 3 * len(self.columns) - 1)  # borders, padding
+        table = Table(title=self.title, title_justify="left")
+        for index, name in enumerate(self.columns):
+            table.add_column(
+                name,
+                justify="right" if name in self.numeric else "left",
+                width=widths[index] if widths else None,
+                overflow="fold",  # when even the words do not fit: wrapped, never cut
+            )
+        for number, row in enumerate(self.rows, start=1):
+            last = self.bold_last and number == len(self.rows)
+            table.add_row(*row, style="bold" if last else None)
+        yield table
+
+    def _widths(self, available: int) -> list[int] | None:
+        """Each column's width within AVAILABLE; None when the table fits as it is, or when
+        not even its longest words fit (then rich folds them)."""
+        texts = [
+            [name, *(row[index] for row in self.rows)] for index, name in enumerate(self.columns)
+        ]
+        natural = [
+            max(cell_len(line) for text in column for line in text.splitlines() or [""])
+            for column in texts
+        ]
+        if sum(natural) <= available:
+            return None
+        shortest = [
+            max((cell_len(word) for text in column for word in text.split()), default=1)
+            for column in texts
+        ]
+        spare = available - sum(shortest)
+        if spare < 0:
+            return None
+        wanted = [n - m for n, m in zip(natural, shortest, strict=True)]
+        total = sum(wanted)
+        return [m + spare * w // total for m, w in zip(shortest, wanted, strict=True)]
 
 
 OUTPUT = Output()

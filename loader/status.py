@@ -13,13 +13,13 @@ from typing import Any
 
 import duckdb
 from rich.console import Group, RenderableType
-from rich.table import Table
 
 from loader import cycles, gate, registry
 from loader.database import connect
 from loader.errors import CannotRunError
 from loader.fo_import import journal
 from loader.fo_import.report import import_table
+from loader.output import WordTable
 from loader.settings import database_path, dbt_target_dir
 
 
@@ -115,16 +115,20 @@ class Status:
 
     def renderable(self) -> RenderableType:
         load_id = self.loads[0]["load_id"] if self.loads else "none"
-        landed = Table(title=f"Landed: load {load_id} in {self.database}", title_justify="left")
-        for column in ("file", "rows", "finished (UTC)", "sha256"):
-            landed.add_column(column, justify="right" if column == "rows" else "left")
-        for load in self.loads:
-            landed.add_row(
-                load["file_name"],
-                f"{load['rows']:,}",
-                str(load["finished_at"])[:19],
-                load["sha256"][:16],
-            )
+        landed = WordTable(
+            f"Landed: load {load_id} in {self.database}",
+            ("file", "rows", "finished (UTC)", "sha256"),
+            [
+                (
+                    load["file_name"],
+                    f"{load['rows']:,}",
+                    str(load["finished_at"])[:19],
+                    load["sha256"][:16],
+                )
+                for load in self.loads
+            ],
+            numeric={"rows"},
+        )
         lines: list[RenderableType] = [landed, *self._cycle_lines()]
         if self.dbt_current:
             lines.append(

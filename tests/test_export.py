@@ -14,7 +14,7 @@ import time
 import xml.etree.ElementTree as ET  # only for the Element type
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -695,6 +695,26 @@ def test_missing_reconciliation_is_said_not_crashed_on(workspace: Workspace) -> 
     proc = export(workspace, out)
     assert "main.migration_reconciliation is absent" in proc.stderr
     assert summary(out)["reconciliation"]["source"] is None  # type: ignore[index]
+
+
+def test_the_summary_fits_80_columns_without_cutting_a_name(workspace: Workspace) -> None:
+    """A log (stderr not a terminal) and a default terminal are 80 columns wide: every file
+    name and count of the summary is printed whole, none cut short with an ellipsis."""
+    make_mart(workspace)
+    open_gate(workspace)
+    out = workspace.root / "out"
+    narrow = replace(workspace, env={**workspace.env, "COLUMNS": "80"})
+    proc = export(narrow, out)
+    lines = proc.stderr.splitlines()
+    assert "\u2026" not in proc.stderr
+    assert max(map(len, lines)) <= 80
+    cells = [line.replace("\u2502", " ").split() for line in lines]  # a table row's cells
+    for entry in summary(out)["packages"]:  # type: ignore[attr-defined]
+        assert [entry["file"], entry["legal_entity"]] in (row[:2] for row in cells), entry
+    for legal_entity in summary(out)["legal_entities"]:  # type: ignore[attr-defined]
+        for counts in legal_entity["reconciliation"]:
+            shown = [counts["data_area_id"], counts["source_file"], f"{counts['extracted']:,}"]
+            assert shown in (row[:3] for row in cells), counts
 
 
 def test_no_mart_is_one_clear_line(workspace: Workspace) -> None:

@@ -306,12 +306,32 @@ def test_reconciliation_is_shown_per_entity(workspace: Workspace) -> None:
         ("customer_details_v2", "customers.csv"),
         ("customer_details_v2", "customer_dimensions.csv"),
     }
-    assert "unaccounted" in proc.stderr
+    for entity in ("customer_definitions", "customer_details_v2"):
+        assert f"Reconciliation of {entity} (from the mart build)" in proc.stderr
+    assert "Every extracted record is exported, rejected or skipped." in proc.stderr
+    assert "unaccounted" not in proc.stderr  # a column of zeros only when one is not zero
     # One entity alone: only its own reconciliation.
     export(workspace, out, "--entity", "customer_details_v2")
     assert [r["entity"] for r in summary(out)["reconciliation"]["per_entity"]] == [
         "customer_details_v2"
     ]
+
+
+def test_an_unaccounted_record_is_shown_loudly(workspace: Workspace) -> None:
+    """0 unless the build lost a record (its dbt test would then have failed): then the
+    column is shown, and a line says what to do."""
+    make_mart(workspace)
+    with duckdb.connect(str(workspace.database)) as con:
+        con.execute(
+            "CREATE OR REPLACE TABLE main.migration_reconciliation AS SELECT * FROM (VALUES "
+            "('customer_definitions', 'customers.csv', 'USMF', 8, 5, 2, 0, 1)) "
+            "t(entity, source_file, data_area_id, extracted, exported, rejected, skipped, unaccounted)"
+        )
+    open_gate(workspace)
+    proc = export(workspace, workspace.root / "out")
+    header = next(line for line in proc.stderr.splitlines() if "extracted" in line)
+    assert header.split("\u2503")[-2].strip() == "unaccounted"  # the last column
+    assert "1 records are unaccounted for: a record was lost" in proc.stderr
 
 
 def test_the_json_summary_keeps_the_import_contract(workspace: Workspace) -> None:

@@ -4,12 +4,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rich.console import Group, RenderableType
-from rich.table import Table
 from rich.text import Text
 
 from loader.fo_import.errors import PackageFailedError
 from loader.fo_import.journal import Entry
 from loader.fo_import.plan import PlannedPackage
+from loader.output import WordTable
 
 
 @dataclass
@@ -88,21 +88,18 @@ class ImportSummary:
 
     def renderable(self) -> RenderableType:
         title = "Import plan (--dry-run: nothing called)" if self.dry_run else "Import"
-        table = Table(title=f"{title}: {self.environment or 'no environment given'}")
         columns = ["#", "package", "legal entity", "part", "rows", "status"]
         columns += ["note"] if self.dry_run else ["execution", "note"]
-        for column in columns:
-            table.add_column(
-                column,
-                justify="right" if column in ("#", "part", "rows") else "left",
-                no_wrap=column == "package",
-            )
+        rows = []
         for o in self.outcomes:
             p = o.package
             cells = [str(p.order), p.file, p.legal_entity, str(p.part), f"{p.rows:,}", o.status]
             cells += [o.note] if self.dry_run else [o.execution_id or "", o.note]
-            table.add_row(*cells)
-        parts: list[RenderableType] = [table]
+            rows.append(cells)
+        title = f"{title}: {self.environment or 'no environment given'}"
+        parts: list[RenderableType] = [
+            WordTable(title, columns, rows, numeric={"#", "part", "rows"})
+        ]
         parts.extend(Text(line, style="bold red") for line in self.failures)
         return Group(*parts)
 
@@ -118,23 +115,18 @@ def import_table(rows: list[dict[str, Any]]) -> RenderableType:
     """`loader status`: the newest execution of each package per legal entity and environment."""
     if not rows:
         return Text("imports: none recorded for this database")
-    table = Table(title="Imports (loader import's journal)", title_justify="left")
-    for column in (
-        "environment",
-        "package",
-        "legal entity",
-        "status",
-        "execution",
-        "updated (UTC)",
-    ):
-        table.add_column(column)
-    for row in rows:
-        table.add_row(
-            row["environment"],
-            row["package_file"],
-            row["legal_entity"],
-            row["status"],
-            row["execution_id"],
-            str(row["updated_at"])[:19],
-        )
-    return table
+    return WordTable(
+        "Imports (loader import's journal)",
+        ("environment", "package", "legal entity", "status", "execution", "updated (UTC)"),
+        [
+            (
+                row["environment"],
+                row["package_file"],
+                row["legal_entity"],
+                row["status"],
+                row["execution_id"],
+                str(row["updated_at"])[:19],
+            )
+            for row in rows
+        ],
+    )

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rich.console import Group, RenderableType
-from rich.table import Table
 from rich.text import Text
 
+from loader.output import WordTable
 from loader.package.writer import Content, PackageFile, SplitLimits
 
 SUMMARY_FILE = "export-summary.json"
@@ -295,27 +295,22 @@ class ExportSummary:
 
     def renderable(self) -> RenderableType:
         """Tables for people: packages, legal entities, reconciliation, then the import steps."""
-        packages = Table(title="Packages, in import order", title_justify="left")
-        for column in ("file", "legal entity", "part", "entities", "rows", "bytes", "sha256"):
-            packages.add_column(
-                column, justify="right" if column in _NUMERIC else "left", no_wrap=column == "file"
-            )
-        for p in self.packages:
-            packages.add_row(
-                p.name,
-                p.legal_entity,
-                str(p.part),
-                _entity_rows(p),
-                f"{p.rows:,}",
-                f"{p.bytes:,}",
-                p.sha256[:16],
-            )
-        entities = Table(title="Legal entities", title_justify="left")
-        for column in ("legal entity", "entity", "rows", _LEFT_OUT, "packages", "note"):
-            entities.add_column(column, justify="right" if column in _NUMERIC else "left")
-        for le in self.legal_entities:
-            for number, outcome in enumerate(le.entities):
-                entities.add_row(
+        # Each package's rows per entity are in the import steps below; the whole sha256 in
+        # export-summary.json.
+        packages = WordTable(
+            "Packages, in import order",
+            ("file", "legal entity", "part", "rows", "bytes", "sha256"),
+            [
+                (p.name, p.legal_entity, str(p.part), f"{p.rows:,}", f"{p.bytes:,}", p.sha256[:12])
+                for p in self.packages
+            ],
+            numeric=_NUMERIC,
+        )
+        entities = WordTable(
+            "Legal entities",
+            ("legal entity", "entity", "rows", _LEFT_OUT, "packages", "note"),
+            [
+                (
                     le.legal_entity if number == 0 else "",
                     outcome.label,
                     f"{outcome.rows_in_packages:,}",
@@ -323,7 +318,12 @@ class ExportSummary:
                     str(len(le.packages)) if number == 0 else "",
                     (le.note or "") if number == 0 else "",
                 )
-        parts: list[RenderableType] = [packages, entities, self._reconciliation_table()]
+                for le in self.legal_entities
+                for number, outcome in enumerate(le.entities)
+            ],
+            numeric=_NUMERIC,
+        )
+        parts: list[RenderableType] = [packages, entities, *self._reconciliation_tables()]
         if self.note:
             parts.append(Text(self.note, style="yellow"))
         loads = ", ".join(sorted({str(load["load_id"]) for load in self.loads})) or "none recorded"
@@ -354,31 +354,54 @@ class ExportSummary:
             parts.append(Text(step))
         return Group(*parts)
 
-    def _reconciliation_table(self) -> RenderableType:
+    def _reconciliation_tables(self) -> list[RenderableType]:
+        """One table per entity; the unaccounted count (0 unless the build lost a record) is
+        a column only when it is not 0, so that the tables fit 80 columns."""
         if not self.reconciliation_source:
-            return Text(
-                "main.migration_reconciliation is absent: no extracted/exported/rejected/skipped counts",
-                style="yellow",
+            return [
+                Text(
+                    "main.migration_reconciliation is absent: no "
+                    "extracted/exported/rejected/skipped counts",
+                    style="yellow",
+                )
+            ]
+        rows = self._reconciliation_rows()
+        totals = self.reconciliation_per_entity()
+        lost = sum(int(total.get("unaccounted") or 0) for total in totals)
+        counts = [c for c in RECONCILIATION_COUNTS if lost or c != "unaccounted"]
+        parts: list[RenderableType] = []
+        for total in totals:
+            entity = total.get("entity")
+            cells = [
+                (
+                    str(row.get("data_area_id") or "(none)"),
+                    str(row.get("source_file")),
+                    *(f"{int(row[c] or 0):,}" if c in row else "" for c in counts),
+                )
+                for row in rows
+                if row.get("entity") == entity
+            ]
+            cells.append(("all", "all", *(f"{total.get(c, 0):,}" for c in counts)))
+            parts.append(
+                WordTable(
+                    f"Reconciliation of {entity or 'records'} (from the mart build)",
+                    ("legal entity", "source file", *counts),
+                    cells,
+                    numeric=_NUMERIC,
+                    bold_last=True,
+                )
             )
-        table = Table(title="Reconciliation (from the mart build)", title_justify="left")
-        for column in ("entity", "legal entity", "source file", *RECONCILIATION_COUNTS):
-            table.add_column(column, justify="right" if column in _NUMERIC else "left")
-        for row in self._reconciliation_rows():
-            table.add_row(
-                str(row.get("entity") or ""),
-                str(row.get("data_area_id") or "(none)"),
-                str(row.get("source_file")),
-                *(f"{int(row[c] or 0):,}" if c in row else "" for c in RECONCILIATION_COUNTS),
+        if lost:
+            parts.append(
+                Text(
+                    f"{lost:,} records are unaccounted for: a record was lost between the land "
+                    "and the marts; report it with main.migration_reconciliation",
+                    style="bold red",
+                )
             )
-        for total in self.reconciliation_per_entity():
-            table.add_row(
-                str(total.get("entity") or ""),
-                "all",
-                "all",
-                *(f"{total[c]:,}" if c in total else "" for c in RECONCILIATION_COUNTS),
-                style="bold",
-            )
-        return table
+        else:
+            parts.append(Text("Every extracted record is exported, rejected or skipped."))
+        return parts
 
 
 def _entity_rows(package: PackageFile) -> str:

@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Group, RenderableType
-from rich.table import Table
 from rich.text import Text
 
 from loader.cycles import Cycle
 from loader.database import connect
+from loader.output import WordTable
 from loader.package.staging import staged_folder
 from loader.report import data as report_data
 from loader.report.page import render
@@ -46,14 +46,15 @@ class ReportSummary:
         }
 
     def renderable(self) -> RenderableType:
-        table = Table(title=f"Cycle report in {self.out_dir}", title_justify="left")
-        for column in ("workbook", "legal entity", "rejected records"):
-            table.add_column(column, justify="right" if column == "rejected records" else "left")
-        for book in self.workbooks:
-            table.add_row(book["file"], book["legal_entity"], f"{book['records']:,}")
+        workbooks = WordTable(
+            f"Cycle report in {self.out_dir}",
+            ("workbook", "legal entity", "rejected records"),
+            [(b["file"], b["legal_entity"], f"{b['records']:,}") for b in self.workbooks],
+            numeric={"rejected records"},
+        )
         changes = ", ".join(f"{n.replace('_', ' ')} {v:,}" for n, v in self.changes.items())
         return Group(
-            table,
+            workbooks,
             Text(f"Page: {self.out_dir / PAGE}"),
             Text(
                 f"Cycle {self.cycle['cycle_id']} ({self.cycle['label']}); since the cycle "
