@@ -18,6 +18,7 @@ from loader.registry import NAMES
 
 if TYPE_CHECKING:
     from loader.export import ExportOptions
+    from loader.source_scan import Encodings
 
 app = typer.Typer(
     name="loader",
@@ -84,9 +85,11 @@ ExtractsDirArgument = Annotated[
     ),
 ]
 EncodingOption = Annotated[
-    str | None,
+    list[str] | None,
     typer.Option(
-        help="Encoding of files without a byte-order mark, e.g. cp1252 or latin-1 (default: UTF-8)."
+        metavar="[FILE=]ENCODING",
+        help="Encoding of files without a byte-order mark, e.g. cp1252 or latin-1 (default: "
+        "UTF-8). FILE=ENCODING for one file, e.g. target_customers.csv=utf-8; repeatable.",
     ),
 ]
 DelimiterOption = Annotated[
@@ -152,7 +155,11 @@ def land(
             "--format parquet and --to DIR go together", param_hint="--format/--to"
         )
     result = land_extracts(
-        extracts_dir, encoding=encoding, delimiter=delimiter, console=console, parquet_dir=to
+        extracts_dir,
+        encodings=_encodings(encoding),
+        delimiter=delimiter,
+        console=console,
+        parquet_dir=to,
     )
     if to is None:
         result.cycle = start_cycle(cycle).to_dict()
@@ -166,6 +173,13 @@ def land(
         OUTPUT.note(note)
     for warning in result.warnings:
         OUTPUT.warn(warning)
+
+
+def _encodings(values: list[str] | None) -> "Encodings":
+    from loader.extracts import EXTRACTS
+    from loader.source_scan import Encodings
+
+    return Encodings.parse(values or [], [spec.file_name for spec in EXTRACTS])
 
 
 @app.command("demo-data")
@@ -332,7 +346,7 @@ def run(
         console=console,
         warn=OUTPUT.warn,
         note=OUTPUT.note,
-        encoding=encoding,
+        encodings=_encodings(encoding),
         delimiter=delimiter,
     )
     OUTPUT.result(result.renderable(), result.to_dict())

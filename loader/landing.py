@@ -36,6 +36,7 @@ from loader.failures import duckdb_error, is_about_the_data, os_error
 from loader.line_numbers import lines_add_up, number_in_place, number_lines
 from loader.output import WordTable, transient_progress
 from loader.source_scan import (
+    Encodings,
     ScannedSource,
     choose_encoding,
     display_name,
@@ -101,8 +102,8 @@ class LandResult:
     def warnings(self) -> list[str]:
         """What the land did but may not have been meant: printed, not part of the summary."""
         misread = [
-            f"{name} is UTF-8 but was read as {encoding} (--encoding applies to every file): "
-            "check its values, or save it in that encoding and land again"
+            f"{name} is UTF-8 but was read as {encoding} (--encoding applies to every file it "
+            f"does not name): check its values; give --encoding {name}=utf-8 and land again"
             for name, encoding in self.read_as_other
         ]
         empty = [
@@ -135,7 +136,7 @@ class LandResult:
 def land_extracts(
     extracts_dir: Path,
     *,
-    encoding: str | None = None,
+    encodings: Encodings | None = None,
     delimiter: str | None = None,
     console: Console | None = None,
     parquet_dir: Path | None = None,
@@ -162,9 +163,12 @@ def land_extracts(
         _progress(console) as progress,
         ThreadPoolExecutor(max_workers=SCAN_THREADS) as scans,
     ):
-        prepared = _prepare_all(found, encoding, delimiter, Path(temp), progress, scans)
-        result.read_as_other = [
-            (p.source.path.name, p.source.encoding) for p in prepared if p.source.utf8_read_as_other
+        encodings = encodings or Encodings()
+        prepared = _prepare_all(found, encodings, delimiter, Path(temp), progress, scans)
+        result.read_as_other = [  # unless --encoding named the file: then it was meant
+            (p.source.path.name, p.source.encoding)
+            for p in prepared
+            if p.source.utf8_read_as_other and not encodings.names_file(p.spec.file_name)
         ]
         target = f" to {parquet_dir}" if parquet_dir is not None else ""
         progress.add_task(f"Writing the raw tables{target}", total=None)
@@ -245,7 +249,7 @@ def _find_files(directory: Path) -> dict[str, Path | None]:
 
 def _prepare_all(
     found: dict[str, Path | None],
-    encoding: str | None,
+    encodings: Encodings,
     delimiter: str | None,
     temp_dir: Path,
     progress: Progress,
@@ -266,6 +270,7 @@ def _prepare_all(
         def advance(n: int, task: TaskID = task) -> None:
             progress.advance(task, n)
 
+        encoding = encodings.for_file(spec.file_name)
         scan_file = partial(
             scan, path, requested_encoding=encoding, temp_dir=temp_dir, advance=advance
         )

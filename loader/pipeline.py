@@ -22,6 +22,7 @@ from loader.failures import as_loader_error
 from loader.landing import LandResult, land_extracts
 from loader.output import transient_progress
 from loader.package.summary import ExportSummary
+from loader.source_scan import Encodings
 
 T = TypeVar("T")
 
@@ -51,13 +52,13 @@ def run_pipeline(
     console: Console,
     warn: Callable[[str], None],
     note: Callable[[str], None],
-    encoding: str | None = None,
+    encodings: Encodings | None = None,
     delimiter: str | None = None,
 ) -> RunResult:
     land = _step(
         console,
         "1/3 land",
-        lambda: _land(extracts_dir, export_options.cycle, encoding, delimiter, console),
+        lambda: _land(extracts_dir, export_options.cycle, encodings, delimiter, console),
     )
     for message in land.notes:  # as `loader land` prints them: the run goes on
         note(message)
@@ -73,12 +74,12 @@ def run_pipeline(
 def _land(
     extracts_dir: Path,
     cycle: str | None,
-    encoding: str | None,
+    encodings: Encodings | None,
     delimiter: str | None,
     console: Console,
 ) -> LandResult:
     """Land, then start the cycle (or continue the one not exported yet)."""
-    land = land_extracts(extracts_dir, encoding=encoding, delimiter=delimiter, console=console)
+    land = land_extracts(extracts_dir, encodings=encodings, delimiter=delimiter, console=console)
     land.cycle = start_cycle(cycle).to_dict()
     return land
 

@@ -10,8 +10,8 @@ Transcoding keeps every line break, so line numbers in the copy are the file's.
 
 import codecs
 import hashlib
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from loader.errors import LoaderError, UsageError
@@ -45,7 +45,8 @@ class ScannedSource:
     quoted: bool  # the file holds a quote: a value may hold a line break
     physical_lines: int  # lines in the file, not counting blank lines at its end
     # Read in another encoding although every byte is UTF-8, some of them beyond ASCII: most
-    # likely a UTF-8 file beside files in that encoding (--encoding applies to every file).
+    # likely a UTF-8 file beside files in that encoding (--encoding applies to every file
+    # it does not name).
     utf8_read_as_other: bool = False
 
 
@@ -63,6 +64,45 @@ def _check_codec(name: str) -> str:
         raise UsageError(
             f"unknown encoding {name!r}: use a Python codec name such as cp1252, latin-1 or utf-8"
         ) from None
+
+
+@dataclass(frozen=True)
+class Encodings:
+    """What --encoding asks for files without a byte-order mark: one encoding for every file
+    (`cp1252`), and one for a named file (`target_customers.csv=utf-8`); else UTF-8."""
+
+    default: str | None = None
+    per_file: Mapping[str, str] = field(default_factory=dict)  # file name -> codec name
+
+    @classmethod
+    def parse(cls, values: Sequence[str], file_names: Collection[str]) -> "Encodings":
+        """VALUES as given to --encoding; FILE_NAMES are the files a FILE= may name."""
+        default: str | None = None
+        per_file: dict[str, str] = {}
+        for value in values:
+            name, equals, encoding = value.rpartition("=")
+            name = name.lower()  # as extracts are found: case-insensitively
+            if not equals:
+                if default is not None:
+                    raise UsageError(
+                        f"--encoding {default} and --encoding {value}: give one encoding for "
+                        "every file, and FILE=ENCODING for a file that differs"
+                    )
+                default = _check_codec(value)
+                continue
+            if name not in file_names:
+                raise UsageError(
+                    f"--encoding {value}: {name!r} is not an extract; name one of "
+                    f"{', '.join(sorted(file_names))}"
+                )
+            per_file[name] = _check_codec(encoding)
+        return cls(default, per_file)
+
+    def for_file(self, file_name: str) -> str | None:
+        return self.per_file.get(file_name, self.default)
+
+    def names_file(self, file_name: str) -> bool:
+        return file_name in self.per_file
 
 
 # Files that users save by mistake under a .csv name, recognised by their first bytes.

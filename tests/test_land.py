@@ -386,6 +386,23 @@ def test_an_extract_with_only_its_header_lands_with_a_warning(
     assert workspace.query("select count(*) from raw.customers") == [(0,)]
 
 
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        (("cp1252", "latin-1"), "--encoding cp1252 and --encoding latin-1: give one encoding"),
+        (("orders.csv=utf-8",), "'orders.csv' is not an extract; name one of customer_dimensions"),
+        (("customers.csv=nope",), "unknown encoding 'nope'"),
+    ],
+)
+def test_an_encoding_choice_that_cannot_hold_is_a_usage_error(
+    workspace: Workspace, tmp_path: Path, given: tuple[str, ...], said: str
+) -> None:
+    folder = write_extracts(tmp_path / "x", f"{CUSTOMERS_HEADER}\nUS01,C1,,Acme\n")
+    options = [part for value in given for part in ("--encoding", value)]
+    assert_one_line_error(workspace.loader("land", str(folder), *options), said, code=2)
+    assert not workspace.database.exists()  # refused before anything was read or written
+
+
 @pytest.mark.parametrize(("given", "held", "shown"), [("|", ",", "','"), (",", "\t", "'tab'")])
 def test_a_delimiter_the_header_does_not_use_names_the_one_it_does(
     workspace: Workspace, tmp_path: Path, given: str, held: str, shown: str
@@ -426,8 +443,18 @@ def test_a_utf8_file_read_in_the_encoding_of_another_is_warned_about(
     warnings = [line for line in proc.stderr.splitlines() if line.startswith("warning: ")]
     assert warnings == [
         "warning: customer_dimensions.csv is UTF-8 but was read as cp1252 (--encoding applies "
-        "to every file): check its values, or save it in that encoding and land again"
+        "to every file it does not name): check its values; give --encoding "
+        "customer_dimensions.csv=utf-8 and land again"
     ]
+    # As the warning says: each file in its own encoding, every value as it was written.
+    mixed = workspace.loader(
+        "land", str(folder), "--encoding", "cp1252", "--encoding", "Customer_Dimensions.csv=utf-8"
+    )
+    assert mixed.returncode == 0, mixed.stderr
+    assert "warning: " not in mixed.stderr
+    assert workspace.query(
+        "select c.customer_name, d.value from raw.customers as c, raw.customer_dimensions as d"
+    ) == [("M\u00fcller GmbH", "Vertrieb \u00c4")]
     # Plain ASCII is the same in both: no warning for a file without a byte beyond it.
     (folder / "customer_dimensions.csv").write_text(DIMENSIONS)
     quiet = workspace.loader("land", str(folder), "--encoding", "cp1252")
