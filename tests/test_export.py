@@ -715,6 +715,13 @@ def test_the_summary_fits_80_columns_without_cutting_a_name(workspace: Workspace
         for counts in legal_entity["reconciliation"]:
             shown = [counts["data_area_id"], counts["source_file"], f"{counts['extracted']:,}"]
             assert shown in (row[:3] for row in cells), counts
+    # The steps wrap under their own text, so that each number stands out.
+    steps = lines[lines.index("To import in F&O:") + 1 :]
+    numbered = [line for line in steps if not line.startswith(" ")]
+    assert [line.split(".")[0] for line in numbered] == [
+        str(n) for n in range(1, len(numbered) + 1)
+    ]
+    assert len(steps) > len(numbered)  # some steps took more than a line
 
 
 def test_no_mart_is_one_clear_line(workspace: Workspace) -> None:

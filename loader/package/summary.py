@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rich.console import Group, RenderableType
+from rich.padding import Padding
+from rich.table import Table
 from rich.text import Text
 
 from loader.output import WordTable
@@ -346,12 +348,7 @@ class ExportSummary:
                 )
             )
         parts.append(Text("To import in F&O:", style="bold"))
-        number = 0
-        for step in self.import_steps():
-            if not step.startswith("  "):
-                number += 1
-                step = f"{number}. {step}"
-            parts.append(Text(step))
+        parts.append(_numbered(self.import_steps()))
         return Group(*parts)
 
     def _reconciliation_tables(self) -> list[RenderableType]:
@@ -402,6 +399,22 @@ class ExportSummary:
         else:
             parts.append(Text("Every extracted record is exported, rejected or skipped."))
         return parts
+
+
+def _numbered(steps: list[str]) -> RenderableType:
+    """STEPS numbered, a line indented by two spaces belonging to the step before it; each
+    wraps under its own text (a hanging indent), not under the number."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(justify="right", no_wrap=True)
+    grid.add_column()
+    number = 0
+    for step in steps:
+        if step.startswith("  "):
+            grid.add_row("", Padding(Text(step.strip()), (0, 0, 0, 2)))
+        else:
+            number += 1
+            grid.add_row(f"{number}.", Text(step))
+    return grid
 
 
 def _entity_rows(package: PackageFile) -> str:
