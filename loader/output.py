@@ -11,8 +11,10 @@ from typing import Any
 
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
+from rich.padding import Padding
 from rich.progress import Progress, ProgressColumn
 from rich.table import Table
+from rich.text import Text
 
 
 @dataclass
@@ -56,6 +58,18 @@ def transient_progress(*columns: str | ProgressColumn, console: Console) -> Prog
     """Progress on a terminal, gone when done (the summary follows, or a failure's one line).
     Not drawn elsewhere: in a log, rich would leave a blank line before that one line."""
     return Progress(*columns, console=console, transient=True, disable=not console.is_terminal)
+
+
+def hanging(items: Sequence[tuple[str, str]], indent: int = 0) -> RenderableType:
+    """Lines led by a marker (`1.`, `-`), each wrapping under its own text (a hanging
+    indent), not back under the marker; spaces that start a text indent it further."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(justify="right", no_wrap=True)
+    grid.add_column()
+    for marker, text in items:
+        words = text.lstrip(" ")
+        grid.add_row(marker, Padding(Text(words), (0, 0, 0, len(text) - len(words))))
+    return Padding(grid, (0, 0, 0, indent))
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from loader.database import connect
 from loader.errors import CannotRunError
 from loader.fo_import import journal
 from loader.fo_import.report import import_table
-from loader.output import WordTable
+from loader.output import WordTable, hanging
 from loader.settings import database_path, dbt_target_dir
 
 
@@ -136,7 +136,7 @@ class Status:
             )
         else:
             lines.append("dbt results: NOT current; `loader export` will refuse:")
-            lines.extend(f"  - {problem}" for problem in self.dbt_problems)
+            lines.append(hanging([("-", problem) for problem in self.dbt_problems], indent=2))
         if self.last_export:
             export = self.last_export
             lines.append(

@@ -128,6 +128,11 @@ def test_gate_on_a_real_dbt_run(workspace: Workspace) -> None:
     # One problem for every mart the land made stale: the same land, the same remedy.
     assert stale.stderr.count("older than the last `loader land`") == 1
     assert "results for customer_definitions and customer_details_v2 are older" in stale.stderr
+    # `loader status` lists it, wrapped under its own text in an 80-column terminal.
+    narrow = replace(workspace, env={**workspace.env, "COLUMNS": "80"})
+    shown = narrow.loader("status", check=True).stderr.splitlines()
+    first = next(n for n, line in enumerate(shown) if line.startswith("  - dbt's latest results"))
+    assert shown[first + 1].startswith("    ") and shown[first + 1].strip()
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
     # A failing dbt test: a duplicate account (differing by case) slipped into the mart.

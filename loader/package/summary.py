@@ -11,11 +11,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rich.console import Group, RenderableType
-from rich.padding import Padding
-from rich.table import Table
 from rich.text import Text
 
-from loader.output import WordTable
+from loader.output import WordTable, hanging
 from loader.package.writer import Content, PackageFile, SplitLimits
 
 SUMMARY_FILE = "export-summary.json"
@@ -402,19 +400,16 @@ class ExportSummary:
 
 
 def _numbered(steps: list[str]) -> RenderableType:
-    """STEPS numbered, a line indented by two spaces belonging to the step before it; each
-    wraps under its own text (a hanging indent), not under the number."""
-    grid = Table.grid(padding=(0, 1))
-    grid.add_column(justify="right", no_wrap=True)
-    grid.add_column()
+    """STEPS numbered; a line indented by two spaces belongs to the step before it."""
+    items: list[tuple[str, str]] = []
     number = 0
     for step in steps:
         if step.startswith("  "):
-            grid.add_row("", Padding(Text(step.strip()), (0, 0, 0, 2)))
+            items.append(("", step))
         else:
             number += 1
-            grid.add_row(f"{number}.", Text(step))
-    return grid
+            items.append((f"{number}.", step))
+    return hanging(items)
 
 
 def _entity_rows(package: PackageFile) -> str:
