@@ -5,6 +5,7 @@ print its summary. Heavy imports (dbt, pyarrow) happen inside commands so that
 `--help` stays fast.
 """
 
+import inspect
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -503,6 +504,17 @@ def status() -> None:
 
     current = collect_status()
     OUTPUT.result(current.renderable(), current.to_dict())
+
+
+def _reflow_help() -> None:
+    """Each command's help rewrapped to the terminal, paragraph by paragraph: Typer keeps the
+    line breaks of a docstring, which break mid-sentence in a narrower terminal."""
+    for command in app.registered_commands:
+        text = command.help or inspect.getdoc(command.callback) or ""
+        command.help = "\n\n".join(" ".join(part.split()) for part in text.split("\n\n"))
+
+
+_reflow_help()
 
 
 def main() -> None:

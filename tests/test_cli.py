@@ -18,6 +18,14 @@ def test_every_command_explains_itself(workspace: Workspace, command: str) -> No
     assert len(proc.stdout.split()) > 20
 
 
+def test_help_paragraphs_wrap_to_the_terminal(workspace: Workspace) -> None:
+    """A docstring's line breaks are not kept: a paragraph fills the width it is given."""
+    wide = workspace.loader("export", "--help", check=True).stdout  # COLUMNS=200
+    assert "Refuses unless dbt built and tested the marts after the last `loader land`. Every" in (
+        wide
+    )
+
+
 def test_version(workspace: Workspace) -> None:
     proc = workspace.loader("--version", check=True)
     assert proc.stdout.startswith("loader ")
