@@ -76,9 +76,11 @@ def hanging(items: Sequence[tuple[str, str]], indent: int = 0) -> RenderableType
 class WordTable:
     """A table that keeps every word whole in a narrow terminal (or a log: 80 columns). A
     column is never narrower than its longest word, header or cell, so a file name or a
-    count wraps between words or not at all, never cut short with an ellipsis; rich alone
-    shrinks the widest columns first, whatever they hold. NUMERIC columns are right-aligned;
-    BOLD_LAST sets off a totals row."""
+    count wraps between words or not at all, never cut short with an ellipsis (rich alone
+    shrinks the widest columns, whatever they hold). When even the words do not fit, a
+    count's header folds, then the widest text column; a count never does. Cells are plain
+    text, not rich markup.
+    NUMERIC columns are right-aligned; BOLD_LAST sets off a totals row."""
 
     title: str
     columns: Sequence[str]
@@ -94,16 +96,15 @@ class WordTable:
                 name,
                 justify="right" if name in self.numeric else "left",
                 width=widths[index] if widths else None,
-                overflow="fold",  # when even the words do not fit: wrapped, never cut
+                overflow="fold",  # a column that must: wrapped, never cut
             )
         for number, row in enumerate(self.rows, start=1):
             last = self.bold_last and number == len(self.rows)
-            table.add_row(*row, style="bold" if last else None)
+            table.add_row(*map(Text, row), style="bold" if last else None)
         yield table
 
     def _widths(self, available: int) -> list[int] | None:
-        """Each column's width within AVAILABLE; None when the table fits as it is, or when
-        not even its longest words fit (then rich folds them)."""
+        """Each column's width within AVAILABLE; None when the table fits as it is."""
         texts = [
             [name, *(row[index] for row in self.rows)] for index, name in enumerate(self.columns)
         ]
@@ -119,10 +120,31 @@ class WordTable:
         ]
         spare = available - sum(shortest)
         if spare < 0:
-            return None
+            return self._folded(shortest, texts, -spare)
         wanted = [n - m for n, m in zip(natural, shortest, strict=True)]
         total = sum(wanted)
         return [m + spare * w // total for m, w in zip(shortest, wanted, strict=True)]
+
+    def _folded(self, widths: list[int], texts: list[list[str]], excess: int) -> list[int]:
+        """WIDTHS less EXCESS, a character at a time from the column with the most to give: a
+        text column down to _NARROWEST_FOLD, a count's column down to its longest count (its
+        header folds). What a terminal that narrow still cannot hold, rich crops."""
+        widths = list(widths)
+        floors = [
+            max((cell_len(text) for text in column[1:]), default=1)
+            if name in self.numeric
+            else min(widths[index], _NARROWEST_FOLD)
+            for index, (name, column) in enumerate(zip(self.columns, texts, strict=True))
+        ]
+        for _ in range(excess):
+            giving = max(range(len(widths)), key=lambda i: widths[i] - floors[i])
+            if widths[giving] <= floors[giving]:
+                break
+            widths[giving] -= 1
+        return widths
+
+
+_NARROWEST_FOLD = 8  # a folded column narrower than this is harder to read than a cropped table
 
 
 OUTPUT = Output()

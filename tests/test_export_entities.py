@@ -331,7 +331,17 @@ def test_an_unaccounted_record_is_shown_loudly(workspace: Workspace) -> None:
     proc = export(workspace, workspace.root / "out")
     header = next(line for line in proc.stderr.splitlines() if "extracted" in line)
     assert header.split("\u2503")[-2].strip() == "unaccounted"  # the last column
-    assert "1 records are unaccounted for: a record was lost" in proc.stderr
+    assert "1 record is unaccounted for: lost between the land and the marts" in proc.stderr
+
+
+def test_an_empty_reconciliation_is_not_an_all_clear(workspace: Workspace) -> None:
+    make_mart(workspace)
+    with duckdb.connect(str(workspace.database)) as con:
+        con.execute("DELETE FROM main.migration_reconciliation")
+    open_gate(workspace)
+    proc = export(workspace, workspace.root / "out")
+    assert "migration_reconciliation has no rows for the exported entities" in proc.stderr
+    assert "Every extracted record" not in proc.stderr
 
 
 def test_the_json_summary_keeps_the_import_contract(workspace: Workspace) -> None:

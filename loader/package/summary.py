@@ -295,13 +295,13 @@ class ExportSummary:
 
     def renderable(self) -> RenderableType:
         """Tables for people: packages, legal entities, reconciliation, then the import steps."""
-        # Each package's rows per entity are in the import steps below; the whole sha256 in
-        # export-summary.json.
+        # Each package's rows per entity are in the import steps below, its sha256 in
+        # export-summary.json: the table fits 80 columns with a single-entity file name.
         packages = WordTable(
             "Packages, in import order",
-            ("file", "legal entity", "part", "rows", "bytes", "sha256"),
+            ("file", "legal entity", "part", "rows", "bytes"),
             [
-                (p.name, p.legal_entity, str(p.part), f"{p.rows:,}", f"{p.bytes:,}", p.sha256[:12])
+                (p.name, p.legal_entity, str(p.part), f"{p.rows:,}", f"{p.bytes:,}")
                 for p in self.packages
             ],
             numeric=_NUMERIC,
@@ -362,6 +362,14 @@ class ExportSummary:
             ]
         rows = self._reconciliation_rows()
         totals = self.reconciliation_per_entity()
+        if not totals:
+            return [
+                Text(
+                    "main.migration_reconciliation has no rows for the exported entities: "
+                    "run `dbt build` again",
+                    style="yellow",
+                )
+            ]
         lost = sum(int(total.get("unaccounted") or 0) for total in totals)
         counts = [c for c in RECONCILIATION_COUNTS if lost or c != "unaccounted"]
         parts: list[RenderableType] = []
@@ -376,7 +384,7 @@ class ExportSummary:
                 for row in rows
                 if row.get("entity") == entity
             ]
-            cells.append(("all", "all", *(f"{total.get(c, 0):,}" for c in counts)))
+            cells.append(("all", "all", *(f"{total[c]:,}" if c in total else "" for c in counts)))
             parts.append(
                 WordTable(
                     f"Reconciliation of {entity or 'records'} (from the mart build)",
@@ -389,8 +397,9 @@ class ExportSummary:
         if lost:
             parts.append(
                 Text(
-                    f"{lost:,} records are unaccounted for: a record was lost between the land "
-                    "and the marts; report it with main.migration_reconciliation",
+                    f"{lost:,} {'record is' if lost == 1 else 'records are'} unaccounted for: "
+                    "lost between the land and the marts; report it with "
+                    "main.migration_reconciliation",
                     style="bold red",
                 )
             )
