@@ -79,23 +79,34 @@ class Encodings:
         """VALUES as given to --encoding; FILE_NAMES are the files a FILE= may name."""
         default: str | None = None
         per_file: dict[str, str] = {}
+        given: dict[str, str] = {}  # what was typed, for the message about a second one
         for value in values:
-            name, equals, encoding = value.rpartition("=")
-            name = name.lower()  # as extracts are found: case-insensitively
+            name, equals, encoding = value.partition("=")
             if not equals:
-                if default is not None:
-                    raise UsageError(
-                        f"--encoding {default} and --encoding {value}: give one encoding for "
-                        "every file, and FILE=ENCODING for a file that differs"
-                    )
-                default = _check_codec(value)
-                continue
-            if name not in file_names:
+                name, encoding = "", value
+            elif not name.strip() or not encoding.strip():
                 raise UsageError(
-                    f"--encoding {value}: {name!r} is not an extract; name one of "
+                    f"--encoding {value}: give FILE=ENCODING, e.g. customers.csv=cp1252"
+                )
+            key = name.strip().lower()  # as extracts are found: case-insensitively
+            if key in given:
+                remedy = (
+                    f"both name {key}: give one"
+                    if key
+                    else "give one encoding for every file, and FILE=ENCODING for a file "
+                    "that differs"
+                )
+                raise UsageError(f"--encoding {given[key]} and --encoding {value}: {remedy}")
+            if key and key not in file_names:
+                raise UsageError(
+                    f"--encoding {value}: {name.strip()!r} is not an extract; name one of "
                     f"{', '.join(sorted(file_names))}"
                 )
-            per_file[name] = _check_codec(encoding)
+            given[key] = value
+            if key:
+                per_file[key] = _check_codec(encoding.strip())
+            else:
+                default = _check_codec(encoding.strip())
         return cls(default, per_file)
 
     def for_file(self, file_name: str) -> str | None:
@@ -134,8 +145,8 @@ def _decode_error(
     line = lines_before + chunk[: exc.start].count(b"\n") + 1
     bad = chunk[exc.start : exc.end].hex(" ")
     return LoaderError(
-        f"{path.name}: line {line}: bytes {bad} are not valid {encoding}; "
-        "pass the file's real encoding with --encoding (e.g. cp1252)"
+        f"{path.name}: line {line}: bytes {bad} are not valid {encoding}; pass its real "
+        f"encoding, e.g. --encoding {path.name}=cp1252 (or --encoding cp1252 for every file)"
     )
 
 
@@ -145,7 +156,7 @@ def _nul_error(path: Path, text: str, lines_before: int) -> LoaderError:
     if lines_before == 0 and text.count("\x00") * 3 > len(text):
         return LoaderError(
             f"{path.name}: the file looks like UTF-16 without a byte-order mark; "
-            "pass --encoding utf-16-le (or utf-16-be)"
+            f"pass --encoding {path.name}=utf-16-le (or utf-16-be)"
         )
     return LoaderError(
         f"{path.name}: line {line}: a NUL byte; the extract is damaged, export it again"

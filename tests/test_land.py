@@ -390,7 +390,14 @@ def test_an_extract_with_only_its_header_lands_with_a_warning(
     ("given", "said"),
     [
         (("cp1252", "latin-1"), "--encoding cp1252 and --encoding latin-1: give one encoding"),
-        (("orders.csv=utf-8",), "'orders.csv' is not an extract; name one of customer_dimensions"),
+        (
+            ("customers.csv=cp1252", "CUSTOMERS.CSV=utf-8"),
+            "--encoding customers.csv=cp1252 and --encoding CUSTOMERS.CSV=utf-8: both name "
+            "customers.csv: give one",
+        ),
+        (("=utf-8",), "--encoding =utf-8: give FILE=ENCODING, e.g. customers.csv=cp1252"),
+        (("customers.csv=",), "--encoding customers.csv=: give FILE=ENCODING"),
+        (("ORDERS.csv=utf-8",), "'ORDERS.csv' is not an extract; name one of customer_dimensions"),
         (("customers.csv=nope",), "unknown encoding 'nope'"),
     ],
 )
