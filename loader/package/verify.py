@@ -233,9 +233,13 @@ class _Checker:
                 while chunk := stream.read(min(_READ_CHUNK, left + 1)):
                     left -= len(chunk)
                     if left < 0:
-                        raise _UnreadableError(f"holds more bytes than it declares: {_COPY_AGAIN}")
+                        raise _UnreadableError(
+                            "holds more bytes than it declares: not a package F&O or `loader "
+                            "export` wrote; do not import it"
+                        )
                     yield chunk
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
+            # Damage, most often (a method zipfile cannot read is refused before reading).
             raise _UnreadableError(f"cannot be read: {exc}: {_COPY_AGAIN}") from exc
 
     # -- the XML files ---------------------------------------------------------------------
