@@ -102,8 +102,10 @@ def _warning(node: Any, message: str, failures: int | None) -> str:
         return f"{node.name}: {message}"
     metadata = getattr(node, "test_metadata", None)
     attached = getattr(node, "attached_node", None)
+    column = getattr(node, "column_name", None)
     test = metadata.name if metadata else node.name
     test += f" on {attached.split('.')[-1]}" if attached else ""
+    test += f".{column}" if attached and column else ""
     rows = (
         f"{failures:,} row{'' if failures == 1 else 's'}" if isinstance(failures, int) else message
     )

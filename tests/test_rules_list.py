@@ -126,3 +126,31 @@ def test_no_page_names_a_rule_the_seed_does_not_have() -> None:
         text = (PROJECT_DIR / path).read_text(encoding="utf-8")
         named = set(re.findall(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b", text))
         assert named - rules - NOT_RULES == set(), path
+
+
+def warn_test_descriptions() -> dict[tuple[str, str], str]:
+    """(test, model.column) -> description, for every warn-severity test on a column."""
+    found = {}
+    for path in sorted((PROJECT_DIR / "models").rglob("_*__models.yml")):
+        for model in yaml.safe_load(path.read_text(encoding="utf-8"))["models"]:
+            for column in model.get("columns", []):
+                for test in column.get("data_tests", []):
+                    if not isinstance(test, dict):
+                        continue
+                    ((name, spec),) = test.items()
+                    if (spec.get("config") or {}).get("severity") == "warn":
+                        where = f"{model['name']}.{column['name']}"
+                        found[name, where] = " ".join(str(spec.get("description", "")).split())
+    return found
+
+
+def test_each_warning_says_what_it_means_once() -> None:
+    """loader run prints a warning test's description: docs/rules.md's table is that text."""
+    documented = {}
+    for line in (PROJECT_DIR / "docs" / "rules.md").read_text(encoding="utf-8").splitlines():
+        match = re.match(r"\|\s*`([a-z_]+)`\s*\|\s*`([\w.]+)`\s*\|(.*)\|\s*$", line)
+        if match:
+            documented[match.group(1), match.group(2)] = match.group(3).strip()
+    described = warn_test_descriptions()
+    assert described and all(described.values()), described
+    assert documented == described

@@ -140,9 +140,10 @@ def test_the_run_tells_what_the_land_and_dbt_noticed(workspace: Workspace, tmp_p
     )
     warnings = [line for line in proc.stderr.splitlines() if line.startswith("warning: dbt: ")]
     assert (
-        "warning: dbt: not_self_invoicing on int_customers: 1 row: Customers that name "
-        "themselves as their invoice account: exported without one, as F&O keeps a customer "
-        "that pays its own invoices; nothing to fix."
+        "warning: dbt: not_self_invoicing on int_customers.bill_to_key: 1 row: Customers that "
+        "name themselves as their invoice account: exported without one (and skipped when they "
+        "have nothing else to update), as F&O keeps a customer that pays its own invoices; "
+        "nothing to fix."
     ) in warnings
     assert len(warnings) == 3
     assert not any("configured to warn" in line for line in warnings)
