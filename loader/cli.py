@@ -170,10 +170,7 @@ def land(
     elif result.cycle:
         name, label = f"cycle {result.cycle['cycle_id']}", str(result.cycle["label"])
         OUTPUT.note(name if label == name else f"{name} ({label})")
-    for note in result.notes:
-        OUTPUT.note(note)
-    for warning in result.warnings:
-        OUTPUT.warn(warning)
+    result.tell(OUTPUT.note, OUTPUT.warn)
 
 
 def _encodings(values: list[str] | None) -> "Encodings":

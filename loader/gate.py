@@ -85,9 +85,10 @@ def check(
     production `dbt build` leaves them out (selectors.yml), so one need not have run, but one
     that ran and failed blocks.
     """
-    return _result_problems(run_results, manifest, model) + _land_problems(
-        run_results, manifest, last_land, [model]
-    )
+    problems = _result_problems(run_results, manifest, model)
+    if _model_id(manifest, model) is None:
+        return problems  # nothing to date against the land
+    return problems + _land_problems(run_results, manifest, last_land, [model])
 
 
 def _wanted(manifest: Mapping[str, Any], model_id: str) -> list[tuple[str, set[str]]]:

@@ -11,6 +11,7 @@ import contextlib
 import os
 import secrets
 import tempfile
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -122,6 +123,13 @@ class LandResult:
     def notes(self) -> list[str]:
         """What the land did as expected but a reader may want to know."""
         return [f"note: no {name} in the folder: its raw table is empty" for name in self.absent]
+
+    def tell(self, note: Callable[[str], None], warn: Callable[[str], None]) -> None:
+        """Pass the notes, then the warnings, to whoever prints them."""
+        for message in self.notes:
+            note(message)
+        for warning in self.warnings:
+            warn(warning)
 
     def to_dict(self) -> dict[str, object]:
         return {

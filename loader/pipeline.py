@@ -60,10 +60,7 @@ def run_pipeline(
         "1/3 land",
         lambda: _land(extracts_dir, export_options.cycle, encodings, delimiter, console),
     )
-    for message in land.notes:  # as `loader land` prints them: the run goes on
-        note(message)
-    for warning in land.warnings:
-        warn(warning)
+    land.tell(note, warn)  # as `loader land` does: the run goes on
     outcome = _step(console, "2/3 dbt build", lambda: _build_with_progress(console))
     for warning in outcome.warnings:
         warn(f"dbt: {warning}")
