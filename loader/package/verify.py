@@ -486,7 +486,16 @@ class _RowChecks:
         report: "_RowReport",
     ) -> None:
         """Check COUNT rows numbered from FIRST; COLUMN gives a field's values (None: absent).
-        Every row that breaks a check is a problem of its own."""
+        Every row that breaks a check is a problem of its own, reported in row order."""
+        self._lengths(column, first, report)
+        key_columns = [column(k) for k in self.keys]
+        if self.keys and all(c is not None for c in key_columns):
+            self._keys([c for c in key_columns if c is not None], first, count, report)
+        report.flush()
+
+    def _lengths(
+        self, column: Callable[[str], pa.Array | None], first: int, report: "_RowReport"
+    ) -> None:
         for name, limit in self.lengths.items():
             values = column(name)
             if values is None:
@@ -498,9 +507,10 @@ class _RowChecks:
                     f"over {limit}",
                     first + index,
                 )
-        key_columns = [column(k) for k in self.keys]
-        if not self.keys or any(c is None for c in key_columns):
-            return
+
+    def _keys(
+        self, key_columns: list[pa.Array], first: int, count: int, report: "_RowReport"
+    ) -> None:
         # As F&O compares keys, and as the dbt models do (loader.collation): case-, width-
         # and kana-insensitive, spaces around ignored, canonically equivalent spellings
         # (NFC `Müller`, NFD `Mu\u0308ller`) equal. A blank key is null.
@@ -541,11 +551,21 @@ class _RowChecks:
 
 
 class _RowReport:
-    """Where _RowChecks reports the rows of a data file that break a check."""
+    """Where _RowChecks reports the rows of a data file that break a check: kept until the
+    batch is checked, then passed on in row order (a user fixes a file top to bottom)."""
 
     def __init__(self, add: Callable[[str, int | None], None], report: Report) -> None:
-        self.add = add
+        self._add = add
         self.report = report
+        self.found: list[tuple[int, str]] = []
+
+    def add(self, what: str, row: int) -> None:
+        self.found.append((row, what))
+
+    def flush(self) -> None:
+        for row, what in sorted(self.found, key=lambda found: found[0]):
+            self._add(what, row)
+        self.found.clear()
 
     def each(self, broken: pa.Array) -> list[int]:
         """The indexes of BROKEN's true values a report lists; the rest are only counted."""
