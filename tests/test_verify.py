@@ -204,6 +204,22 @@ def test_value_holding_the_delimiter_or_a_quote(
     assert_reported(workspace, quoted, f"{DATA} line 5", "a double quote")
 
 
+def test_every_line_a_package_cannot_carry_is_listed_in_line_order(
+    workspace: Workspace, good: Path, tmp_path: Path
+) -> None:
+    rows = [*ROWS, 'C9,,"1"', "C10,,1,2", "C11,,001", 'C12,,"2"', "C13,,3,4"]
+    bad = rewrite(good, tmp_path / "bad.zip", lambda e: {**e, DATA: csv(rows)})
+    code, lines = run_verify(workspace, bad)
+    assert code == 1
+    fields = "4 fields where the header has 3 (a value holding the delimiter?)"
+    assert lines == [
+        f"{bad}: {DATA} line 5: holds a double quote, which a package cannot carry",
+        f"{bad}: {DATA} line 6: {fields}",
+        f"{bad}: {DATA} line 8: holds a double quote, which a package cannot carry",
+        f"{bad}: {DATA} line 9: {fields}",
+    ]
+
+
 def test_account_longer_than_the_limit(workspace: Workspace, good: Path, tmp_path: Path) -> None:
     rows = [*ROWS, "C" * 21 + ",,001"]
     bad = rewrite(good, tmp_path / "bad.zip", lambda e: {**e, DATA: csv(rows)})

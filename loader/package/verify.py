@@ -687,28 +687,32 @@ class _DataFile(_DataFileChecker):
         self.line += len(lines)
         if not lines:
             return
-        text = CRLF.join(lines)
-        bad = FORBIDDEN_IN_FILE.search(text)
-        if bad:
-            line = first + text.count(CRLF, 0, bad.start())
-            self.add(f"holds {describe_char(bad.group())}, which a package cannot carry", line)
+        report = self.row_report
+        if FORBIDDEN_IN_FILE.search(CRLF.join(lines)):  # then, and only then, line by line
+            found = {
+                n: hit for n, line in enumerate(lines) if (hit := FORBIDDEN_IN_FILE.search(line))
+            }
+            for index in report.each(pa.array([n in found for n in range(len(lines))])):
+                char = describe_char(found[index].group())
+                report.add(f"holds {char}, which a package cannot carry", first + index)
         rows = pa.array(lines, pa.string())
         cells = pc.split_pattern(rows, DELIMITER)
         counts = pc.list_value_length(cells)
         wrong = pc.not_equal(counts, len(header))
-        if pc.any(wrong).as_py():
-            index = pc.index(wrong, True).as_py()
-            self.add(
-                f"{counts[index].as_py()} fields where the header has {len(header)} "
-                "(a value holding the delimiter?)",
-                first + index,
-            )
+        if pc.any(wrong).as_py():  # the fields cannot be told apart: no further checks
+            for index in report.each(wrong):
+                report.add(
+                    f"{counts[index].as_py()} fields where the header has {len(header)} "
+                    "(a value holding the delimiter?)",
+                    first + index,
+                )
+            report.flush()
             return
 
         def column(name: str) -> pa.Array | None:
             return pc.list_element(cells, header.index(name)) if name in header else None
 
-        self.rows.batch(column, first, len(lines), self.row_report)
+        self.rows.batch(column, first, len(lines), report)
 
     def _finish(self) -> None:
         if self.header is None:
