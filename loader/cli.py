@@ -96,7 +96,8 @@ EncodingOption = Annotated[
 DelimiterOption = Annotated[
     str | None,
     typer.Option(
-        help="Field delimiter: ',', ';', 'tab' or '|' (default: detected from the header line)."
+        metavar="CHAR",
+        help="Field delimiter: ',', ';', 'tab' or '|' (default: detected from the header line).",
     ),
 ]
 
@@ -135,6 +136,7 @@ def land(
         typer.Option(
             "--to",
             readable=False,
+            metavar="DIR",
             help="With --format parquet: the Parquet folder; the raw tables go to TO/raw/TABLE/.",
         ),
     ] = None,
@@ -184,13 +186,15 @@ def _encodings(values: list[str] | None) -> "Encodings":
 def demo_data(
     out: Annotated[
         Path,
-        typer.Option("--out", readable=False, help="Folder to write the sample extracts into."),
+        typer.Option(
+            "--out", readable=False, metavar="DIR", help="Folder to write the sample extracts into."
+        ),
     ],
     customers: Annotated[
-        int, typer.Option(min=1, help="Number of customer records to generate.")
+        int, typer.Option(min=1, metavar="N", help="Number of customer records to generate.")
     ] = 5000,
     seed: Annotated[
-        int, typer.Option(help="Random seed: the same seed gives the same bytes.")
+        int, typer.Option(metavar="N", help="Random seed: the same seed gives the same bytes.")
     ] = 42,
 ) -> None:
     """Write realistic synthetic extracts, with a small share of typical problem records."""
@@ -204,27 +208,33 @@ def demo_data(
 OutOption = Annotated[
     Path,
     typer.Option(
-        "--out", readable=False, help="Folder to write the packages and export-summary.json into."
+        "--out",
+        readable=False,
+        metavar="DIR",
+        help="Folder to write the packages and export-summary.json into.",
     ),
 ]
 FieldsOption = Annotated[
     str | None,
     typer.Option(
+        metavar="FIELD,...",
         help="Comma-separated fields to write (keys are always in), e.g. "
         "INVOICEACCOUNT. An entity that has none of them is written whole. Default: every "
-        "field."
+        "field.",
     ),
 ]
 MaxMbOption = Annotated[
     float,
     typer.Option(
         min=0.001,
+        metavar="MB",
         help="Split a legal entity's package into parts so no zip is larger than this "
         "(MB of 1,000,000 bytes; the package API's documented limit is 256).",
     ),
 ]
 MaxRowsOption = Annotated[
-    int | None, typer.Option(min=1, help="Also split after this many rows per part.")
+    int | None,
+    typer.Option(min=1, metavar="ROWS", help="Also split after this many rows per part."),
 ]
 EntityOption = Annotated[
     str | None,
@@ -363,7 +373,9 @@ def verify(
     max_account_length: Annotated[
         int | None,
         typer.Option(
-            min=1, help="Longest customer account the target accepts (default 20, CustAccount)."
+            min=1,
+            metavar="N",
+            help="Longest customer account the target accepts (default 20, CustAccount).",
         ),
     ] = None,
 ) -> None:
@@ -420,6 +432,7 @@ def import_packages(
         str | None,
         typer.Option(
             envvar="FO_ENVIRONMENT_URL",
+            metavar="URL",
             help="The F&O environment URL, e.g. https://contoso.operations.dynamics.com.",
         ),
     ] = None,
@@ -427,10 +440,14 @@ def import_packages(
         bool, typer.Option("--dry-run", help="Print the plan and call nothing.")
     ] = False,
     timeout: Annotated[
-        float, typer.Option(min=1, help="Seconds to wait for one package's execution to end.")
+        float,
+        typer.Option(
+            min=1, metavar="SECONDS", help="Seconds to wait for one package's execution to end."
+        ),
     ] = 3600.0,
     poll_interval: Annotated[
-        float, typer.Option(min=0.01, help="Seconds between two status requests.")
+        float,
+        typer.Option(min=0.01, metavar="SECONDS", help="Seconds between two status requests."),
     ] = 5.0,
     again: Annotated[
         bool,
@@ -476,7 +493,10 @@ def report(
     out: Annotated[
         Path,
         typer.Option(
-            "--out", readable=False, help="Folder to write the workbooks and the page into."
+            "--out",
+            readable=False,
+            metavar="DIR",
+            help="Folder to write the workbooks and the page into.",
         ),
     ],
 ) -> None:

@@ -8,7 +8,7 @@ import pytest
 from tests.conftest import VENV_BIN, Workspace
 from tests.test_land import CUSTOMERS_HEADER, write_extracts
 
-COMMANDS = ["land", "demo-data", "export", "verify", "run", "status"]
+COMMANDS = ["land", "demo-data", "export", "verify", "run", "import", "report", "status"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -16,6 +16,8 @@ def test_every_command_explains_itself(workspace: Workspace, command: str) -> No
     proc = workspace.loader(command, "--help", check=True)
     assert "Usage: loader" in proc.stdout
     assert len(proc.stdout.split()) > 20
+    # Every value an option takes is named for what it is (DIR, CHAR, MB), not its type.
+    assert not any(f"<{kind}" in proc.stdout for kind in ("str", "int", "float")), proc.stdout
 
 
 def test_help_paragraphs_wrap_to_the_terminal(workspace: Workspace) -> None:
