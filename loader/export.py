@@ -532,9 +532,9 @@ def _reconciliation(
     con: duckdb.DuckDBPyConnection, chosen: Sequence[RegisteredEntity]
 ) -> list[dict[str, Any]] | None:
     """The reconciliation rows of the exported entities (all rows when it has no entity)."""
-    if not table_exists(con, "main", "migration_reconciliation"):
-        return None
     present = table_columns(con, "main", "migration_reconciliation")
+    if not present:  # no such table
+        return None
     columns = [c for c in _RECONCILIATION_COLUMNS if c in present]
     where = ""
     if "entity" in present:

@@ -87,7 +87,8 @@ class ImportSummary:
         }
 
     def renderable(self) -> RenderableType:
-        title = "Import plan (--dry-run: nothing called)" if self.dry_run else "Import"
+        kind = "Import plan (--dry-run: nothing called)" if self.dry_run else "Import"
+        title = f"{kind}: {self.environment or 'no environment given'}"
         columns = ["#", "package", "legal entity", "part", "rows", "status"]
         columns += ["note"] if self.dry_run else ["execution", "note"]
         rows = []
@@ -96,7 +97,6 @@ class ImportSummary:
             cells = [str(p.order), p.file, p.legal_entity, str(p.part), f"{p.rows:,}", o.status]
             cells += [o.note] if self.dry_run else [o.execution_id or "", o.note]
             rows.append(cells)
-        title = f"{title}: {self.environment or 'no environment given'}"
         parts: list[RenderableType] = [
             WordTable(title, columns, rows, numeric={"#", "part", "rows"})
         ]
