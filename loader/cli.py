@@ -366,7 +366,7 @@ def verify(
         list[Path],
         typer.Argument(
             readable=False,
-            metavar="PACKAGE...",
+            metavar="PACKAGE",
             help="Package zip files to check; a folder stands for the zip files in it.",
         ),
     ],

@@ -18,6 +18,8 @@ def test_every_command_explains_itself(workspace: Workspace, command: str) -> No
     assert len(proc.stdout.split()) > 20
     # Every value an option takes is named for what it is (DIR, CHAR, MB), not its type.
     assert not any(f"<{kind}" in proc.stdout for kind in ("str", "int", "float")), proc.stdout
+    # The usage line says "repeatable" once: `{PACKAGE}...`, not `{PACKAGE...}...`.
+    assert "......" not in proc.stdout.replace("}", "").replace("]", "")
 
 
 def test_help_paragraphs_wrap_to_the_terminal(workspace: Workspace) -> None:
