@@ -201,7 +201,7 @@ def demo_data(
     from loader.demo_data import write_demo_extracts
 
     summary = write_demo_extracts(out, customers=customers, seed=seed)
-    console.print(summary)
+    OUTPUT.result(summary.renderable(), summary.to_dict())
 
 
 # Options shared by `export` and `run`.

@@ -9,15 +9,17 @@ an interrupted run never leaves a half-written file under a final name.
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
-from rich.table import Table
 
 from loader.database import configure
 from loader.demo_data_plan import CUSTOMERS, DIMENSIONS, PROBLEM_KINDS, TARGETS
 from loader.demo_data_sql import DEFINITION_COLUMNS, build_tables
 from loader.errors import CannotRunError
+from loader.output import WordTable
 
 # The file order mirrors the source: company, then account as the collation sees it
 # (case- and space-insensitive, so duplicates sit together), then a unique row id.
@@ -41,7 +43,62 @@ _OUTPUTS: dict[str, str] = {
 }
 
 
-def write_demo_extracts(out: Path, *, customers: int, seed: int) -> Table:
+@dataclass(frozen=True)
+class Planted:
+    """Records of one file that carry one kind of problem (or trait), and the rule that
+    should reject them: a rule code, `warning`, `none`, or empty for a mere count."""
+
+    kind: str
+    records: int
+    rule: str
+
+
+@dataclass(frozen=True)
+class DemoFile:
+    name: str
+    records: int
+    planted: tuple[Planted, ...]
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    folder: Path
+    files: tuple[DemoFile, ...]
+
+    def renderable(self) -> WordTable:
+        """Per file: its record count (bold), then the records of each planted kind, indented."""
+        rows: list[tuple[str, str, str]] = []
+        bold: list[int] = []
+        for file in self.files:
+            bold.append(len(rows))
+            rows.append((file.name, f"{file.records:,}", ""))
+            rows.extend((f"  {p.kind}", f"{p.records:,}", p.rule) for p in file.planted)
+        return WordTable(
+            f"Demo extracts in {self.folder}",
+            ("File / planted problem", "Records", "Expected rule"),
+            rows,
+            numeric={"Records"},
+            bold_rows=bold,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "folder": str(self.folder),
+            "files": [
+                {
+                    "file": file.name,
+                    "records": file.records,
+                    "planted": [
+                        {"kind": p.kind, "records": p.records, "rule": p.rule or None}
+                        for p in file.planted
+                    ],
+                }
+                for file in self.files
+            ],
+        }
+
+
+def write_demo_extracts(out: Path, *, customers: int, seed: int) -> DemoSummary:
     """Write customers.csv, customer_dimensions.csv and target_customers.csv into `out`.
 
     Returns a summary of the files and of the planted problems.
@@ -97,28 +154,26 @@ def _copy_csv(con: duckdb.DuckDBPyConnection, query: str, path: Path) -> None:
         raise CannotRunError(f"cannot write {path.name} into {path.parent}: {exc}") from exc
 
 
-def _summary(con: duckdb.DuckDBPyConnection, out: Path) -> Table:
-    """Per file: its record count, then the records of each planted kind, indented."""
-    table = Table(title=f"Demo extracts in {out}")
-    table.add_column("File / planted problem")
-    table.add_column("Records", justify="right")
-    table.add_column("Expected rule")
-    planted = _planted_counts(con)
+def _summary(con: duckdb.DuckDBPyConnection, out: Path) -> DemoSummary:
+    counts = _planted_counts(con)
+    files = []
     for name, source in (
         (CUSTOMERS, "customers_all"),
         (DIMENSIONS, "dimensions_all"),
         (TARGETS, "targets"),
     ):
-        table.add_row(name, f"{_count(con, source):,}", "", style="bold")
-        for kind in PROBLEM_KINDS:
-            if kind.file == name:
-                table.add_row(f"  {kind.name}", f"{planted.get(kind.name, 0):,}", kind.rule)
+        planted = [
+            Planted(kind.name, counts.get(kind.name, 0), kind.rule)
+            for kind in PROBLEM_KINDS
+            if kind.file == name
+        ]
         if name == CUSTOMERS:
             zeros = _count(con, source, "customer_number LIKE '0%'")
-            table.add_row("  (accounts with leading zeros)", f"{zeros:,}", "none")
             billed = _count(con, source, "bill_to IS NOT NULL")
-            table.add_row("  (customers with a bill-to)", f"{billed:,}", "")
-    return table
+            planted.append(Planted("(accounts with leading zeros)", zeros, "none"))
+            planted.append(Planted("(customers with a bill-to)", billed, ""))
+        files.append(DemoFile(name, _count(con, source), tuple(planted)))
+    return DemoSummary(out, tuple(files))
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str, where: str = "true") -> int:

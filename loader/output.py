@@ -80,17 +80,19 @@ class WordTable:
     shrinks the widest columns, whatever they hold). When even the words do not fit, a
     count's header folds, then the widest text column; a count never does. Cells are plain
     text, not rich markup.
-    NUMERIC columns are right-aligned; BOLD_LAST sets off a totals row."""
+    NUMERIC columns are right-aligned; BOLD_ROWS (indexes) set off headings, BOLD_LAST a
+    totals row."""
 
     title: str
     columns: Sequence[str]
     rows: Sequence[Sequence[str]]
     numeric: Collection[str] = field(default=(), kw_only=True)
+    bold_rows: Collection[int] = field(default=(), kw_only=True)
     bold_last: bool = field(default=False, kw_only=True)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         widths = self._widths(options.max_width - 3 * len(self.columns) - 1)  # borders, padding
-        table = Table(title=self.title, title_justify="left")
+        table = Table(title=Text(self.title), title_justify="left")  # a path is not markup
         for index, name in enumerate(self.columns):
             table.add_column(
                 name,
@@ -98,9 +100,9 @@ class WordTable:
                 width=widths[index] if widths else None,
                 overflow="fold",  # a column that must: wrapped, never cut
             )
-        for number, row in enumerate(self.rows, start=1):
-            last = self.bold_last and number == len(self.rows)
-            table.add_row(*map(Text, row), style="bold" if last else None)
+        bold = {*self.bold_rows, *([len(self.rows) - 1] if self.bold_last else [])}
+        for index, row in enumerate(self.rows):
+            table.add_row(*map(Text, row), style="bold" if index in bold else None)
         yield table
 
     def _widths(self, available: int) -> list[int] | None:

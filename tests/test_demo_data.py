@@ -5,6 +5,7 @@ dbt project as the reference, so a generator that stops planting one kind fails 
 """
 
 import csv
+import json
 import re
 from pathlib import Path
 
@@ -289,6 +290,22 @@ def test_the_summary_lists_files_and_planted_problems(workspace: Workspace) -> N
         "ORPHAN_DIMENSION",
     ):
         assert text in proc.stderr
+
+
+def test_json_gives_each_file_its_records_and_planted_problems(workspace: Workspace) -> None:
+    out = workspace.root / "json"
+    proc = workspace.loader(
+        "--json", "demo-data", "--out", str(out), "--customers", "500", check=True
+    )
+    summary = json.loads(proc.stdout)
+    files = {file["file"]: file for file in summary["files"]}
+    assert summary["folder"] == str(out)
+    assert set(files) == {"customers.csv", "customer_dimensions.csv", "target_customers.csv"}
+    for name, file in files.items():
+        assert file["records"] == len(read_rows(out / name)) - 1  # the header
+    planted = {p["kind"]: p for p in files["customer_dimensions.csv"]["planted"]}
+    assert planted["orphan_dimension"]["rule"] == "ORPHAN_DIMENSION"
+    assert planted["orphan_dimension"]["records"] >= 1
 
 
 def test_an_out_path_that_is_a_file_is_a_one_line_error(workspace: Workspace) -> None:

@@ -51,3 +51,10 @@ def test_when_the_words_do_not_fit_text_folds_and_counts_stay_whole() -> None:
     first = cells(lines)[0]
     assert first[0] == "USMF" and first[-5:] == list(counts)  # every count on one line
     assert "".join(row[1] for row in cells(lines)) == "customer_dimensions.csv"  # folded, whole
+
+
+def test_a_title_is_shown_as_written_not_read_as_markup() -> None:
+    title = "Landed: load 3 in /data/[old]/migration.duckdb"
+    wide = "customers exported from the legacy system in the first mock cycle.csv"
+    table = WordTable(title, ("file", "rows"), [(wide, "1")], numeric={"rows"})
+    assert rendered(table, width=120)[0].strip() == title  # the table is wider than its title
