@@ -50,6 +50,9 @@ class ScannedSource:
     utf8_read_as_other: bool = False
 
 
+_BYTE_ORDER_FROM_BOM = {"utf-16", "utf-32"}
+
+
 def _encoding_from_bom(first_bytes: bytes) -> tuple[str | None, int]:
     for bom, name in _BOMS:
         if first_bytes.startswith(bom):
@@ -59,11 +62,21 @@ def _encoding_from_bom(first_bytes: bytes) -> tuple[str | None, int]:
 
 def _check_codec(name: str) -> str:
     try:
-        return codecs.lookup(name).name
+        codec = codecs.lookup(name)
     except LookupError:
+        codec = None
+    if codec is None or not getattr(codec, "_is_text_encoding", True):  # rot13, base64, zlib
         raise UsageError(
             f"unknown encoding {name!r}: use a Python codec name such as cp1252, latin-1 or utf-8"
-        ) from None
+        )
+    if codec.name in _BYTE_ORDER_FROM_BOM:
+        # Python takes the byte order from a byte-order mark, and a file with one needs no
+        # --encoding: this is asked for files without one, which it cannot read.
+        raise UsageError(
+            f"encoding {name!r} does not say the byte order of a file without a byte-order mark: "
+            f"use {codec.name}-le (most likely) or {codec.name}-be"
+        )
+    return codec.name
 
 
 @dataclass(frozen=True)

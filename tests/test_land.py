@@ -399,6 +399,13 @@ def test_an_extract_with_only_its_header_lands_with_a_warning(
         (("customers.csv=",), "--encoding customers.csv=: give FILE=ENCODING"),
         (("ORDERS.csv=utf-8",), "'ORDERS.csv' is not an extract; name one of customer_dimensions"),
         (("customers.csv=nope",), "unknown encoding 'nope'"),
+        (("rot13",), "unknown encoding 'rot13'"),  # a codec, but not of text
+        (
+            ("utf-16",),
+            "encoding 'utf-16' does not say the byte order of a file without a byte-order mark: "
+            "use utf-16-le (most likely) or utf-16-be",
+        ),
+        (("customers.csv=UTF32",), "use utf-32-le (most likely) or utf-32-be"),
     ],
 )
 def test_an_encoding_choice_that_cannot_hold_is_a_usage_error(
