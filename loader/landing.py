@@ -239,11 +239,20 @@ def _check_directory(extracts_dir: Path) -> Path:
     return extracts_dir.resolve()
 
 
+_CONTRACT_NAMES = {spec.file_name for spec in EXTRACTS}
+
+
 def _find_files(directory: Path) -> dict[str, Path | None]:
     """Match each contract file by name, case-insensitively; a required one must be there."""
     by_name: dict[str, Path] = {}
-    for entry in directory.iterdir():
-        by_name.setdefault(entry.name.lower(), entry)
+    for entry in sorted(directory.iterdir()):
+        other = by_name.setdefault(entry.name.lower(), entry)
+        if other != entry and entry.name.lower() in _CONTRACT_NAMES:
+            # Which one is the extract is a guess either way: never land one of them silently.
+            raise LoaderError(
+                f"{directory}: {other.name} and {entry.name} are both {entry.name.lower()}: "
+                "keep only the extract to land in the folder"
+            )
     found: dict[str, Path | None] = {}
     for spec in EXTRACTS:
         path = by_name.get(spec.file_name)

@@ -417,6 +417,20 @@ def test_an_encoding_choice_that_cannot_hold_is_a_usage_error(
     assert not workspace.database.exists()  # refused before anything was read or written
 
 
+def test_two_files_with_one_extract_name_in_another_case_are_refused(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    """On a case-sensitive file system both can be there: landing either is a guess."""
+    folder = write_extracts(tmp_path / "x", f"{CUSTOMERS_HEADER}\nUS01,C1,,Acme\n")
+    (folder / "Customers.csv").write_text(f"{CUSTOMERS_HEADER}\nUS01,OLD,,Old copy\n")
+    proc = workspace.loader("land", str(folder))
+    assert_one_line_error(
+        proc,
+        "Customers.csv and customers.csv are both customers.csv: keep only the extract to land",
+    )
+    assert not workspace.database.exists()
+
+
 @pytest.mark.parametrize(("given", "held", "shown"), [("|", ",", "','"), (",", "\t", "'tab'")])
 def test_a_delimiter_the_header_does_not_use_names_the_one_it_does(
     workspace: Workspace, tmp_path: Path, given: str, held: str, shown: str
