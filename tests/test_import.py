@@ -171,6 +171,29 @@ def test_dry_run_prints_the_plan_and_calls_nothing(run: Run) -> None:
     assert not run.ws.database.exists()
 
 
+@pytest.mark.parametrize(
+    ("summary", "said", "code"),
+    [
+        ("[]", "export-summary.json: not an export summary (not a JSON object): export again", 1),
+        ('{"entity": "x"}', "export-summary.json: not an export summary (missing or bad", 1),
+        ("{", "export-summary.json: cannot be read as JSON", 1),
+        (None, "export-summary.json: Is a directory", 3),  # cannot be read: no verdict
+    ],
+)
+def test_a_summary_that_is_not_one_is_a_one_line_error(
+    workspace: Workspace, summary: str | None, said: str, code: int
+) -> None:
+    folder = workspace.root / "packages"
+    folder.mkdir(parents=True)
+    if summary is None:
+        (folder / "export-summary.json").mkdir()
+    else:
+        (folder / "export-summary.json").write_text(summary)
+    proc = workspace.loader("import", str(folder), "--dry-run", "--environment", "https://fo.test")
+    assert proc.returncode == code
+    assert said in one_error_line(proc)
+
+
 def test_full_import_in_order_one_at_a_time_then_a_rerun_imports_nothing(run: Run) -> None:
     plan = run.plan()
     assert len(plan) > len({le for _, le in plan}) > 1  # several parts and legal entities

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from loader.errors import LoaderError
+from loader.failures import os_error
 
 SUMMARY_FILE = "export-summary.json"
 DEFINITION_GROUP_LENGTH = 60  # DMFDefinitionGroupName: longer names are refused
@@ -51,11 +52,18 @@ def read_plan(packages_dir: Path) -> list[PlannedPackage]:
         raise LoaderError(
             f"no {SUMMARY_FILE} in {packages_dir}: import what `loader export --out DIR` wrote"
         ) from None
-    except (OSError, ValueError) as exc:
+    except OSError as exc:  # a folder, no permission: no verdict on the summary
+        raise os_error(exc) from None
+    except ValueError as exc:
         raise LoaderError(f"{summary_path}: cannot be read as JSON: {exc}") from None
+    if not isinstance(summary, dict):
+        raise LoaderError(
+            f"{summary_path}: not an export summary (not a JSON object): export again"
+        )
+    # Summaries before the two-entity export named their one entity at the top.
+    entity = summary.get("entity")
+    default_label = entity.get("label") if isinstance(entity, dict) else None
     try:
-        # Summaries before the two-entity export named their one entity at the top.
-        default_label = (summary.get("entity") or {}).get("label")
         return [
             _planned(packages_dir, i, p, default_label)
             for i, p in enumerate(summary["packages"], 1)
