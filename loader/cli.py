@@ -6,6 +6,7 @@ print its summary. Heavy imports (dbt, pyarrow) happen inside commands so that
 """
 
 import inspect
+import math
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -223,10 +224,20 @@ FieldsOption = Annotated[
         "field.",
     ),
 ]
+
+
+def _finite(value: float | None) -> float | None:
+    """Click's ranges let `inf` and `nan` through: neither is a size or a time."""
+    if value is not None and not math.isfinite(value):
+        raise typer.BadParameter(f"{value} is not a number this option can use")
+    return value
+
+
 MaxMbOption = Annotated[
     float,
     typer.Option(
         min=0.001,
+        callback=_finite,
         metavar="MB",
         help="Split a legal entity's package into parts so no zip is larger than this "
         "(MB of 1,000,000 bytes; the package API's documented limit is 256).",
@@ -442,12 +453,20 @@ def import_packages(
     timeout: Annotated[
         float,
         typer.Option(
-            min=1, metavar="SECONDS", help="Seconds to wait for one package's execution to end."
+            min=1,
+            callback=_finite,
+            metavar="SECONDS",
+            help="Seconds to wait for one package's execution to end.",
         ),
     ] = 3600.0,
     poll_interval: Annotated[
         float,
-        typer.Option(min=0.01, metavar="SECONDS", help="Seconds between two status requests."),
+        typer.Option(
+            min=0.01,
+            callback=_finite,
+            metavar="SECONDS",
+            help="Seconds between two status requests.",
+        ),
     ] = 5.0,
     again: Annotated[
         bool,

@@ -41,6 +41,24 @@ def test_usage_error_is_exit_code_2(workspace: Workspace) -> None:
     assert proc.stderr == "error: Missing argument 'EXTRACTS_DIR': see `loader land --help`\n"
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("export", "--out", "packages", "--max-mb", "inf"),
+        ("export", "--out", "packages", "--max-mb", "nan"),
+        ("import", "packages", "--dry-run", "--environment", "https://fo.test", "--timeout", "inf"),
+        ("import", "packages", "--environment", "https://fo.test", "--poll-interval", "1e999"),
+    ],
+)
+def test_a_size_or_time_that_is_not_a_number_is_a_usage_error(
+    workspace: Workspace, args: tuple[str, ...]
+) -> None:
+    proc = workspace.loader(*args)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith(f"error: Invalid value for '{args[-2]}'")
+    assert proc.stderr.count("\n") == 1
+
+
 def test_json_export_matches_the_summary_file(workspace: Workspace) -> None:
     extracts = workspace.root / "extracts"
     workspace.loader(
