@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from loader import __version__
+from loader.errors import InterruptError
 from loader.outcome import EXIT_CODES_HELP, OneLineErrors, catch_interrupts, enable_debug
 from loader.output import OUTPUT
 from loader.registry import NAMES
@@ -500,9 +501,11 @@ def import_packages(
     try:
         summary = run_import(options)
     except KeyboardInterrupt:
-        # Not exit 1 ("F&O failed a package"): the shell's code for an interrupt.
-        OUTPUT.warn("interrupted: the journal keeps what was started; run again to resume")
-        raise typer.Exit(130) from None
+        # Not "what was not finished was undone": F&O goes on with an execution it started.
+        raise InterruptError(
+            "interrupted (Ctrl-C): an import F&O started goes on there, and the journal keeps "
+            "it: run the same command again to resume (nothing is imported twice)"
+        ) from None
     OUTPUT.result(summary.renderable(), summary.to_dict())
     summary.raise_for_failures()
 

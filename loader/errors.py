@@ -43,3 +43,10 @@ class UsageError(LoaderError):
     setting (an environment variable) out of its range."""
 
     exit_code = ExitCode.USAGE
+
+
+class InterruptError(LoaderError):
+    """Ctrl-C, told by the command in its own words where the general line (what was not
+    finished was undone) is not true: e.g. an import F&O goes on with (exit code 130)."""
+
+    exit_code = ExitCode.INTERRUPTED

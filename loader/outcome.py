@@ -19,7 +19,7 @@ import typer
 from typer.core import TyperGroup
 
 from loader import __version__
-from loader.errors import ExitCode
+from loader.errors import ExitCode, InterruptError
 from loader.failures import as_loader_error
 from loader.output import OUTPUT
 
@@ -106,6 +106,10 @@ def report(exc: BaseException, command: str) -> int:
             return exc.code or ExitCode.DONE
         OUTPUT.error(str(exc.code))
         return ExitCode.PROBLEMS
+    if isinstance(exc, InterruptError):  # the command's own words
+        _traceback_if_debugging(exc)
+        OUTPUT.error(str(exc))
+        return ExitCode.INTERRUPTED
     if STATE.interrupted or isinstance(
         exc, KeyboardInterrupt | typer.Abort | duckdb.InterruptException
     ):
