@@ -19,6 +19,7 @@ from urllib.parse import unquote
 
 import pytest
 
+from loader.fo_import.runner import environment_url
 from tests.conftest import VENV_BIN, Workspace, make_workspace
 from tests.fo_standin.azurite import Azurite, free_port, start_azurite
 from tests.fo_standin.server import CLIENT_ID, CLIENT_SECRET, TENANT, Behaviour, StandIn
@@ -172,6 +173,20 @@ def test_dry_run_prints_the_plan_and_calls_nothing(run: Run) -> None:
 
 
 @pytest.mark.parametrize(
+    "spelled",
+    [
+        "https://contoso.operations.dynamics.com",
+        "https://Contoso.Operations.Dynamics.com/",
+        "HTTPS://contoso.operations.dynamics.com:443",
+        " https://contoso.operations.dynamics.com// ",
+    ],
+)
+def test_one_environment_has_one_spelling(spelled: str) -> None:
+    """The journal keys imports by the environment: every spelling of one is one key."""
+    assert environment_url(spelled) == "https://contoso.operations.dynamics.com"
+
+
+@pytest.mark.parametrize(
     ("summary", "said", "code"),
     [
         ("[]", "export-summary.json: not an export summary (not a JSON object): export again", 1),
@@ -211,6 +226,13 @@ def test_full_import_in_order_one_at_a_time_then_a_rerun_imports_nothing(run: Ru
     assert again.returncode == 0, again.stderr
     assert "ImportFromPackage" not in run.standin.calls
     assert [p["status"] for p in json.loads(again.stdout)["packages"]] == ["Succeeded"] * len(plan)
+
+    # The same environment spelled another way is the same journal: nothing imported twice.
+    scheme, rest = run.standin.url.split("://")
+    host, port = rest.split(":")
+    respelled = run.import_("--environment", f"{scheme.upper()}://{host}:{port}/")
+    assert respelled.returncode == 0, respelled.stderr
+    assert "ImportFromPackage" not in run.standin.calls
 
     status = run.loader("--json", "status")
     imports = json.loads(status.stdout)["imports"]

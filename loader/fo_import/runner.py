@@ -42,6 +42,9 @@ class ImportOptions:
     note: Callable[[str], None] = field(default=print)
 
 
+_DEFAULT_PORTS = {"https": 443, "http": 80}
+
+
 def environment_url(url: str | None) -> str:
     if not url or not url.strip():
         raise UsageError(
@@ -56,9 +59,22 @@ def environment_url(url: str | None) -> str:
             "root URL, without a path or query"
         )
     try:
-        return safe_url(url, "the environment URL")
+        safe_url(url, "the environment URL")
+        port = parts.port
     except LoaderError as exc:  # the user's setting, not F&O's answer
         raise UsageError(str(exc)) from None
+    except ValueError:  # not a port number
+        raise UsageError(f"--environment {url}: the port is not a number") from None
+    return _canonical(parts.scheme, parts.hostname or "", port)
+
+
+def _canonical(scheme: str, host: str, port: int | None) -> str:
+    """One spelling per environment, as the journal keys imports by it: the host in lower
+    case (urlsplit's hostname), and no port when it is the scheme's own."""
+    host = f"[{host}]" if ":" in host else host  # an IPv6 address
+    if port is None or port == _DEFAULT_PORTS[scheme]:
+        return f"{scheme}://{host}"
+    return f"{scheme}://{host}:{port}"
 
 
 def run_import(options: ImportOptions) -> ImportSummary:
