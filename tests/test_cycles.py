@@ -17,8 +17,9 @@ import openpyxl
 import pytest
 
 from loader.collation import normalized_key
+from loader.report.data import NO_LEGAL_ENTITY
 from tests.browser.chromium import chromium_context
-from tests.conftest import PROJECT_DIR, Workspace
+from tests.conftest import PROJECT_DIR, Workspace, make_workspace
 from tests.test_export import read_package
 
 ARTIFACTS = PROJECT_DIR / "build" / "test-artifacts"
@@ -325,6 +326,30 @@ def test_the_report_counts_what_the_second_extract_fixed_and_broke(scenario: Sce
         "still_open": len(still_open),
     }
     assert scenario.report["cycle"]["label"] == "mock 2"
+
+
+def test_a_report_removes_only_the_workbooks_it_wrote_that_are_now_empty(
+    scenario: Scenario, tmp_path: Path
+) -> None:
+    """A legal entity whose rejects are all fixed loses its workbook; a file the owners put
+    in the folder (a reviewed copy) stays, however it is named."""
+    ws = make_workspace(tmp_path / "ws")
+    shutil.copy(scenario.ws.database, ws.database)
+    out = tmp_path / "report"
+    shutil.copytree(scenario.report_dir, out)
+    reviewed = out / "rejects-USMF-reviewed-by-the-owner.xlsx"
+    reviewed.write_bytes(b"the owner's notes")
+    fixed = next(w for w in scenario.report["workbooks"] if w["legal_entity"] != NO_LEGAL_ENTITY)
+    with duckdb.connect(str(ws.database)) as con:  # every reject of that legal entity fixed
+        con.execute(
+            "delete from cycles.rejects where data_area_id = ? "
+            "and cycle_id = (select max(cycle_id) from cycles.rejects)",
+            [fixed["legal_entity"]],
+        )
+    ws.loader("report", "--out", str(out), check=True)
+    kept = {w["file"] for w in scenario.report["workbooks"]} - {fixed["file"]}
+    assert {p.name for p in out.glob("*.xlsx")} == kept | {reviewed.name}
+    assert reviewed.read_bytes() == b"the owner's notes"
 
 
 def test_each_workbook_holds_every_reject_of_its_legal_entity_once(scenario: Scenario) -> None:

@@ -41,7 +41,13 @@ class ReportData:
         return {name: sum(int(row[name]) for row in self.changes) for name in CHANGES}
 
     def legal_entities(self) -> list[str]:
+        """The legal entities of the last cycle's rejects: one workbook each."""
         return sorted({row["legal_entity"] for row in self.rejects})
+
+    def every_legal_entity(self) -> set[str]:
+        """Every legal entity of every exported cycle: the ones an earlier report may have
+        written a workbook for."""
+        return {row["legal_entity"] for row in self.outcomes} | set(self.legal_entities())
 
 
 def load(con: duckdb.DuckDBPyConnection) -> ReportData:

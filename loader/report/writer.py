@@ -22,11 +22,18 @@ from loader.report.page import render
 from loader.report.workbook import write_workbook
 
 PAGE = "cycle-report.html"
-_WORKBOOK = re.compile(r"rejects-.+\.xlsx")
 
 
 def workbook_name(legal_entity: str) -> str:
     return "rejects-" + re.sub(r"[^A-Za-z0-9_-]+", "-", legal_entity).strip("-") + ".xlsx"
+
+
+def _workbooks_of(legal_entities: set[str]) -> re.Pattern[str]:
+    """The names an earlier report gave its workbooks: a legal entity's workbook that this
+    one does not write (no rejects left) is removed, a file the user put there (a reviewed
+    copy, rejects-USMF-anna.xlsx) is not."""
+    names = sorted(map(workbook_name, legal_entities))  # none: matches no file
+    return re.compile("|".join(map(re.escape, names)))
 
 
 @dataclass
@@ -81,7 +88,7 @@ def write_report(out_dir: Path) -> ReportSummary:
         _write_workbooks(books)
         staged.write_bytes(PAGE, render(data).encode("utf-8"))
         names = [b["file"] for b in summary.workbooks]
-        staged.commit(names, PAGE, staged.stale(names, _WORKBOOK))
+        staged.commit(names, PAGE, staged.stale(names, _workbooks_of(data.every_legal_entity())))
     return summary
 
 
