@@ -12,7 +12,7 @@ The exported customers (twenty million rows at 10M customers, both entities) and
 a copy in Python that the export would hold while it writes the packages.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import duckdb
@@ -63,14 +63,19 @@ class CycleState:
         return {"customers": kept_customers, "rejects": self.rejects, "outcomes": self.outcomes}
 
 
-def collect(con: duckdb.DuckDBPyConnection) -> CycleState:
-    """The state of the marts; a rejects mart, the reconciliation or the seed legal_entities
-    that is absent (a build of the marts alone) counts as empty."""
+def collect(con: duckdb.DuckDBPyConnection, exported: Mapping[str, Sequence[str]]) -> CycleState:
+    """The state of the marts as an export of EXPORTED (entity -> the fields it writes)
+    leaves F&O: the customers of those entities, hashed over those fields (an entity or a
+    field an export leaves out is not in F&O for a later --changed-since to skip); every
+    reject and count. A rejects mart, the reconciliation or the seed legal_entities that is
+    absent (a build of the marts alone) counts as empty."""
     tables = set(
         con.execute("SELECT table_schema, table_name FROM information_schema.tables").fetchall()
     )
     entities = registry.entities()
-    customers = " UNION ALL ".join(_customers(entry) for entry in entities)
+    customers = " UNION ALL ".join(
+        _customers(entry, exported[entry.name]) for entry in entities if entry.name in exported
+    )
     con.execute(f"DESCRIBE {customers}")  # an absent mart or model fails here, not later
     with_rejects = tuple(e for e in entities if (e.schema, e.rejects) in tables)
     rejects = _rejects(con, with_rejects, ("main", "legal_entities") in tables)
@@ -91,10 +96,11 @@ def _arrow(con: duckdb.DuckDBPyConnection, sql: str) -> pa.Table:
     return table
 
 
-def _customers(entry: RegisteredEntity) -> str:
+def _customers(entry: RegisteredEntity, fields: Sequence[str]) -> str:
     # DuckDB's 64-bit hash: twenty times faster than md5 over a million rows. A DuckDB release
-    # that changed it would make one --changed-since export whole, never miss a change.
-    hashed = ", ".join(f"mart.{quote_ident(f)}" for f in entry.description.field_names)
+    # that changed it would make one --changed-since export whole, never miss a change; so
+    # does a cycle exported with other --fields (another hash), as it should.
+    hashed = ", ".join(f"mart.{quote_ident(f)}" for f in fields)
     le = quote_ident(entry.legal_entity_column)
     account = f"mart.{quote_ident(entry.description.key_fields[0])}"
     # The account is the customer number int_customers keyed with the same macro, so folding

@@ -7,7 +7,7 @@ hash differently. Customers that cycle exported and the marts no longer hold are
 the summary (now rejected, or gone from the extract): a package never deletes.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +20,6 @@ from loader.database import quote_ident, table_columns
 from loader.errors import LoaderError
 from loader.failures import first_line
 from loader.parquet import sql_literal
-from loader.registry import RegisteredEntity
 
 SCRATCH = "cycle_delta"  # the attached in-memory database holding the delta views
 LISTED = 50  # customers no longer exported named on the console; the summary has them all
@@ -66,22 +65,23 @@ def for_export(
     keeps_cycles: bool,
     label: str | None,
     changed_since: str | None,
-    chosen: Sequence[RegisteredEntity],
+    exported: Mapping[str, Sequence[str]],
     warn: Callable[[str], None],
 ) -> tuple[CycleState | None, Cycle | None, Delta | None]:
-    """For an export: what the marts hold now (kept as its cycle once the packages are
-    written), that cycle, and with CHANGED_SINCE the delta views. KEEPS_CYCLES is false for a
-    Parquet source (a Spark build), which has no cycle history."""
+    """For an export of EXPORTED (entity -> the fields it writes): what the marts hold now
+    (kept as its cycle once the packages are written), that cycle, and with CHANGED_SINCE the
+    delta views. KEEPS_CYCLES is false for a Parquet source (a Spark build), which has no cycle
+    history."""
     if not keeps_cycles:
         return None, None, None
     since = resolve(con, changed_since, "--changed-since") if changed_since is not None else None
     absent = [e for e in registry.entities() if not table_columns(con, e.schema, e.name)]
-    if any(e in absent for e in chosen):
+    if any(e.name in exported for e in absent):
         return None, None, None  # the export stops on it next, with its own line
     try:
         if absent:
             raise duckdb.CatalogException(f"{', '.join(e.display for e in absent)} is absent")
-        state = collect(con)
+        state = collect(con, exported)
     except (duckdb.CatalogException, duckdb.BinderException) as exc:
         if since is not None:
             raise LoaderError(
@@ -89,18 +89,22 @@ def for_export(
             ) from exc
         warn(f"this export is not kept as a cycle ({first_line(exc)}): run `dbt build` first")
         return None, None, None
-    changes = prepare(con, since, state) if since is not None else None
+    changes = prepare(con, since, state, list(exported)) if since is not None else None
     return state, upcoming(con, label), changes
 
 
-def prepare(con: duckdb.DuckDBPyConnection, since: Cycle, state: CycleState) -> Delta:
-    """Views of the marts' changed rows, in a scratch in-memory database attached to CON: the
-    export reads the migration database read-only, and its readers (cursors) see attached
+def prepare(
+    con: duckdb.DuckDBPyConnection, since: Cycle, state: CycleState, entities: Sequence[str]
+) -> Delta:
+    """Views of the ENTITIES' changed rows, in a scratch in-memory database attached to CON:
+    the export reads the migration database read-only, and its readers (cursors) see attached
     databases, not temporary objects."""
     con.execute(f"ATTACH IF NOT EXISTS ':memory:' AS {SCRATCH} (READ_WRITE)")
     ((catalog,),) = con.execute("SELECT current_database()").fetchall()
     relations = {}
     for entry in registry.entities():
+        if entry.name not in entities:
+            continue
         changed = quote_ident(f"changed_{entry.name}")
         le, account = entry.legal_entity_column, entry.description.key_fields[0]
         con.execute(
@@ -116,7 +120,7 @@ def prepare(con: duckdb.DuckDBPyConnection, since: Cycle, state: CycleState) -> 
             f"AND mart.{quote_ident(account)} = changed.customer_account"
         )
         relations[entry.name] = view
-    gone = _gone(con, state.customers, state.rejects, since.cycle_id)
+    gone = _gone(con, state.customers, state.rejects, since.cycle_id, entities)
     return Delta(since=since, relations=relations, gone=gone)
 
 
@@ -133,8 +137,13 @@ def _changed(customers: str, entity: str, cycle_id: int) -> str:
 
 
 def _gone(
-    con: duckdb.DuckDBPyConnection, customers: str, rejects: str, cycle_id: int
+    con: duckdb.DuckDBPyConnection,
+    customers: str,
+    rejects: str,
+    cycle_id: int,
+    entities: Sequence[str],
 ) -> list[dict[str, Any]]:
+    """Customers of ENTITIES that cycle exported and this export does not hold."""
     before_key = KEPT_ACCOUNT_KEY.format("before")
     cursor = con.execute(
         "SELECT before.entity, before.data_area_id, before.customer_account, "
@@ -145,8 +154,9 @@ def _gone(
         f"AND now.data_area_id = before.data_area_id AND now.account_key = {before_key} "
         f"LEFT JOIN ({rejects}) AS r ON r.entity = before.entity "
         f"AND r.data_area_id = before.data_area_id AND r.account_key = {before_key} "
-        "WHERE before.cycle_id = ? GROUP BY ALL ORDER BY 2, 1, 3",
-        [cycle_id],
+        "WHERE before.cycle_id = ? AND list_contains(?, before.entity) "
+        "GROUP BY ALL ORDER BY 2, 1, 3",
+        [cycle_id, list(entities)],
     )
     names = [d[0] for d in cursor.description or []]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

@@ -113,7 +113,12 @@ def export_packages(
         for problem in problems:
             warn(f"--force: exporting although {problem}")
         state, cycle, changes = delta.for_export(
-            con, options.parquet_dir is None, options.cycle, options.changed_since, chosen, warn
+            con,
+            options.parquet_dir is None,
+            options.cycle,
+            options.changed_since,
+            {e.name: fields[e.name][0] for e in chosen},
+            warn,
         )
         relations = changes.relations if changes else {}
         plans = [_plan(con, e, *fields[e.name], relations.get(e.name)) for e in chosen]

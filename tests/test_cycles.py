@@ -295,6 +295,29 @@ def test_delta_packages_verify_like_full_ones(scenario: Scenario) -> None:
         assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
+@pytest.mark.parametrize(
+    "partial",
+    [("--entity", "customer_definitions"), ("--fields", "INVOICEACCOUNT")],
+    ids=["entity", "fields"],
+)
+def test_a_delta_since_a_partial_export_writes_what_it_left_out(
+    scenario: Scenario, tmp_path: Path, partial: tuple[str, str]
+) -> None:
+    """An entity or a field that cycle did not export is not in F&O: the delta writes it."""
+    ws = make_workspace(tmp_path / "ws")
+    shutil.copy(scenario.ws.database, ws.database)
+    shutil.copytree(scenario.ws.target_dir, ws.target_dir)  # dbt's results: the gate opens
+    ws.loader(
+        "export", "--out", str(tmp_path / "partial"), *partial, "--cycle", "partial", check=True
+    )
+    delta = tmp_path / "delta"
+    ws.loader("export", "--out", str(delta), "--changed-since", "partial", check=True)
+    accounts = _package_accounts(delta)
+    full = _package_accounts(scenario.ws.root / "packages-2")  # these marts, every field
+    assert accounts["customer_details_v2"] == full["customer_details_v2"]
+    assert accounts["customer_definitions"] == set()  # exported whole by that cycle
+
+
 def test_an_unknown_cycle_is_one_usage_line(scenario: Scenario) -> None:
     proc = scenario.ws.loader(
         "export", "--out", str(scenario.ws.root / "x"), "--changed-since", "mock 9"
