@@ -21,6 +21,7 @@ from loader.database import table_exists
 # A model is fine when it built; a test when it passed or only warned.
 _MODEL_OK = {"success"}
 _TEST_OK = {"pass", "warn"}
+_STORED = {"table", "incremental"}  # what a later land leaves behind until dbt builds it again
 
 
 def _parse_time(text: str | None) -> datetime | None:
@@ -97,6 +98,26 @@ def _wanted(manifest: Mapping[str, Any], model_id: str) -> list[tuple[str, set[s
     return [(model_id, _MODEL_OK), *((t, _TEST_OK) for t in data_tests)]
 
 
+def _stored_upstream(manifest: Mapping[str, Any], model_id: str) -> list[str]:
+    """The models MODEL_ID reads, directly or through views and ephemeral models, that dbt
+    stores as tables: a mart built after the land from one built before it (`dbt build
+    --select` the marts alone) holds the previous extract, whatever its own result says."""
+    nodes = manifest.get("nodes") or {}
+    seen: set[str] = set()
+    todo = [model_id]
+    while todo:
+        node = nodes.get(todo.pop()) or {}
+        parents = (node.get("depends_on") or {}).get("nodes") or []
+        todo.extend(p for p in parents if p.startswith("model.") and p not in seen)
+        seen.update(parents)
+    return sorted(
+        uid
+        for uid in seen
+        if uid.startswith("model.")
+        and ((nodes.get(uid) or {}).get("config") or {}).get("materialized") in _STORED
+    )
+
+
 def _result_problems(
     run_results: Mapping[str, Any], manifest: Mapping[str, Any], model: str
 ) -> list[str]:
@@ -149,10 +170,11 @@ def _land_problems(
     )
 
     def stale(model_id: str) -> bool:
+        checked = [uid for uid, _ in _wanted(manifest, model_id)]
         return any(
             uid in results
             and ((started := _started(results[uid], run_started)) is None or started < land)
-            for uid, _ in _wanted(manifest, model_id)
+            for uid in [*checked, *_stored_upstream(manifest, model_id)]
         )
 
     ids = {model: _model_id(manifest, model) for model in models}
@@ -161,8 +183,9 @@ def _land_problems(
         return []
     shown = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
     return [
-        f"dbt's latest results for {shown} are older than the last `loader land` "
-        f"(finished {land:%Y-%m-%d %H:%M:%S} UTC): run `dbt build`"
+        f"dbt's latest results for {shown} (or a model {'it reads' if len(names) == 1 else 'they read'}) "
+        f"are older than the last `loader land` (finished {land:%Y-%m-%d %H:%M:%S} UTC): run "
+        "`dbt build`"
     ]
 
 

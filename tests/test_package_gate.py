@@ -62,6 +62,45 @@ def test_results_older_than_the_last_land_block() -> None:
     assert problems(land=RUN.replace(tzinfo=None)) == []
 
 
+UPSTREAM = "model.d365_customer_migration.int_customers"
+THROUGH = "model.d365_customer_migration.int_customers__outcome"
+
+
+@pytest.mark.parametrize(
+    ("stored", "blocks"), [("table", True), ("incremental", True), ("view", False)]
+)
+def test_a_table_the_mart_reads_built_before_the_land_blocks(stored: str, blocks: bool) -> None:
+    """The mart built after the land, from a table (read through an ephemeral model) built
+    before it: the mart holds the previous extract. A view reads the land as it is."""
+    run_results, manifest = dbt_artifacts(None, RUN)
+    nodes = manifest["nodes"]
+    assert isinstance(nodes, dict)
+    nodes[MODEL_ID]["depends_on"]["nodes"] = [THROUGH]
+    nodes[THROUGH] = {
+        "resource_type": "model",
+        "config": {"materialized": "ephemeral"},
+        "depends_on": {"nodes": [UPSTREAM]},
+    }
+    nodes[UPSTREAM] = {"resource_type": "model", "config": {"materialized": stored}}
+    before_the_land = LAND.replace(hour=6, tzinfo=UTC).isoformat()
+    run_results["results"].append(  # type: ignore[attr-defined]
+        {
+            "unique_id": UPSTREAM,
+            "status": "success",
+            "timing": [{"name": "execute", "started_at": before_the_land}],
+        }
+    )
+    found = check(run_results, manifest, LAND, "customer_details_v2")
+    assert found == (
+        [
+            "dbt's latest results for customer_details_v2 (or a model it reads) are older than "
+            "the last `loader land` (finished 2026-01-02 07:00:00 UTC): run `dbt build`"
+        ]
+        if blocks
+        else []
+    )
+
+
 def test_no_land_recorded_blocks() -> None:
     assert problems(land=None) == ["no `loader land` is recorded (raw._loads is empty or missing)"]
 
@@ -127,12 +166,22 @@ def test_gate_on_a_real_dbt_run(workspace: Workspace) -> None:
     assert stale.returncode == 1
     # One problem for every mart the land made stale: the same land, the same remedy.
     assert stale.stderr.count("older than the last `loader land`") == 1
-    assert "results for customer_definitions and customer_details_v2 are older" in stale.stderr
+    assert (
+        "results for customer_definitions and customer_details_v2 (or a model they read) are older"
+        in stale.stderr
+    )
     # `loader status` lists it, wrapped under its own text in an 80-column terminal.
     narrow = replace(workspace, env={**workspace.env, "COLUMNS": "80"})
     shown = narrow.loader("status", check=True).stderr.splitlines()
     first = next(n for n, line in enumerate(shown) if line.startswith("  - dbt's latest results"))
     assert shown[first + 1].startswith("    ") and shown[first + 1].strip()
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+    # The marts alone rebuilt, from the tables the build before the land left: still stale.
+    workspace.dbt("build", "--select", "customer_definitions", "customer_details_v2", check=True)
+    partial = workspace.loader("export", "--out", str(out))
+    assert partial.returncode == 1
+    assert "(or a model they read) are older than the last `loader land`" in partial.stderr
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
     # A failing dbt test: a duplicate account (differing by case) slipped into the mart.
