@@ -26,6 +26,7 @@ from loader import cycles, delta, gate, parquet, registry
 from loader.database import configure, connect, quote_ident, table_columns, table_exists
 from loader.errors import LoaderError, UsageError
 from loader.line_sql import line_sql
+from loader.outcome import finish_uninterrupted
 from loader.output import transient_progress
 from loader.package.lines import Lines
 from loader.package.staging import StagedFolder, staged_folder
@@ -148,6 +149,9 @@ def export_packages(
             stale = staged.stale(names, package_name_pattern(registry.package_stems()))
             summary.stale_removed = stale
             staged.write_bytes(SUMMARY_FILE, summary.to_json())
+            finish_uninterrupted(
+                "the packages are being put in place: the export finishes, and keeps its cycle"
+            )
             staged.commit(names, SUMMARY_FILE, stale)
     if unrecorded := record_export(options.out_dir, summary.to_dict()):
         warn(unrecorded)

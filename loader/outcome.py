@@ -41,6 +41,8 @@ INTERRUPTED = (
 class _State:
     debug = False  # --debug was given
     interrupted = False  # Ctrl-C was pressed (DuckDB may report it as its own error)
+    # Set once the command has committed its work: what Ctrl-C prints instead of stopping it.
+    finishing: str | None = None
 
 
 STATE = _State()
@@ -56,11 +58,22 @@ def _debugging() -> bool:
 
 def _on_sigint(signum: int, frame: FrameType | None) -> None:
     """The first Ctrl-C stops the command (as KeyboardInterrupt); later ones are ignored so
-    that the command can undo what it started: the previous good state stays."""
+    that the command can undo what it started: the previous good state stays. Once the command
+    has committed (`finish_uninterrupted`), it is told so and goes on."""
+    if STATE.finishing is not None:
+        # os.write, not the console: the main thread may be in the middle of printing.
+        os.write(2, f"Ctrl-C: {STATE.finishing}\n".encode())
+        return
     if STATE.interrupted:
         return
     STATE.interrupted = True
     raise KeyboardInterrupt
+
+
+def finish_uninterrupted(why: str) -> None:
+    """From here the command finishes instead of stopping on Ctrl-C, which would leave its
+    work committed but not recorded, and claim it was undone; WHY is what Ctrl-C then prints."""
+    STATE.finishing = why
 
 
 def catch_interrupts() -> None:
@@ -81,6 +94,7 @@ class OneLineErrors(TyperGroup):
     ) -> Any:
         STATE.debug = False
         STATE.interrupted = False
+        STATE.finishing = None
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
             code = result if isinstance(result, int) else ExitCode.DONE

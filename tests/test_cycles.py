@@ -8,6 +8,9 @@ once, and the page must show its charts and counts in a real headless Chromium.
 import csv
 import json
 import shutil
+import signal
+import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +22,7 @@ import pytest
 from loader.collation import normalized_key
 from loader.report.data import NO_LEGAL_ENTITY
 from tests.browser.chromium import chromium_context
-from tests.conftest import PROJECT_DIR, Workspace, make_workspace
+from tests.conftest import PROJECT_DIR, VENV_BIN, Workspace, make_workspace
 from tests.test_export import read_package
 
 ARTIFACTS = PROJECT_DIR / "build" / "test-artifacts"
@@ -316,6 +319,41 @@ def test_a_delta_since_a_partial_export_writes_what_it_left_out(
     full = _package_accounts(scenario.ws.root / "packages-2")  # these marts, every field
     assert accounts["customer_details_v2"] == full["customer_details_v2"]
     assert accounts["customer_definitions"] == set()  # exported whole by that cycle
+
+
+def test_ctrl_c_once_the_packages_are_in_place_lets_the_export_finish(
+    scenario: Scenario, tmp_path: Path
+) -> None:
+    """Stopping then would leave packages to import that no cycle records, and say that
+    what was not finished was undone: the export says so and finishes instead."""
+    ws = make_workspace(tmp_path / "ws")
+    shutil.copy(scenario.ws.database, ws.database)
+    shutil.copytree(scenario.ws.target_dir, ws.target_dir)
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        [str(VENV_BIN / "loader"), "export", "--out", str(out), "--cycle", "ctrl-c"],
+        env=ws.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        while not (out / "export-summary.json").exists() and proc.poll() is None:
+            time.sleep(0.002)
+        if proc.poll() is None:  # the summary is the commit's last rename: the cycle is next
+            proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, stderr
+    assert "undone" not in stderr and "Traceback" not in stderr
+    ((label,),) = ws.query(
+        "select label from cycles.cycles where exported_at is not null order by cycle_id desc "
+        "limit 1"
+    )
+    assert label == "ctrl-c"
 
 
 def test_an_unknown_cycle_is_one_usage_line(scenario: Scenario) -> None:
