@@ -281,7 +281,7 @@ def _export_options(
 
     return ExportOptions(
         out_dir=out,
-        fields=fields.split(",") if fields else None,
+        fields=fields.split(",") if fields is not None else None,
         limits=SplitLimits(max_bytes=int(max_mb * 1_000_000), max_rows=max_rows),
         force=force,
         parquet_dir=parquet_dir,

@@ -173,6 +173,8 @@ def _fields(
     whole (its keys are always written).
     """
     names = {n.strip().upper() for n in wanted or [] if n.strip()}
+    if wanted is not None and not names:  # `--fields "$UNSET"`: not "every field"
+        raise UsageError("--fields names no field: name one, e.g. INVOICEACCOUNT, or leave it out")
     every = {f for entry in chosen for f in entry.description.field_names}
     unknown = sorted(names - every)
     if unknown:

@@ -625,6 +625,10 @@ def test_fields_choose_columns_and_leave_out_rows_with_nothing_to_update(
     assert "NOSUCH not a field of Customer definitions or Customer details V2" in bad.stderr
     alone = export(workspace, out, "--entity", "customer_details_v2", "--fields", "NAME", ok=False)
     assert alone.returncode == 2 and "NAME not a field of Customer details V2" in alone.stderr
+    # `--fields "$FIELDS"` with FIELDS unset is not "every field", which would overwrite them all.
+    for empty in ("", ",,"):
+        none = export(workspace, out, f"--fields={empty}", ok=False)
+        assert none.returncode == 2 and "--fields names no field" in none.stderr
 
 
 @pytest.mark.parametrize(
