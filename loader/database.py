@@ -86,12 +86,32 @@ def connect(
         con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.Error as exc:
         doing = f"cannot open the database {path}"
+        if "in-memory database" in str(exc):  # read-only, over a data file
+            raise _data_file_error(path) from exc
         raise (
             _in_use_error(path, exc)
             or duckdb_error(exc, doing)
             or CannotRunError(f"{doing}: {first_line(exc)}")
         ) from exc
     try:
+        if _opened_as_data(con):
+            raise _data_file_error(path)
         yield configure(con)
     finally:
         con.close()
+
+
+def _data_file_error(path: Path) -> CannotRunError:
+    return CannotRunError(
+        f"{path} is a data file, not a DuckDB database: DuckDB would read it and keep "
+        "nothing; set MIGRATION_DB to a database file, e.g. migration.duckdb"
+    )
+
+
+def _opened_as_data(con: duckdb.DuckDBPyConnection) -> bool:
+    """DuckDB opens an existing .csv, .parquet or .json file as an in-memory database over
+    it, where every write is lost at the end."""
+    ((path,),) = con.execute(
+        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchall()
+    return path is None

@@ -122,6 +122,20 @@ def test_a_folder_as_the_database(workspace: Workspace, tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_a_data_file_as_the_database(workspace: Workspace, tmp_path: Path, suffix: str) -> None:
+    """DuckDB opens an existing data file as an in-memory database: a land would report
+    success and keep nothing."""
+    folder = write_extracts(tmp_path / "x", f"{CUSTOMERS_HEADER}\nUS01,C1,,Acme\n")
+    data = tmp_path / f"extract{suffix}"
+    data.write_bytes((folder / "customers.csv").read_bytes())
+    workspace.env["MIGRATION_DB"] = str(data)
+    for args in (["land", str(folder)], ["status"], ["export", "--out", str(tmp_path / "out")]):
+        proc = workspace.loader(*args)
+        assert_one_line(proc, ExitCode.CANNOT_RUN, f"{data} is a data file, not a DuckDB database")
+    assert data.read_bytes() == (folder / "customers.csv").read_bytes()
+
+
 def test_a_folder_as_a_package(workspace: Workspace, tmp_path: Path) -> None:
     proc = workspace.loader("verify", str(tmp_path))
     assert_one_line(proc, ExitCode.CANNOT_RUN, f"{tmp_path}: Is a directory: it is a folder")
