@@ -157,10 +157,23 @@ def _decode_error(
 ) -> LoaderError:
     line = lines_before + chunk[: exc.start].count(b"\n") + 1
     bad = chunk[exc.start : exc.end].hex(" ")
-    return LoaderError(
-        f"{path.name}: line {line}: bytes {bad} are not valid {encoding}; pass its real "
-        f"encoding, e.g. --encoding {path.name}=cp1252 (or --encoding cp1252 for every file)"
-    )
+    where = f"{path.name}: line {line}: bytes {bad} are not valid {encoding}"
+    if codecs.lookup(encoding).name == "utf-8":
+        return LoaderError(
+            f"{where}; pass its real encoding, e.g. --encoding {path.name}=cp1252 (or "
+            "--encoding cp1252 for every file)"
+        )
+    if _reads_as_utf8(chunk):  # an --encoding meant for the other files
+        return LoaderError(f"{where}, but they are UTF-8: pass --encoding {path.name}=utf-8")
+    return LoaderError(f"{where}: pass its real encoding, --encoding {path.name}=ENCODING")
+
+
+def _reads_as_utf8(chunk: bytes) -> bool:
+    try:  # not final: the chunk may end inside a character
+        codecs.getincrementaldecoder("utf-8")().decode(chunk)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _nul_error(path: Path, text: str, lines_before: int) -> LoaderError:

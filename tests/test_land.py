@@ -358,6 +358,30 @@ def test_undecodable_bytes_past_the_head_name_their_line(
     assert_one_line_error(proc, "customers.csv", f"line {line}", "not valid utf-8", "--encoding")
 
 
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        (
+            "Ko\u010dka".encode(),
+            "bytes 8d are not valid cp1252, but they are UTF-8: pass "
+            "--encoding customers.csv=utf-8",
+        ),  # a UTF-8 file beside cp1252 ones
+        (
+            b"Ko\x81ka",
+            "bytes 81 are not valid cp1252: pass its real encoding, "
+            "--encoding customers.csv=ENCODING",
+        ),
+    ],
+)
+def test_bytes_the_given_encoding_cannot_read_say_what_to_pass_instead(
+    workspace: Workspace, tmp_path: Path, name: bytes, said: str
+) -> None:
+    customers = f"{CUSTOMERS_HEADER}\nUS01,C1,,".encode() + name + b"\n"
+    folder = write_extracts(tmp_path / "x", customers)
+    proc = workspace.loader("land", str(folder), "--encoding", "cp1252")
+    assert_one_line_error(proc, f"customers.csv: line 2: {said}")
+
+
 def test_a_line_break_in_a_value_far_past_the_head_keeps_the_lines_exact(
     workspace: Workspace, tmp_path: Path
 ) -> None:
