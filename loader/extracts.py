@@ -69,13 +69,14 @@ class Header:
 
 
 def resolve_delimiter(option: str | None, head: str) -> str:
-    """`--delimiter` if given, else whichever of , ; or tab the first line holds most of."""
+    """`--delimiter` if given, else whichever of , ; tab or | the first line holds most of
+    (a tie goes to the first of them)."""
     if option is not None:
         if option not in DELIMITERS:
             raise UsageError(f"unsupported --delimiter {option!r}: use ',', ';', 'tab' or '|'")
         return DELIMITERS[option]
     first_line = head.split("\n", 1)[0]
-    counts = {d: first_line.count(d) for d in (",", ";", "\t")}
+    counts = {d: first_line.count(d) for d in (",", ";", "\t", "|")}
     best = max(counts, key=lambda d: counts[d])
     return best if counts[best] else ","
 

@@ -124,8 +124,8 @@ def test_encodings(
     ]
 
 
-@pytest.mark.parametrize(("delimiter", "name"), [(";", ";"), ("\t", "\t")])
-def test_semicolon_and_tab_delimiters_are_detected(
+@pytest.mark.parametrize(("delimiter", "name"), [(";", ";"), ("\t", "\t"), ("|", "|")])
+def test_semicolon_tab_and_pipe_delimiters_are_detected(
     workspace: Workspace, tmp_path: Path, delimiter: str, name: str
 ) -> None:
     header = CUSTOMERS_HEADER.replace(",", delimiter)
