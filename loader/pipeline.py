@@ -90,7 +90,9 @@ def _step(console: Console, name: str, work: Callable[[], T]) -> T:
         error = as_loader_error(exc, "DuckDB")
         if error is None:  # a bug: reported as such, with its traceback
             raise
-        raise LoaderError(f"{step} failed: {error}", exit_code=error.exit_code) from exc
+        said = str(error)  # "dbt build failed: …" names its step already
+        told = said if said.startswith(step) else f"{step} failed: {said}"
+        raise LoaderError(told, exit_code=error.exit_code) from exc
 
 
 def _build_with_progress(console: Console) -> BuildOutcome:

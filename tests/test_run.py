@@ -1,5 +1,6 @@
 """`loader run`: the whole job on the demo sample, as `make demo` runs it."""
 
+import io
 import json
 import shutil
 import zipfile
@@ -7,8 +8,11 @@ from pathlib import Path
 
 import pytest
 from defusedxml.ElementTree import fromstring
+from rich.console import Console
 
+from loader.errors import LoaderError
 from loader.package.entities import CUSTOMER_DEFINITIONS
+from loader.pipeline import _step
 from tests.conftest import Workspace
 from tests.test_dbt_rules import EXPECTED_DEFINITIONS, FIXTURES
 
@@ -164,6 +168,23 @@ def test_a_failing_step_stops_the_run_with_its_message(
     )
     assert "2/3" not in proc.stderr
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("said", "told"),
+    [
+        ("dbt build failed: test x fail", "dbt build failed: test x fail"),
+        ("dbt build could not run: no profile", "dbt build could not run: no profile"),
+        ("the database is in use", "dbt build failed: the database is in use"),
+    ],
+)
+def test_a_step_is_named_once_in_its_failure(said: str, told: str) -> None:
+    def fail() -> None:
+        raise LoaderError(said)
+
+    with pytest.raises(LoaderError) as raised:
+        _step(Console(file=io.StringIO()), "2/3 dbt build", fail)
+    assert str(raised.value) == told
 
 
 def test_status_shows_the_load_the_dbt_results_and_the_last_export(
