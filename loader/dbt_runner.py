@@ -60,7 +60,12 @@ def build(on_node_done: Callable[[str, str], None] = lambda _name, _status: None
         str(PROJECT_DIR),
         "--profiles-dir",
         str(PROJECT_DIR),
-        "--quiet",
+        # Nothing on the console, not even the traceback dbt prints when Ctrl-C cancels it:
+        # the results come back through the callback and the result, and dbt.log has it all.
+        "--log-level",
+        "none",
+        "--log-level-file",  # else `none` applies to dbt.log too
+        os.environ.get("DBT_LOG_LEVEL_FILE") or "debug",
     ]
     try:
         result = dbtRunner(callbacks=[callback]).invoke(args)

@@ -3,6 +3,9 @@
 import io
 import json
 import shutil
+import signal
+import subprocess
+import time
 import zipfile
 from pathlib import Path
 
@@ -13,7 +16,7 @@ from rich.console import Console
 from loader.errors import LoaderError
 from loader.package.entities import CUSTOMER_DEFINITIONS
 from loader.pipeline import _step
-from tests.conftest import Workspace
+from tests.conftest import VENV_BIN, Workspace, make_workspace
 from tests.test_dbt_rules import EXPECTED_DEFINITIONS, FIXTURES
 
 
@@ -167,6 +170,42 @@ def test_a_failing_step_stops_the_run_with_its_message(
         in proc.stderr
     )
     assert "2/3" not in proc.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_ctrl_c_during_the_build_ends_in_one_line_and_nothing_from_dbt(
+    demo_run: tuple[Workspace, dict[str, object], Path], tmp_path: Path
+) -> None:
+    """dbt printed its cancelled queries and a traceback on stdout, where --json scripts
+    read the summary."""
+    ws = make_workspace(tmp_path / "ws")
+    proc = subprocess.Popen(
+        [
+            str(VENV_BIN / "loader"),
+            "run",
+            str(demo_run[0].root / "extracts"),
+            "--out",
+            str(tmp_path / "out"),
+        ],
+        env=ws.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stderr is not None
+        seen = [proc.stderr.readline() for _ in range(2)]
+        assert seen == ["1/3 land\n", "2/3 dbt build\n"]
+        time.sleep(2)  # dbt is running its nodes: a build takes several seconds
+        proc.send_signal(signal.SIGINT)
+        stdout, rest = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 130, rest
+    assert stdout == ""
+    assert rest.startswith("error: interrupted (Ctrl-C)") and rest.count("\n") == 1, rest
     assert not (tmp_path / "out").exists()
 
 
