@@ -104,10 +104,25 @@ DelimiterOption = Annotated[
 ]
 
 
+def _cycle_label(value: str | None) -> str | None:
+    """A label --changed-since can name: not blank, and not a number, which names a cycle id."""
+    if value is None:
+        return None
+    if not value.strip():
+        raise typer.BadParameter('give the cycle a label, e.g. "mock 2", or leave it out')
+    if value.strip().isdigit():
+        raise typer.BadParameter(
+            f"{value.strip()} would read as a cycle id in --changed-since: give a label with a "
+            f'word, e.g. "mock {value.strip()}"'
+        )
+    return value.strip()
+
+
 CycleOption = Annotated[
     str | None,
     typer.Option(
         "--cycle",
+        callback=_cycle_label,
         metavar="LABEL",
         help='The label of this migration cycle, e.g. "mock 2" (default: "cycle N"). A cycle '
         "starts at a land and ends at its export (docs/cycles.md).",

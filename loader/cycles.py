@@ -57,7 +57,7 @@ class Cycle:
 
     @property
     def name(self) -> str:
-        return f"cycle {self.cycle_id} ({self.label})"
+        return cycle_name(self.cycle_id, self.label)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -76,6 +76,13 @@ class Cycle:
 
 def default_label(cycle_id: int) -> str:
     return f"cycle {cycle_id}"
+
+
+def cycle_name(cycle_id: int, label: str) -> str:
+    """`cycle 3 (mock 2)`, or `cycle 3` when that is its label."""
+    if label == default_label(cycle_id):
+        return label
+    return f"cycle {cycle_id} ({label})"
 
 
 def has_history(con: duckdb.DuckDBPyConnection) -> bool:

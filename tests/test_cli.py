@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from loader.cycles import cycle_name
 from tests.conftest import VENV_BIN, Workspace
 from tests.test_land import CUSTOMERS_HEADER, write_extracts
 
@@ -57,6 +58,27 @@ def test_a_size_or_time_that_is_not_a_number_is_a_usage_error(
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.startswith(f"error: Invalid value for '{args[-2]}'")
     assert proc.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("label", "said"),
+    [
+        ("12", "12 would read as a cycle id in --changed-since"),
+        (" ", "give the cycle a label"),
+    ],
+)
+@pytest.mark.parametrize("command", [("land", "extracts"), ("export", "--out", "packages")])
+def test_a_cycle_label_changed_since_could_not_name_is_a_usage_error(
+    workspace: Workspace, command: tuple[str, ...], label: str, said: str
+) -> None:
+    proc = workspace.loader(*command, "--cycle", label)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith(f"error: Invalid value for '--cycle': {said}")
+
+
+def test_a_cycle_is_named_by_its_label_once() -> None:
+    assert cycle_name(3, "mock 2") == "cycle 3 (mock 2)"
+    assert cycle_name(3, "cycle 3") == "cycle 3"  # the default label, not "cycle 3 (cycle 3)"
 
 
 def test_json_export_matches_the_summary_file(workspace: Workspace) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 from rich.console import Group, RenderableType
 from rich.text import Text
 
+from loader.cycles import cycle_name
 from loader.output import WordTable, hanging
 from loader.package.writer import Content, PackageFile, SplitLimits
 
@@ -329,7 +330,7 @@ class ExportSummary:
         loads = ", ".join(sorted({str(load["load_id"]) for load in self.loads})) or "none recorded"
         parts.append(Text(f"Loads: {loads}"))
         if self.cycle:
-            parts.append(Text(f"Cycle: {self.cycle['cycle_id']} ({self.cycle['label']})"))
+            parts.append(Text(f"Cycle: {cycle_name(self.cycle['cycle_id'], self.cycle['label'])}"))
         parts.extend(Text(line) for line in self.cycle_notes)
         if self.stale_removed:
             parts.append(

@@ -13,7 +13,7 @@ from typing import Any
 from rich.console import Group, RenderableType
 from rich.text import Text
 
-from loader.cycles import Cycle
+from loader.cycles import Cycle, cycle_name
 from loader.database import connect
 from loader.output import WordTable
 from loader.package.staging import staged_folder
@@ -64,7 +64,8 @@ class ReportSummary:
             workbooks,
             Text(f"Page: {self.out_dir / PAGE}"),
             Text(
-                f"Cycle {self.cycle['cycle_id']} ({self.cycle['label']}); since the cycle "
+                f"{cycle_name(self.cycle['cycle_id'], self.cycle['label']).capitalize()}; "
+                "since the cycle "
                 f"before: {changes}"
             ),
         )
