@@ -413,6 +413,21 @@ def test_a_report_removes_only_the_workbooks_it_wrote_that_are_now_empty(
     assert reviewed.read_bytes() == b"the owner's notes"
 
 
+def test_a_cycle_without_rejects_is_reported_as_such(workspace: Workspace) -> None:
+    extracts = workspace.root / "clean"
+    extracts.mkdir(parents=True)
+    (extracts / "customers.csv").write_text(
+        "company,customer_number,bill_to_customer_number,customer_name\nUS01,C1,,Acme\n"
+    )
+    (extracts / "customer_dimensions.csv").write_text("company,customer_number,dimension,value\n")
+    workspace.loader("run", str(extracts), "--out", str(workspace.root / "packages"), check=True)
+    report = workspace.root / "report"
+    proc = workspace.loader("report", "--out", str(report), check=True)
+    assert f"No rejects in this cycle: no workbook in {report}" in proc.stderr
+    assert "Cycle 1; since the cycle before: fixed 0, new 0, still open 0" in proc.stderr
+    assert [p.name for p in report.iterdir()] == ["cycle-report.html"]
+
+
 def test_each_workbook_holds_every_reject_of_its_legal_entity_once(scenario: Scenario) -> None:
     ws = scenario.ws
     expected = set()

@@ -53,21 +53,20 @@ class ReportSummary:
         }
 
     def renderable(self) -> RenderableType:
-        workbooks = WordTable(
+        workbooks: RenderableType = WordTable(
             f"Cycle report in {self.out_dir}",
             ("workbook", "legal entity", "rejected records"),
             [(b["file"], b["legal_entity"], f"{b['records']:,}") for b in self.workbooks],
             numeric={"rejected records"},
         )
+        if not self.workbooks:  # not an empty table, which reads as a report that went wrong
+            workbooks = Text(f"No rejects in this cycle: no workbook in {self.out_dir}")
         changes = ", ".join(f"{n.replace('_', ' ')} {v:,}" for n, v in self.changes.items())
+        cycle = cycle_name(self.cycle["cycle_id"], self.cycle["label"])
         return Group(
             workbooks,
             Text(f"Page: {self.out_dir / PAGE}"),
-            Text(
-                f"{cycle_name(self.cycle['cycle_id'], self.cycle['label']).capitalize()}; "
-                "since the cycle "
-                f"before: {changes}"
-            ),
+            Text(f"{cycle.capitalize()}; since the cycle before: {changes}"),
         )
 
 
