@@ -11,7 +11,7 @@ import unicodedata
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from loader.parquet import sql_literal
+from loader.database import sql_literal
 
 
 def _width_kana_fold() -> dict[int, str]:

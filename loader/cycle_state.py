@@ -20,8 +20,7 @@ import pyarrow as pa
 
 from loader import registry
 from loader.collation import normalized_key, normalized_key_sql
-from loader.database import quote_ident, table_columns
-from loader.parquet import sql_literal
+from loader.database import quote_ident, sql_literal, table_columns
 from loader.registry import RegisteredEntity
 from loader.rules import GRAIN_TABLES, rules
 

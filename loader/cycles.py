@@ -16,7 +16,7 @@ from typing import Any
 
 import duckdb
 
-from loader.database import connect, table_exists
+from loader.database import connect, latest_load, table_exists
 from loader.errors import LoaderError, UsageError
 from loader.failures import first_line
 
@@ -120,16 +120,8 @@ def resolve(con: duckdb.DuckDBPyConnection, ref: str, option: str) -> Cycle:
 
 
 def latest_load_id(con: duckdb.DuckDBPyConnection) -> str | None:
-    rows = con.execute(
-        "SELECT load_id FROM raw._loads ORDER BY finished_at DESC LIMIT 1"
-        if _has_loads(con)
-        else "SELECT NULL WHERE false"
-    ).fetchall()
-    return str(rows[0][0]) if rows else None
-
-
-def _has_loads(con: duckdb.DuckDBPyConnection) -> bool:
-    return table_exists(con, "raw", "_loads")
+    rows = latest_load(con)
+    return str(rows[0]["load_id"]) if rows else None
 
 
 def upcoming(con: duckdb.DuckDBPyConnection, label: str | None) -> Cycle:

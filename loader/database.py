@@ -5,6 +5,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -40,6 +41,32 @@ def configure(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
 def quote_ident(name: str) -> str:
     """Quote an SQL identifier so any column or table name is data, never SQL."""
     return '"' + name.replace('"', '""') + '"'
+
+
+def sql_literal(text: str) -> str:
+    """TEXT as an SQL string literal, for the few places a parameter cannot go (DDL, views)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def dicts(
+    con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None
+) -> list[dict[str, Any]]:
+    """The rows of SQL, each a dict by column name."""
+    cursor = con.execute(sql, params or [])
+    names = [d[0] for d in cursor.description or []]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def latest_load(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """The raw._loads rows (one per file) of the last `loader land`; none before the first."""
+    if not table_exists(con, "raw", "_loads"):
+        return []
+    return dicts(
+        con,
+        "SELECT load_id, file_name, sha256, rows, finished_at FROM raw._loads "
+        "WHERE load_id = (SELECT load_id FROM raw._loads ORDER BY finished_at DESC, load_id DESC "
+        "LIMIT 1) ORDER BY file_name",
+    )
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:

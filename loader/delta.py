@@ -16,10 +16,9 @@ import duckdb
 from loader import registry
 from loader.cycle_state import KEPT_ACCOUNT_KEY, CycleState, collect
 from loader.cycles import SCHEMA, Cycle, resolve, upcoming
-from loader.database import quote_ident, table_columns
+from loader.database import dicts, quote_ident, sql_literal, table_columns
 from loader.errors import LoaderError
 from loader.failures import first_line
-from loader.parquet import sql_literal
 
 SCRATCH = "cycle_delta"  # the attached in-memory database holding the delta views
 LISTED = 50  # customers no longer exported named on the console; the summary has them all
@@ -145,7 +144,8 @@ def _gone(
 ) -> list[dict[str, Any]]:
     """Customers of ENTITIES that cycle exported and this export does not hold."""
     before_key = KEPT_ACCOUNT_KEY.format("before")
-    cursor = con.execute(
+    return dicts(
+        con,
         "SELECT before.entity, before.data_area_id, before.customer_account, "
         "CASE WHEN count(r.rule) > 0 THEN 'rejected' ELSE 'not in the extract' END AS reason, "
         "string_agg(DISTINCT r.rule, ', ' ORDER BY r.rule) AS rules "
@@ -158,5 +158,3 @@ def _gone(
         "GROUP BY ALL ORDER BY 2, 1, 3",
         [cycle_id, list(entities)],
     )
-    names = [d[0] for d in cursor.description or []]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

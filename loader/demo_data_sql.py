@@ -13,6 +13,7 @@ from typing import TypeVar
 
 import duckdb
 
+from loader.database import sql_literal
 from loader.demo_data_plan import (
     CUSTOMER_VARIANTS,
     DEPARTMENT_LEGACY_CODES,
@@ -54,16 +55,12 @@ _Words = TypeVar("_Words")
 PAYER_EVERY = 40
 
 
-def _sql_text(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def _sql_value(value: str | None) -> str:
-    return "NULL" if value is None else _sql_text(value)
+    return "NULL" if value is None else sql_literal(value)
 
 
 def _sql_list(items: Sequence[str]) -> str:
-    return "[" + ", ".join(_sql_text(item) for item in items) + "]"
+    return "[" + ", ".join(sql_literal(item) for item in items) + "]"
 
 
 def _pick(items: Sequence[str], salt: str, i: str = "i", draw: str = "rnd") -> str:
@@ -91,7 +88,9 @@ def _weighted(choices: Sequence[tuple[str | None, int]], salt: str, i: str = "i"
 
 def _by_company(words: dict[str, _Words], sql: Callable[[_Words], str]) -> str:
     """SQL with one branch per company: `sql` of that company's words."""
-    branches = " ".join(f"WHEN {_sql_text(company)} THEN {sql(w)}" for company, w in words.items())
+    branches = " ".join(
+        f"WHEN {sql_literal(company)} THEN {sql(w)}" for company, w in words.items()
+    )
     return f"CASE company {branches} END"
 
 
@@ -102,7 +101,7 @@ def _per_company(field: str, salt: str) -> str:
 
 def _per_company_text(field: str) -> str:
     """SQL for text `field` of the vocabulary of the row's `company`."""
-    return _by_company(VOCABULARIES, lambda vocab: _sql_text(getattr(vocab, field)))
+    return _by_company(VOCABULARIES, lambda vocab: sql_literal(getattr(vocab, field)))
 
 
 def _by_profile(sql: Callable[[Profile], str]) -> str:
@@ -169,14 +168,14 @@ def _street(profile: Profile) -> str:
 
 def _home_currency(profile: Profile) -> str:
     """Mostly the legal entity's own currency, some blank (the default applies), a few foreign."""
-    return f"""CASE WHEN dpct('currency', i) < 80 THEN {_sql_text(profile.currency)}
+    return f"""CASE WHEN dpct('currency', i) < 80 THEN {sql_literal(profile.currency)}
         WHEN dpct('currency', i) < 95 THEN NULL
         ELSE {_choose(profile.foreign_currencies, "'foreign_currency'")} END"""
 
 
 def _home_language(profile: Profile) -> str:
     return f"""CASE WHEN dpct('language', i) < 60 THEN NULL
-        WHEN dpct('language', i) < 95 THEN {_sql_text(profile.language)}
+        WHEN dpct('language', i) < 95 THEN {sql_literal(profile.language)}
         ELSE {_choose(profile.other_languages, "'other_language'")} END"""
 
 
@@ -479,7 +478,7 @@ def _definitions_sql(records: str, passed: Sequence[str]) -> str:
     meet small tables here: a join whose build side held these wide rows would cost more
     than computing them.
     """
-    planted = ", ".join(_sql_text(kind) for kind in _PLANTED_KINDS)
+    planted = ", ".join(sql_literal(kind) for kind in _PLANTED_KINDS)
     kept = "".join(f"x.{column}, " for column in passed)
     return f"""
         WITH placed AS (

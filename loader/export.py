@@ -23,7 +23,15 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from loader import cycles, delta, gate, parquet, registry
-from loader.database import configure, connect, quote_ident, table_columns, table_exists
+from loader.database import (
+    configure,
+    connect,
+    dicts,
+    latest_load,
+    quote_ident,
+    sql_literal,
+    table_columns,
+)
 from loader.errors import LoaderError, UsageError
 from loader.line_sql import line_sql
 from loader.outcome import finish_uninterrupted
@@ -129,7 +137,7 @@ def export_packages(
             compression_level=options.level,
             exported_at=datetime.now(UTC).isoformat(timespec="seconds"),
             database=str(options.parquet_dir.resolve() if options.parquet_dir else database_path()),
-            loads=_loads(con),
+            loads=latest_load(con),
             gate_forced=bool(problems),
             gate_problems=problems,
             cycle={"cycle_id": cycle.cycle_id, "label": cycle.label} if cycle else None,
@@ -235,11 +243,11 @@ def _open_source(
         con = duckdb.connect(":memory:")
         try:
             configure(con)  # MIGRATION_DB_MEMORY_LIMIT: the sort spills past it
-            con.execute(f"SET temp_directory = {parquet.sql_literal(spill)}")
+            con.execute(f"SET temp_directory = {sql_literal(spill)}")
             for schema, table in wanted:
                 if not parquet.has_table(parquet_dir, schema, table):
                     continue
-                files = parquet.sql_literal(parquet.table_glob(parquet_dir, schema, table))
+                files = sql_literal(parquet.table_glob(parquet_dir, schema, table))
                 con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(schema)}")
                 con.execute(
                     f"CREATE VIEW {quote_ident(schema)}.{quote_ident(table)} AS "
@@ -399,7 +407,7 @@ def _select(plan: _Plan, *, lines: bool) -> str:
         return f"SELECT {line_sql(entity, plan.fields)} AS line FROM ({sorted_rows}) AS sorted"
     # The first row that holds a forbidden character, to name it.
     order = ", ".join([order, *(c for c in cols if c not in keys)])
-    forbidden = "'" + entity.data_format.forbidden_re2.replace("'", "''") + "'"
+    forbidden = sql_literal(entity.data_format.forbidden_re2)
     return (
         f"SELECT {listed} {rows} AND regexp_matches(concat({listed}), {forbidden}) ORDER BY {order}"
     )
@@ -507,25 +515,6 @@ def _prefetch(reader: pa.RecordBatchReader, depth: int = 2) -> Iterator[Iterator
         reader.close()
 
 
-def _dicts(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
-    cursor = con.execute(sql)
-    names = [d[0] for d in cursor.description or []]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
-def _loads(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    """The raw._loads rows of the land the mart was built from (the latest one)."""
-    if not table_exists(con, "raw", "_loads"):
-        return []
-    return _dicts(
-        con,
-        "SELECT load_id, file_name, sha256, rows, finished_at FROM raw._loads "
-        "WHERE load_id IN (SELECT load_id FROM raw._loads "
-        "  WHERE finished_at = (SELECT max(finished_at) FROM raw._loads)) "
-        "ORDER BY load_id, file_name",
-    )
-
-
 # Columns of main.migration_reconciliation, in display order; older builds lack some.
 _RECONCILIATION_COLUMNS = (
     "entity",
@@ -549,14 +538,14 @@ def _reconciliation(
     columns = [c for c in _RECONCILIATION_COLUMNS if c in present]
     where = ""
     if "entity" in present:
-        names = ", ".join(parquet.sql_literal(e.name) for e in chosen)
+        names = ", ".join(sql_literal(e.name) for e in chosen)
         where = f" WHERE entity IN ({names})"
     order = ", ".join(
         f"{c} NULLS LAST" if c == "data_area_id" else c
         for c in ("data_area_id", "entity", "source_file")
         if c in present
     )
-    return _dicts(
+    return dicts(
         con,
         f"SELECT {', '.join(columns)} FROM main.migration_reconciliation{where} ORDER BY {order}",
     )

@@ -8,7 +8,7 @@ carry. NULL is an empty value in every format.
 import re
 from collections.abc import Callable, Sequence
 
-from loader.database import quote_ident
+from loader.database import quote_ident, sql_literal
 from loader.package.csv_unicode import CRLF, CSV_UNICODE, DELIMITER
 from loader.package.entity import EntityDescription
 from loader.package.xml_attribute import ATTRIBUTE_ESCAPES, XML_ATTRIBUTE, record_element
@@ -21,7 +21,7 @@ def _literal(text: str) -> str:
         if len(run) == 1 and ord(run) < 0x20:
             pieces.append(f"chr({ord(run)})")
         elif run:
-            pieces.append("'" + run.replace("'", "''") + "'")
+            pieces.append(sql_literal(run))
     return " || ".join(pieces) if pieces else "''"
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from loader.database import quote_ident
+from loader.database import quote_ident, sql_literal
 from loader.errors import CannotRunError
 
 RAW_SCHEMA = "raw"
@@ -33,10 +33,6 @@ def table_glob(root: Path, schema: str, table: str) -> str:
 def has_table(root: Path, schema: str, table: str) -> bool:
     folder = table_dir(root, schema, table)
     return folder.is_dir() and any(folder.glob("*.parquet"))
-
-
-def sql_literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def load_history(con: duckdb.DuckDBPyConnection, root: Path) -> None:

@@ -11,11 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import duckdb
 from rich.console import Group, RenderableType
 
 from loader import cycles, gate, registry
-from loader.database import connect
+from loader.database import connect, latest_load
 from loader.errors import CannotRunError
 from loader.fo_import import journal
 from loader.fo_import.report import import_table
@@ -165,7 +164,7 @@ class Status:
 def collect_status() -> Status:
     status = Status(database=str(database_path()))
     with connect(read_only=True) as con:
-        status.loads = _latest_load(con)
+        status.loads = latest_load(con)
         status.dbt_problems = gate.blocking_problems(con, dbt_target_dir(), registry.NAMES)
         status.imports = journal.state(con)
         history = cycles.all_cycles(con)
@@ -175,15 +174,3 @@ def collect_status() -> Status:
         status.dbt_problems = ["nothing is landed yet: run `loader land EXTRACTS_DIR`"]
     status.last_export = read_export_record()
     return status
-
-
-def _latest_load(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    if gate.last_land(con) is None:
-        return []
-    cursor = con.execute(
-        "select load_id, file_name, rows, sha256, finished_at from raw._loads "
-        "where load_id = (select load_id from raw._loads order by finished_at desc limit 1) "
-        "order by file_name"
-    )
-    names = [d[0] for d in cursor.description or []]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_fixed
 
-from loader.database import connect, table_exists
+from loader.database import connect, dicts, table_exists
 from loader.errors import LoaderError
 from loader.settings import database_path
 
@@ -149,14 +149,13 @@ def state(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     """The newest execution per environment, package and legal entity (for `loader status`)."""
     if not _exists(con):
         return []
-    cursor = con.execute(
+    return dicts(
+        con,
         f"select environment, package_file, legal_entity, status, execution_id, updated_at, "
         f"rows_expected, entities, errors_dir from {TABLE} qualify row_number() over ("
         "partition by environment, package_sha256, legal_entity order by started_at desc) = 1 "
-        "order by environment, started_at"
+        "order by environment, started_at",
     )
-    names = [d[0] for d in cursor.description or []]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _exists(con: duckdb.DuckDBPyConnection) -> bool:

@@ -12,8 +12,8 @@ from typing import Any
 
 from loader.errors import LoaderError
 from loader.failures import os_error
+from loader.package.summary import SUMMARY_FILE
 
-SUMMARY_FILE = "export-summary.json"
 DEFINITION_GROUP_LENGTH = 60  # DMFDefinitionGroupName: longer names are refused
 
 

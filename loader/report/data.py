@@ -12,6 +12,7 @@ from typing import Any
 import duckdb
 
 from loader.cycles import SCHEMA, Cycle, exported_cycles
+from loader.database import dicts
 from loader.errors import LoaderError
 
 NO_LEGAL_ENTITY = "no legal entity"
@@ -61,19 +62,11 @@ def load(con: duckdb.DuckDBPyConnection) -> ReportData:
     previous = cycles[-2].cycle_id if len(cycles) > 1 else None
     return ReportData(
         cycles=cycles,
-        outcomes=_dicts(con, _OUTCOMES),
-        rule_counts=_dicts(con, _RULE_COUNTS),
-        changes=_dicts(con, _CHANGES, [previous, last]),
-        rejects=_dicts(con, _REJECTS, [last]),
+        outcomes=dicts(con, _OUTCOMES),
+        rule_counts=dicts(con, _RULE_COUNTS),
+        changes=dicts(con, _CHANGES, [previous, last]),
+        rejects=dicts(con, _REJECTS, [last]),
     )
-
-
-def _dicts(
-    con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None
-) -> list[dict[str, Any]]:
-    cursor = con.execute(sql, params or [])
-    names = [d[0] for d in cursor.description or []]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 _LEGAL_ENTITY = f"coalesce(data_area_id, '{NO_LEGAL_ENTITY}')"
