@@ -22,6 +22,9 @@ from loader.database import table_exists
 _MODEL_OK = {"success"}
 _TEST_OK = {"pass", "warn"}
 _STORED = {"table", "incremental"}  # what a later land leaves behind until dbt builds it again
+# The summary's extracted/exported/rejected/skipped counts come from this mart: it is checked
+# with the exported marts, or a build that skipped it reports the previous extract's counts.
+RECONCILIATION = "migration_reconciliation"
 
 
 def _parse_time(text: str | None) -> datetime | None:
@@ -251,6 +254,7 @@ def blocking_problems(
     from_database: bool = True,
 ) -> list[str]:
     """Everything that stops an export of MODELS now, each problem once; empty when open.
+    The reconciliation mart, when the manifest has it, is checked as MODELS are.
 
     FROM_DATABASE: the marts are the migration database's, so are the results (else the marts
     are a Spark build's Parquet folders and the results are run_results.json)."""
@@ -265,8 +269,9 @@ def blocking_problems(
     manifest, error = _read_json(target_dir / "manifest.json")
     if manifest is None:
         return [str(error)]
+    checked = [*models, *([RECONCILIATION] if _model_id(manifest, RECONCILIATION) else [])]
     found = [
-        problem for model in models for problem in _result_problems(run_results, manifest, model)
+        problem for model in checked for problem in _result_problems(run_results, manifest, model)
     ]
-    found += _land_problems(run_results, manifest, last_land(con), models)
+    found += _land_problems(run_results, manifest, last_land(con), checked)
     return list(dict.fromkeys(found))

@@ -167,8 +167,8 @@ def test_gate_on_a_real_dbt_run(workspace: Workspace) -> None:
     # One problem for every mart the land made stale: the same land, the same remedy.
     assert stale.stderr.count("older than the last `loader land`") == 1
     assert (
-        "results for customer_definitions and customer_details_v2 (or a model they read) are older"
-        in stale.stderr
+        "results for customer_definitions, customer_details_v2 and migration_reconciliation "
+        "(or a model they read) are older" in stale.stderr
     )
     # `loader status` lists it, wrapped under its own text in an 80-column terminal.
     narrow = replace(workspace, env={**workspace.env, "COLUMNS": "80"})
@@ -184,13 +184,31 @@ def test_gate_on_a_real_dbt_run(workspace: Workspace) -> None:
     assert "(or a model they read) are older than the last `loader land`" in partial.stderr
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
-    # A failing dbt test: a duplicate account (differing by case) slipped into the mart.
+    # Both marts and all they read rebuilt, the reconciliation left behind: the summary would
+    # give the previous extract's counts under "every extracted record is accounted for".
+    workspace.dbt("build", "--select", "+customer_definitions", "+customer_details_v2", check=True)
+    counts = workspace.loader("export", "--out", str(out))
+    assert counts.returncode == 1
+    assert (
+        "dbt's latest results for migration_reconciliation (or a model it reads) are older"
+        in counts.stderr
+    )
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+    # Failing dbt tests: a duplicate account (differing by case) slipped into the mart, and a
+    # record the reconciliation counts twice.
     with duckdb.connect(str(workspace.database)) as con:
         con.execute(
             'INSERT INTO main.customer_details_v2 SELECT "DATAAREAID", lower("CUSTOMERACCOUNT"), '
             '"INVOICEACCOUNT", "DEFAULTDIMENSIONDISPLAYVALUE" FROM main.customer_details_v2 LIMIT 1'
         )
-    failed_test = workspace.dbt("test", "--select", "customer_details_v2")
+        con.execute(
+            "UPDATE main.migration_reconciliation SET exported = exported + 1"
+            " WHERE entity = 'customer_definitions' AND data_area_id = 'USMF'"
+        )
+    failed_test = workspace.dbt(
+        "test", "--select", "customer_details_v2", "assert_reconciliation_balances"
+    )
     assert failed_test.returncode != 0
     run_results = json.loads((workspace.target_dir / "run_results.json").read_text())
     assert any(r["status"] == "fail" for r in run_results["results"])
@@ -199,6 +217,7 @@ def test_gate_on_a_real_dbt_run(workspace: Workspace) -> None:
     assert "export refused" in refused.stderr
     assert "unique_key_customer_details_v2" in refused.stderr
     assert " fail (1 failing rows)" in refused.stderr
+    assert "test assert_reconciliation_balances fail (1 failing rows)" in refused.stderr
 
     # --force exports anyway, loudly, and the summary records it.
     forced = workspace.loader("export", "--out", str(out), "--force")
