@@ -8,9 +8,11 @@ signal, a lock held by another process, a resource limit, the installed entry po
 """
 
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,6 +64,25 @@ class Workspace:
         loader starts: a resource limit, fewer privileges); returns the finished process."""
         return self.run([str(VENV_BIN / "loader"), *args], check=check, preexec_fn=preexec_fn)
 
+    @contextmanager
+    def started(self, *args: str) -> Iterator[subprocess.Popen[str]]:
+        """`loader ARGS` started as its own process, for the block to signal while it runs;
+        killed when the block ends with it still running (a failed wait, a hung process)."""
+        proc = subprocess.Popen(
+            [str(VENV_BIN / "loader"), *args],
+            env=self.env,
+            cwd=self.root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            yield proc
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+
     def dbt(self, *args: str, check: bool = False) -> subprocess.CompletedProcess[str]:
         """Run `dbt ARGS` against the project with this workspace's database."""
         cmd = [str(VENV_BIN / "dbt"), *args, "--project-dir", str(PROJECT_DIR)]
@@ -95,6 +116,14 @@ class Workspace:
                 f"{' '.join(proc.args)} exited {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
             )
         return proc
+
+
+def ctrl_c(proc: subprocess.Popen[str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Press Ctrl-C on PROC (unless it has already ended) and wait for it to finish."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=timeout)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
 
 
 def make_workspace(root: Path) -> Workspace:

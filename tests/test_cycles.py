@@ -8,8 +8,6 @@ once, and the page must show its charts and counts in a real headless Chromium.
 import csv
 import json
 import shutil
-import signal
-import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +20,7 @@ import pytest
 from loader.collation import normalized_key
 from loader.report.data import NO_LEGAL_ENTITY
 from tests.browser.chromium import chromium_context
-from tests.conftest import PROJECT_DIR, VENV_BIN, Workspace, make_workspace
+from tests.conftest import PROJECT_DIR, Workspace, ctrl_c, make_workspace
 from tests.test_export import read_package
 
 ARTIFACTS = PROJECT_DIR / "build" / "test-artifacts"
@@ -330,25 +328,13 @@ def test_ctrl_c_once_the_packages_are_in_place_lets_the_export_finish(
     shutil.copy(scenario.ws.database, ws.database)
     shutil.copytree(scenario.ws.target_dir, ws.target_dir)
     out = tmp_path / "out"
-    proc = subprocess.Popen(
-        [str(VENV_BIN / "loader"), "export", "--out", str(out), "--cycle", "ctrl-c"],
-        env=ws.env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
+    with ws.started("export", "--out", str(out), "--cycle", "ctrl-c") as proc:
+        # The summary is the commit's last rename: keeping the cycle is next.
         while not (out / "export-summary.json").exists() and proc.poll() is None:
             time.sleep(0.002)
-        if proc.poll() is None:  # the summary is the commit's last rename: the cycle is next
-            proc.send_signal(signal.SIGINT)
-        _, stderr = proc.communicate(timeout=120)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-    assert proc.returncode == 0, stderr
-    assert "undone" not in stderr and "Traceback" not in stderr
+        done = ctrl_c(proc)
+    assert done.returncode == 0, done.stderr
+    assert "undone" not in done.stderr and "Traceback" not in done.stderr
     ((label,),) = ws.query(
         "select label from cycles.cycles where exported_at is not null order by cycle_id desc "
         "limit 1"

@@ -23,9 +23,9 @@ import duckdb
 import pytest
 
 from loader.errors import ExitCode
-from tests.conftest import Workspace
+from tests.conftest import Workspace, ctrl_c
 from tests.test_export import make_mart, open_gate
-from tests.test_faults import start_land_inside_its_transaction
+from tests.test_faults import landing_inside_its_transaction
 from tests.test_land import CUSTOMERS_HEADER, snapshot, write_extracts
 
 _PR_CAPBSET_DROP = 24
@@ -306,15 +306,8 @@ def test_to_in_a_place_no_one_can_write(workspace: Workspace, tmp_path: Path) ->
 def test_ctrl_c_during_land_keeps_the_previous_raw_tables(
     workspace: Workspace, tmp_path: Path, landed: dict[str, list[tuple[object, ...]]]
 ) -> None:
-    proc = start_land_inside_its_transaction(workspace, tmp_path / "big")
-    try:
-        proc.send_signal(signal.SIGINT)
-        stdout, stderr = proc.communicate(timeout=120)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-    done = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
+    with landing_inside_its_transaction(workspace, tmp_path / "big") as proc:
+        done = ctrl_c(proc)
     assert_one_line(done, ExitCode.INTERRUPTED, "interrupted (Ctrl-C)", "run the command again")
     assert snapshot(workspace) == landed
     assert (

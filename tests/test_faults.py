@@ -11,7 +11,8 @@ import resource
 import signal
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from tests.conftest import PROJECT_DIR, VENV_BIN, Workspace
@@ -92,8 +93,10 @@ def run_limited(
     return ws.loader_process(*args, preexec_fn=limit)
 
 
-def start_land_inside_its_transaction(ws: Workspace, big: Path) -> subprocess.Popen[str]:
-    """Start `loader land` on large extracts written to BIG; return once it is landing.
+@contextmanager
+def landing_inside_its_transaction(ws: Workspace, big: Path) -> Iterator[subprocess.Popen[str]]:
+    """`loader land` on large extracts written to BIG, once it is landing; killed at the end
+    of the block if it still runs.
 
     A small customers.csv, then a large customer_dimensions.csv: while DuckDB reads the
     second file, the first raw table has already been replaced inside the transaction.
@@ -110,15 +113,7 @@ def start_land_inside_its_transaction(ws: Workspace, big: Path) -> subprocess.Po
             handle.write(block)
     dimensions = str((big / "customer_dimensions.csv").resolve())
     database = str(ws.database.resolve())
-    proc = subprocess.Popen(
-        [str(VENV_BIN / "loader"), "land", str(big)],
-        env=ws.env,
-        cwd=ws.root,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
+    with ws.started("land", str(big)) as proc:
         # The scan reads the file before the database is opened; DuckDB reads it with the
         # database open and customers.csv already landed, inside the transaction.
         wait_for(
@@ -126,11 +121,7 @@ def start_land_inside_its_transaction(ws: Workspace, big: Path) -> subprocess.Po
             120,
             "loader land to read customer_dimensions.csv with the database open",
         )
-    except BaseException:
-        proc.kill()
-        proc.communicate()
-        raise
-    return proc
+        yield proc
 
 
 # -- SIGKILL inside the land transaction -----------------------------------------------------
@@ -144,10 +135,8 @@ def test_sigkill_inside_the_land_transaction_leaves_the_previous_raw_tables(
     before = snapshot(workspace)
     loads_before = workspace.query("select * from raw._loads order by file_name")
 
-    proc = start_land_inside_its_transaction(workspace, tmp_path / "big")
-    try:
+    with landing_inside_its_transaction(workspace, tmp_path / "big") as proc:
         os.kill(proc.pid, signal.SIGKILL)
-    finally:
         proc.communicate()
     assert proc.returncode == -signal.SIGKILL
 

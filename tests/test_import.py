@@ -20,7 +20,7 @@ from urllib.parse import unquote
 import pytest
 
 from loader.fo_import.runner import environment_url
-from tests.conftest import VENV_BIN, Workspace, make_workspace
+from tests.conftest import Workspace, make_workspace
 from tests.fo_standin.azurite import Azurite, free_port, start_azurite
 from tests.fo_standin.server import CLIENT_ID, CLIENT_SECRET, TENANT, Behaviour, StandIn
 from tests.fo_standin.tls import ServerTls, make_tls
@@ -333,21 +333,13 @@ def test_killed_while_polling_then_a_rerun_does_not_import_again(
     run: Run, sig: signal.Signals
 ) -> None:
     run.standin.reset(Behaviour(executing_polls=10**9))
-    process = subprocess.Popen(
-        [str(VENV_BIN / "loader"), "import", str(run.packages), *FAST],
-        env=run.ws.env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
+    with run.ws.started("import", str(run.packages), *FAST) as process:
         deadline = time.monotonic() + WAIT_SECONDS
         while not (run.standin.started and run.standin.started[0].polls >= 5):
             assert process.poll() is None, process.communicate()
             assert time.monotonic() < deadline, "the stand-in never saw the execution polled"
             time.sleep(0.05)
         os.kill(process.pid, sig)
-    finally:
         out, err = process.communicate(timeout=60)
     run.outputs += [out, err]
     if sig == signal.SIGINT:

@@ -3,8 +3,6 @@
 import io
 import json
 import shutil
-import signal
-import subprocess
 import time
 import zipfile
 from pathlib import Path
@@ -16,7 +14,7 @@ from rich.console import Console
 from loader.errors import LoaderError
 from loader.package.entities import CUSTOMER_DEFINITIONS
 from loader.pipeline import _step
-from tests.conftest import VENV_BIN, Workspace, make_workspace
+from tests.conftest import Workspace, ctrl_c, make_workspace
 from tests.test_dbt_rules import EXPECTED_DEFINITIONS, FIXTURES
 
 
@@ -179,32 +177,16 @@ def test_ctrl_c_during_the_build_ends_in_one_line_and_nothing_from_dbt(
     """dbt printed its cancelled queries and a traceback on stdout, where --json scripts
     read the summary."""
     ws = make_workspace(tmp_path / "ws")
-    proc = subprocess.Popen(
-        [
-            str(VENV_BIN / "loader"),
-            "run",
-            str(demo_run[0].root / "extracts"),
-            "--out",
-            str(tmp_path / "out"),
-        ],
-        env=ws.env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
+    extracts = str(demo_run[0].root / "extracts")
+    with ws.started("run", extracts, "--out", str(tmp_path / "out")) as proc:
         assert proc.stderr is not None
         seen = [proc.stderr.readline() for _ in range(2)]
         assert seen == ["1/3 land\n", "2/3 dbt build\n"]
         time.sleep(2)  # dbt is running its nodes: a build takes several seconds
-        proc.send_signal(signal.SIGINT)
-        stdout, rest = proc.communicate(timeout=120)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-    assert proc.returncode == 130, rest
-    assert stdout == ""
+        done = ctrl_c(proc)
+    rest = done.stderr  # what followed the two lines read above
+    assert done.returncode == 130, rest
+    assert done.stdout == ""
     assert rest.startswith("error: interrupted (Ctrl-C)") and rest.count("\n") == 1, rest
     assert not (tmp_path / "out").exists()
 
