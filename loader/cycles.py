@@ -7,7 +7,7 @@ keyed by legal entity and account, never by file line (lines move between extrac
 Every write is one transaction: an interrupted command leaves the previous history.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,7 +16,7 @@ from typing import Any
 
 import duckdb
 
-from loader.database import connect, latest_load, table_exists
+from loader.database import connect, latest_load, table_exists, waiting_for_the_database
 from loader.errors import LoaderError, UsageError
 from loader.failures import first_line
 
@@ -215,17 +215,25 @@ def record_export(
                 con.unregister("_snapshot")
 
 
+# The packages are written when the cycle is kept: a `loader status` or a dbt build holding
+# the database then must not cost the cycle the next --changed-since compares with.
+KEEP_WAIT = 120.0
+
+
 def keep(
     cycle: Cycle,
     tables: dict[str, Any],
     out_dir: Path,
     changed_since: int | None,
     rows_exported: int,
+    tell: Callable[[str], None] | None = None,
 ) -> str | None:
-    """Record the export of CYCLE; the packages are complete before this runs, so a history
-    that cannot be written is a warning (returned), not a failed export."""
+    """Record the export of CYCLE, waiting for a database another process holds (TELL hears
+    it once); the packages are complete before this runs, so a history that cannot be written
+    is a warning (returned), not a failed export."""
     try:
-        record_export(
+        waiting_for_the_database(KEEP_WAIT, tell)(
+            record_export,
             cycle,
             tables,
             out_dir=str(out_dir.resolve()),

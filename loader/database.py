@@ -2,14 +2,15 @@
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import duckdb
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
-from loader.errors import CannotRunError, UsageError
+from loader.errors import CannotRunError, DatabaseInUseError, UsageError
 from loader.failures import duckdb_error, first_line
 from loader.settings import database_path
 
@@ -89,15 +90,36 @@ def table_columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> se
     return {name for (name,) in rows}
 
 
-def _in_use_error(path: Path, exc: duckdb.Error) -> CannotRunError | None:
+def _in_use_error(path: Path, exc: duckdb.Error) -> DatabaseInUseError | None:
     text = str(exc)
     if "lock" not in text.lower():
         return None
     pid = re.search(r"PID (\d+)", text)
     holder = f" (PID {pid.group(1)})" if pid else ""
-    return CannotRunError(
+    return DatabaseInUseError(
         f"the database {path} is in use by another process{holder}: "
         "wait for it (a dbt build or another loader) to finish, then try again"
+    )
+
+
+def waiting_for_the_database(seconds: float, tell: Callable[[str], None] | None = None) -> Retrying:
+    """Retries a call that opens the database while another process holds it, for up to
+    SECONDS, then raises its DatabaseInUseError. For work that must not be lost to a `loader
+    status` or a dbt build started meanwhile (`connect` itself never waits). TELL hears once
+    that it waits."""
+    told: list[bool] = []
+
+    def before_sleep(_: RetryCallState) -> None:
+        if tell is not None and not told:
+            told.append(True)
+            tell(f"the database is in use by another process: waiting up to {seconds:g} s for it")
+
+    return Retrying(
+        stop=stop_after_delay(seconds),
+        wait=wait_fixed(0.5),
+        retry=retry_if_exception_type(DatabaseInUseError),
+        before_sleep=before_sleep,
+        reraise=True,
     )
 
 

@@ -38,6 +38,10 @@ class CannotRunError(LoaderError):
     exit_code = ExitCode.CANNOT_RUN
 
 
+class DatabaseInUseError(CannotRunError):
+    """Another process (a dbt build, another loader) holds the migration database."""
+
+
 class UsageError(LoaderError):
     """The command was called in a way it cannot work with (exit code 2): an option or a
     setting (an environment variable) out of its range."""

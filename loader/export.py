@@ -165,7 +165,9 @@ def export_packages(
         warn(unrecorded)
     if cycle is not None and state is not None:
         since = changes.since.cycle_id if changes else None
-        if unkept := cycles.keep(cycle, state.tables(), options.out_dir, since, summary.rows):
+        if unkept := cycles.keep(
+            cycle, state.tables(), options.out_dir, since, summary.rows, tell=warn
+        ):
             warn(unkept)
     if summary.note:
         warn(f"{summary.note} ({', '.join(e.display for e in chosen)})")

@@ -8,6 +8,8 @@ once, and the page must show its charts and counts in a real headless Chromium.
 import csv
 import json
 import shutil
+import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -340,6 +342,54 @@ def test_ctrl_c_once_the_packages_are_in_place_lets_the_export_finish(
         "limit 1"
     )
     assert label == "ctrl-c"
+
+
+def test_keeping_the_cycle_waits_for_a_database_another_process_holds(
+    scenario: Scenario, tmp_path: Path
+) -> None:
+    """A `loader status` (or a dbt build) opening the database while the packages are written
+    took the cycle's place: the next --changed-since compared with an older cycle."""
+    ws = make_workspace(tmp_path / "ws")
+    ws.env["COLUMNS"] = "200"  # the waiting line on one line
+    shutil.copy(scenario.ws.database, ws.database)
+    shutil.copytree(scenario.ws.target_dir, ws.target_dir)
+    holder = subprocess.Popen(  # a reader: the export reads too, but cannot write
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys; c = duckdb.connect(sys.argv[1], read_only=True); "
+            "print('ready', flush=True); sys.stdin.readline()",
+            str(ws.database),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdin is not None and holder.stdout is not None
+        assert holder.stdout.readline() == "ready\n"
+        with ws.started("export", "--out", str(tmp_path / "out"), "--cycle", "held") as proc:
+            assert proc.stderr is not None
+            lines = iter(proc.stderr.readline, "")  # up to the first line that says it waits
+            told = next((line for line in lines if "waiting" in line), None)
+            if told is None:  # the pipe ended: the export gave up at once, and said why
+                pytest.fail(f"the export did not wait: {proc.communicate()}")
+            holder.stdin.write("\n")  # the reader closes while the export waits
+            holder.stdin.flush()
+            done = proc.communicate(timeout=120)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert proc.returncode == 0, done
+    assert (
+        told == "warning: the database is in use by another process: waiting up to 120 s for it\n"
+    )
+    assert "could not be kept" not in done[1]
+    ((label,),) = ws.query(
+        "select label from cycles.cycles where exported_at is not null order by cycle_id desc "
+        "limit 1"
+    )
+    assert label == "held"
 
 
 def test_an_unknown_cycle_is_one_usage_line(scenario: Scenario) -> None:

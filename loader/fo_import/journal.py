@@ -12,10 +12,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
-from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_fixed
 
-from loader.database import connect, dicts, table_exists
-from loader.errors import LoaderError
+from loader.database import connect, dicts, table_exists, waiting_for_the_database
 from loader.settings import database_path
 
 SCHEMA = "fo_import"
@@ -89,19 +87,10 @@ def _entry(row: tuple[Any, ...]) -> Entry:
     return Entry(**values)
 
 
-def _in_use(exc: BaseException) -> bool:
-    return isinstance(exc, LoaderError) and "in use by another process" in str(exc)
-
-
 # An import runs for hours; a `dbt build` or `loader status` holding the database for a while
 # must not end it. Each journal access waits for the database up to LOCK_WAIT seconds.
 LOCK_WAIT = 120.0
-_waiting = Retrying(
-    stop=stop_after_delay(LOCK_WAIT),
-    wait=wait_fixed(0.5),
-    retry=retry_if_exception(_in_use),
-    reraise=True,
-)
+_waiting = waiting_for_the_database(LOCK_WAIT)
 
 
 def latest(environment: str, sha256: str, legal_entity: str) -> Entry | None:
