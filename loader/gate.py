@@ -17,6 +17,8 @@ from typing import Any
 import duckdb
 
 from loader.database import table_exists
+from loader.project_files import changed_after_build
+from loader.settings import PROJECT_DIR
 
 # A model is fine when it built; a test when it passed or only warned.
 _MODEL_OK = {"success"}
@@ -167,10 +169,7 @@ def _land_problems(
         return ["no `loader land` is recorded (raw._loads is empty or missing)"]
     land = _as_utc(last_land)
     results = _results(run_results)
-    run_started = _parse_time(
-        (run_results.get("metadata") or {}).get("invocation_started_at")
-        or (run_results.get("metadata") or {}).get("generated_at")
-    )
+    run_started = _run_started(run_results)
 
     def stale(model_id: str) -> bool:
         checked = [uid for uid, _ in _wanted(manifest, model_id)]
@@ -190,6 +189,42 @@ def _land_problems(
         f"are older than the last `loader land` (finished {land:%Y-%m-%d %H:%M:%S} UTC): run "
         "`dbt build`"
     ]
+
+
+def _project_problems(
+    run_results: Mapping[str, Any],
+    manifest: Mapping[str, Any],
+    models: Sequence[str],
+    project_dir: Path,
+) -> list[str]:
+    """Whether a project file MODELS (their tests, all they read) were built from changed
+    since: one problem for them all, naming the first files."""
+    results = _results(run_results)
+    run_started = _run_started(run_results)
+
+    def started(uid: str) -> datetime | None:
+        return _started(results[uid], run_started) if uid in results else None
+
+    roots = [
+        uid
+        for model in models
+        if (model_id := _model_id(manifest, model)) is not None
+        for uid, _ in _wanted(manifest, model_id)
+    ]
+    changed = changed_after_build(manifest, roots, started, project_dir)
+    if not changed:
+        return []
+    shown = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
+    return [
+        f"{shown} changed after dbt last built from {'it' if len(changed) == 1 else 'them'}: "
+        "run `dbt build`"
+    ]
+
+
+def _run_started(run_results: Mapping[str, Any]) -> datetime | None:
+    """When the run began: the start of a node dbt gave no timing."""
+    metadata = run_results.get("metadata") or {}
+    return _parse_time(metadata.get("invocation_started_at") or metadata.get("generated_at"))
 
 
 def _results(run_results: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
@@ -274,4 +309,5 @@ def blocking_problems(
         problem for model in checked for problem in _result_problems(run_results, manifest, model)
     ]
     found += _land_problems(run_results, manifest, last_land(con), checked)
+    found += _project_problems(run_results, manifest, checked, PROJECT_DIR)
     return list(dict.fromkeys(found))

@@ -1,6 +1,7 @@
 """The export gate: a pure function over dbt's artefacts, and the same gate after a real dbt run."""
 
 import json
+import os
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -226,6 +227,30 @@ def test_gate_on_a_real_dbt_run(workspace: Workspace) -> None:
     summary = json.loads((out / "export-summary.json").read_text())
     assert summary["gate"]["forced"] is True
     assert any("unique_key_customer_details_v2" in p for p in summary["gate"]["problems"])
+
+
+def test_a_seed_changed_after_the_build_blocks(workspace: Workspace) -> None:
+    """A mapping corrected in a seed without a `dbt build` since: the marts still hold the old
+    mapping, although every result is newer than the land."""
+    extracts = workspace.root / "extracts"
+    workspace.loader("demo-data", "--out", str(extracts), "--customers", "100", check=True)
+    workspace.loader("land", str(extracts), check=True)
+    workspace.dbt("build", check=True)
+    seed = PROJECT_DIR / "seeds" / "legal_entities.csv"
+    kept = seed.stat()
+    try:
+        os.utime(seed)  # saved now, as an editor would
+        refused = workspace.loader("export", "--out", str(workspace.root / "out"))
+        assert refused.returncode == 1
+        assert (
+            "seeds/legal_entities.csv changed after dbt last built from it: run `dbt build`"
+            in " ".join(refused.stderr.split())
+        )
+        workspace.dbt("build", check=True)
+        opened = workspace.loader("export", "--out", str(workspace.root / "out"))
+        assert opened.returncode == 0, opened.stderr
+    finally:
+        os.utime(seed, ns=(kept.st_atime_ns, kept.st_mtime_ns))
 
 
 @pytest.mark.skipif(not MART_SQL.exists(), reason="the mart model is not written yet")
