@@ -9,7 +9,7 @@ from Parquet (a Spark build) has no such table and reads run_results.json.
 """
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -94,7 +94,11 @@ def check(
     problems = _result_problems(run_results, manifest, model)
     if _model_id(manifest, model) is None:
         return problems  # nothing to date against the land
-    return problems + _land_problems(run_results, manifest, last_land, [model])
+    return (
+        problems
+        + _land_problems(run_results, manifest, last_land, [model])
+        + _order_problems(run_results, manifest, [model])
+    )
 
 
 def _wanted(manifest: Mapping[str, Any], model_id: str) -> list[tuple[str, set[str]]]:
@@ -103,10 +107,13 @@ def _wanted(manifest: Mapping[str, Any], model_id: str) -> list[tuple[str, set[s
     return [(model_id, _MODEL_OK), *((t, _TEST_OK) for t in data_tests)]
 
 
-def _stored_upstream(manifest: Mapping[str, Any], model_id: str) -> list[str]:
+def _stored_upstream(
+    manifest: Mapping[str, Any], model_id: str, *, seeds: bool = False
+) -> list[str]:
     """The models MODEL_ID reads, directly or through views and ephemeral models, that dbt
-    stores as tables: a mart built after the land from one built before it (`dbt build
-    --select` the marts alone) holds the previous extract, whatever its own result says."""
+    stores as tables (and with SEEDS the seeds): a mart built after the land from one built
+    before it (`dbt build --select` the marts alone) holds the previous extract, whatever its
+    own result says."""
     nodes = manifest.get("nodes") or {}
     seen: set[str] = set()
     todo = [model_id]
@@ -118,8 +125,11 @@ def _stored_upstream(manifest: Mapping[str, Any], model_id: str) -> list[str]:
     return sorted(
         uid
         for uid in seen
-        if uid.startswith("model.")
-        and ((nodes.get(uid) or {}).get("config") or {}).get("materialized") in _STORED
+        if (seeds and uid.startswith("seed."))
+        or (
+            uid.startswith("model.")
+            and ((nodes.get(uid) or {}).get("config") or {}).get("materialized") in _STORED
+        )
     )
 
 
@@ -191,6 +201,38 @@ def _land_problems(
     ]
 
 
+def _order_problems(
+    run_results: Mapping[str, Any], manifest: Mapping[str, Any], models: Sequence[str]
+) -> list[str]:
+    """Whether each of MODELS was built after every seed and table it reads, and its data
+    tests ran after it: a seed or table rebuilt alone (`dbt seed`) leaves a mart built from
+    the old one; a mart rebuilt alone (`dbt run -s`) leaves tests that vouched for the old."""
+    started = _start_of(run_results)
+    problems = []
+    for model in models:
+        model_id = _model_id(manifest, model)
+        built = started(model_id) if model_id else None
+        if model_id is None or built is None:
+            continue
+        upstream = _stored_upstream(manifest, model_id, seeds=True)
+        newer = [u for u in upstream if (s := started(u)) is not None and s > built]
+        if newer:
+            problems.append(
+                f"{_listed([_short(u) for u in newer])} {'was' if len(newer) == 1 else 'were'} "
+                f"rebuilt after model {model}, which reads {'it' if len(newer) == 1 else 'them'}: "
+                "run `dbt build`"
+            )
+        tests = _tests_of(manifest, model_id, "nodes", "test")
+        older = [t for t in tests if (s := started(t)) is not None and s < built]
+        if older:
+            problems.append(
+                f"{_listed([_short(t) for t in older])} ran before model {model} was last "
+                f"built, and {'vouches' if len(older) == 1 else 'vouch'} for the one before: "
+                "run `dbt build`"
+            )
+    return problems
+
+
 def _project_problems(
     run_results: Mapping[str, Any],
     manifest: Mapping[str, Any],
@@ -198,27 +240,40 @@ def _project_problems(
     project_dir: Path,
 ) -> list[str]:
     """Whether a project file MODELS (their tests, all they read) were built from changed
-    since: one problem for them all, naming the first files."""
-    results = _results(run_results)
-    run_started = _run_started(run_results)
-
-    def started(uid: str) -> datetime | None:
-        return _started(results[uid], run_started) if uid in results else None
-
+    since, or is dated in the future: one problem for each, naming the first files."""
     roots = [
         uid
         for model in models
         if (model_id := _model_id(manifest, model)) is not None
         for uid, _ in _wanted(manifest, model_id)
     ]
-    changed = changed_after_build(manifest, roots, started, project_dir)
-    if not changed:
-        return []
-    shown = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
-    return [
-        f"{shown} changed after dbt last built from {'it' if len(changed) == 1 else 'them'}: "
-        "run `dbt build`"
-    ]
+    changes = changed_after_build(manifest, roots, _start_of(run_results), project_dir)
+    problems = []
+    if changes.changed:
+        them = "it" if len(changes.changed) == 1 else "them"
+        problems.append(
+            f"{_listed(changes.changed)} changed after dbt last built from {them}: run `dbt build`"
+        )
+    if changes.in_the_future:
+        problems.append(
+            f"{_listed(changes.in_the_future)}: modified in the future by this machine's clock, "
+            "so no build can be newer: set the clock right or `touch` the files, then run "
+            "`dbt build`"
+        )
+    return problems
+
+
+def _listed(names: Sequence[str]) -> str:
+    """The first three NAMES, and how many more."""
+    more = f" and {len(names) - 3} more" if len(names) > 3 else ""
+    return ", ".join(names[:3]) + more
+
+
+def _start_of(run_results: Mapping[str, Any]) -> Callable[[str], datetime | None]:
+    """When dbt started a node's latest result (None when it has none)."""
+    results = _results(run_results)
+    run_started = _run_started(run_results)
+    return lambda uid: _started(results[uid], run_started) if uid in results else None
 
 
 def _run_started(run_results: Mapping[str, Any]) -> datetime | None:
@@ -309,5 +364,6 @@ def blocking_problems(
         problem for model in checked for problem in _result_problems(run_results, manifest, model)
     ]
     found += _land_problems(run_results, manifest, last_land(con), checked)
+    found += _order_problems(run_results, manifest, checked)
     found += _project_problems(run_results, manifest, checked, PROJECT_DIR)
     return list(dict.fromkeys(found))

@@ -5,15 +5,26 @@ build` since: the marts still hold what the old files made, although every resul
 against the land. The manifest names each node's files (its SQL or CSV, the YAML that
 configures and tests it, the macros it calls); a file modified after the result it went into
 started is a change dbt has not built. A file that is only touched counts too: a rebuild is
-cheap next to a package built from files nobody checked.
+cheap next to a package built from files nobody checked. A file dated in the future (a clock
+behind, a copy that kept another machine's times) is told apart: no build can be newer.
 """
 
 from collections.abc import Callable, Collection, Iterable, Mapping
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 PROJECT_FILE = "dbt_project.yml"  # vars and configs: every node reads it
+_CLOCK_SLACK = timedelta(minutes=1)  # a file saved "in the future" by less is a clock's jitter
+
+
+@dataclass
+class Changes:
+    """Project files modified after the builds they went into; those dated in the future."""
+
+    changed: list[str] = field(default_factory=list)
+    in_the_future: list[str] = field(default_factory=list)
 
 
 def changed_after_build(
@@ -21,24 +32,35 @@ def changed_after_build(
     roots: Iterable[str],
     started: Callable[[str], datetime | None],
     project_dir: Path,
-) -> list[str]:
+    now: datetime | None = None,
+) -> Changes:
     """The project's files (relative to PROJECT_DIR) that ROOTS and the nodes they read were
     built from, modified (or deleted) after the result they went into STARTED; sorted.
 
     STARTED: when dbt started the node's latest result, None when it has none (an ephemeral
-    model, which is built into the nodes that read it)."""
+    model, which is built into the nodes that read it). A node's files: its SQL or CSV, its
+    YAML, the YAML of the sources it reads. The project's own files (dbt_project.yml and every
+    macro: dbt dispatches to a project's macro without naming it in the manifest) are dated
+    against the earliest build; they are known only from a manifest that names its project."""
     nodes = manifest.get("nodes") or {}
+    sources = manifest.get("sources") or {}
     project = (manifest.get("metadata") or {}).get("project_name")
     built = _built_at(nodes, _closure(nodes, roots), started)
-    changed = {
-        path
-        for uid, when in built.items()
-        for path in _files_of(nodes[uid], manifest.get("macros") or {}, project)
-        if _modified_after(project_dir / path, when)
-    }
-    if built and _modified_after(project_dir / PROJECT_FILE, min(built.values())):
-        changed.add(PROJECT_FILE)
-    return sorted(changed)
+    dated = [(path, when) for uid, when in built.items() for path in _files_of(uid, nodes, sources)]
+    if built and project:
+        earliest = min(built.values())
+        dated += [(path, earliest) for path in _project_wide(manifest.get("macros") or {}, project)]
+    now = now or datetime.now(UTC)
+    changes = Changes()
+    for path, when in dated:
+        modified = _modified(project_dir / path)
+        if modified is not None and modified > now + _CLOCK_SLACK:
+            changes.in_the_future.append(path)
+        elif modified is None or modified > _as_utc(when):
+            changes.changed.append(path)
+    changes.changed = sorted(set(changes.changed))
+    changes.in_the_future = sorted(set(changes.in_the_future))
+    return changes
 
 
 def _closure(nodes: Mapping[str, Any], roots: Iterable[str]) -> set[str]:
@@ -78,37 +100,38 @@ def _built_at(
     return {uid: moment for uid in closure if (moment := when(uid)) is not None}
 
 
-def _files_of(node: Mapping[str, Any], macros: Mapping[str, Any], project: str | None) -> set[str]:
-    """The project's files NODE is made from: its own, its YAML, the macros it calls."""
-    files = set()
-    for item in [node, *_macros_of(node, macros)]:
-        if project is not None and item.get("package_name") not in (None, project):
-            continue  # dbt's own macros: part of the installed dbt, not of the project
-        if path := item.get("original_file_path"):
-            files.add(str(path))
-        if patch := item.get("patch_path"):
-            files.add(str(patch).split("://", 1)[-1])
-    return files
+def _files_of(uid: str, nodes: Mapping[str, Any], sources: Mapping[str, Any]) -> set[str]:
+    """The files node UID is made from: its own, its YAML, the YAML of the sources it reads."""
+    parents = ((nodes[uid] or {}).get("depends_on") or {}).get("nodes") or []
+    items = [nodes[uid] or {}, *(sources[p] or {} for p in parents if p in sources)]
+    return {path for item in items for path in _paths(item)}
 
 
-def _macros_of(node: Mapping[str, Any], macros: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """Every macro NODE calls, directly or through other macros."""
-    seen: dict[str, Mapping[str, Any]] = {}
-    todo = list((node.get("depends_on") or {}).get("macros") or [])
-    while todo:
-        uid = todo.pop()
-        if uid in seen or uid not in macros:
-            continue
-        seen[uid] = macros[uid] or {}
-        todo.extend((seen[uid].get("depends_on") or {}).get("macros") or [])
-    return list(seen.values())
+def _project_wide(macros: Mapping[str, Any], project: str) -> set[str]:
+    """dbt_project.yml and the project's macros (not dbt's own: part of the installed dbt)."""
+    own = (m or {} for m in macros.values())
+    return {PROJECT_FILE, *(p for m in own if m.get("package_name") == project for p in _paths(m))}
 
 
-def _modified_after(path: Path, moment: datetime) -> bool:
+def _paths(item: Mapping[str, Any]) -> set[str]:
+    paths = set()
+    if path := item.get("original_file_path"):
+        paths.add(str(path))
+    if patch := item.get("patch_path"):
+        paths.add(str(patch).split("://", 1)[-1])
+    return paths
+
+
+def _modified(path: Path) -> datetime | None:
+    """When PATH was last modified; None when it is gone (dbt built from a file since
+    deleted); the epoch when it cannot be read here (dbt's own run will say so)."""
     try:
-        modified = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+        return datetime.fromtimestamp(path.stat().st_mtime, UTC)
     except FileNotFoundError:
-        return True  # deleted since: dbt built from a file that is gone
+        return None
     except OSError:
-        return False  # unreadable here: dbt's own run will say so
-    return modified > (moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+        return datetime.fromtimestamp(0, UTC)
+
+
+def _as_utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

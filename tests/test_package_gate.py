@@ -3,7 +3,7 @@
 import json
 import os
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import duckdb
 import pytest
@@ -61,6 +61,45 @@ def test_results_older_than_the_last_land_block() -> None:
     assert "older than the last `loader land` (finished 2026-01-02 09:00:00 UTC)" in problem
     # A land at the very moment the build started is not newer than it.
     assert problems(land=RUN.replace(tzinfo=None)) == []
+
+
+def _started_at(run_results: dict[str, object], unique_id: str, moment: datetime) -> None:
+    for result in run_results["results"]:  # type: ignore[attr-defined]
+        if result["unique_id"] == unique_id:
+            result["timing"] = [{"name": "execute", "started_at": moment.isoformat()}]
+
+
+def test_tests_that_ran_before_the_mart_was_rebuilt_block() -> None:
+    """`dbt run -s` the mart after a build: its tests vouch for the mart before."""
+    run_results, manifest = dbt_artifacts(None, RUN)
+    _started_at(run_results, MODEL_ID, RUN + timedelta(minutes=5))
+    (problem,) = check(run_results, manifest, LAND, "customer_details_v2")
+    assert problem == (
+        "test no_invoice_account_chains_customer_details_v2__CUSTOMERACCOUNT___INVOICEACCOUNT___DATAAREAID_, "
+        "test not_null_customer_details_v2_CUSTOMERACCOUNT ran before model customer_details_v2 was last built, and vouch for the one before: "
+        "run `dbt build`"
+    )
+
+
+@pytest.mark.parametrize(("minutes", "blocks"), [(5, True), (-5, False)])
+def test_a_seed_reloaded_after_the_mart_blocks(minutes: int, blocks: bool) -> None:
+    run_results, manifest = dbt_artifacts(None, RUN)
+    seed = "seed.d365_customer_migration.legal_entities"
+    manifest["nodes"][MODEL_ID]["depends_on"]["nodes"] = [seed]  # type: ignore[index]
+    manifest["nodes"][seed] = {"resource_type": "seed"}  # type: ignore[index]
+    run_results["results"].append(  # type: ignore[attr-defined]
+        {"unique_id": seed, "status": "success", "timing": []}
+    )
+    _started_at(run_results, seed, RUN + timedelta(minutes=minutes))
+    found = check(run_results, manifest, LAND, "customer_details_v2")
+    assert found == (
+        [
+            "seed legal_entities was rebuilt after model customer_details_v2, which reads it: "
+            "run `dbt build`"
+        ]
+        if blocks
+        else []
+    )
 
 
 UPSTREAM = "model.d365_customer_migration.int_customers"
@@ -229,23 +268,39 @@ def test_gate_on_a_real_dbt_run(workspace: Workspace) -> None:
     assert any("unique_key_customer_details_v2" in p for p in summary["gate"]["problems"])
 
 
-def test_a_seed_changed_after_the_build_blocks(workspace: Workspace) -> None:
-    """A mapping corrected in a seed without a `dbt build` since: the marts still hold the old
-    mapping, although every result is newer than the land."""
+def test_a_partial_rebuild_or_a_changed_file_after_the_build_blocks(workspace: Workspace) -> None:
+    """Every result newer than the land, and still not what the marts would be now: a seed
+    reloaded alone, a mart rebuilt without its tests, a seed corrected without a build."""
     extracts = workspace.root / "extracts"
     workspace.loader("demo-data", "--out", str(extracts), "--customers", "100", check=True)
     workspace.loader("land", str(extracts), check=True)
+    workspace.dbt("build", check=True)
+
+    def refused(*said: str) -> None:
+        proc = workspace.loader("export", "--out", str(workspace.root / "out"))
+        assert proc.returncode == 1
+        told = " ".join(proc.stderr.split())
+        for words in said:
+            assert words in told, told
+
+    # A mapping reloaded (`dbt seed`): the marts were built from the one before.
+    workspace.dbt("seed", "--select", "legal_entities", check=True)
+    refused(
+        "seed legal_entities was rebuilt after model customer_details_v2, which reads it",
+        "seed legal_entities was rebuilt after model customer_definitions, which reads it",
+    )
+    workspace.dbt("build", check=True)
+    # A mart rebuilt alone (`dbt run -s`): its tests vouched for the one before.
+    workspace.dbt("run", "--select", "customer_details_v2", check=True)
+    refused("ran before model customer_details_v2 was last built, and vouch for the one before")
+
+    # A mapping corrected in the seed file, and nothing run since.
     workspace.dbt("build", check=True)
     seed = PROJECT_DIR / "seeds" / "legal_entities.csv"
     kept = seed.stat()
     try:
         os.utime(seed)  # saved now, as an editor would
-        refused = workspace.loader("export", "--out", str(workspace.root / "out"))
-        assert refused.returncode == 1
-        assert (
-            "seeds/legal_entities.csv changed after dbt last built from it: run `dbt build`"
-            in " ".join(refused.stderr.split())
-        )
+        refused("seeds/legal_entities.csv changed after dbt last built from it: run `dbt build`")
         workspace.dbt("build", check=True)
         opened = workspace.loader("export", "--out", str(workspace.root / "out"))
         assert opened.returncode == 0, opened.stderr

@@ -4,18 +4,20 @@ project on disk and a manifest shaped as dbt 1.11 writes it."""
 import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from loader.project_files import changed_after_build
+from loader.project_files import Changes, changed_after_build
 
 EARLY = datetime(2026, 1, 2, 8, 0, tzinfo=UTC)  # the seed and the intermediate table built
 LATE = EARLY + timedelta(hours=1)  # the mart and its test built
 BETWEEN = EARLY + timedelta(minutes=30)
 AFTER = LATE + timedelta(minutes=30)
+NOW = AFTER + timedelta(hours=1)  # the export
 
 P = "proj"
-MANIFEST = {
+MANIFEST: dict[str, Any] = {
     "metadata": {"project_name": P},
     "nodes": {
         "model.proj.mart": {
@@ -52,6 +54,12 @@ MANIFEST = {
             "package_name": P,
             "original_file_path": "models/other.sql",
             "depends_on": {"nodes": [], "macros": []},
+        },
+    },
+    "sources": {
+        "source.proj.raw.customers": {
+            "package_name": P,
+            "original_file_path": "models/staging/_sources.yml",
         },
     },
     "macros": {
@@ -97,6 +105,7 @@ FILES = [
     "macros/helper.sql",
     "macros/utils/data_types.sql",
     "tests/generic/unique.sql",
+    "models/staging/_sources.yml",
 ]
 
 
@@ -114,9 +123,18 @@ def project(root: Path, touched: dict[str, datetime | None]) -> Path:
     return root
 
 
-def changed(tmp_path: Path, touched: dict[str, datetime | None]) -> list[str]:
+def changes(
+    tmp_path: Path, touched: dict[str, datetime | None], manifest: dict[str, Any] = MANIFEST
+) -> Changes:
     roots = ["model.proj.mart", "test.proj.unique_mart"]
-    return changed_after_build(MANIFEST, roots, STARTED.get, project(tmp_path, touched))
+    root = project(tmp_path, touched)
+    return changed_after_build(manifest, roots, STARTED.get, root, now=NOW)
+
+
+def changed(tmp_path: Path, touched: dict[str, datetime | None]) -> list[str]:
+    found = changes(tmp_path, touched)
+    assert found.in_the_future == []
+    return found.changed
 
 
 @pytest.mark.parametrize(
@@ -128,6 +146,10 @@ def changed(tmp_path: Path, touched: dict[str, datetime | None]) -> list[str]:
         ("models/_models.yml", AFTER, True),
         ("tests/generic/unique.sql", AFTER, True),
         ("macros/helper.sql", AFTER, True),
+        # Every macro of the project (dbt dispatches to one without naming it), dated by the
+        # earliest build of what the mart reads, as are vars and configs.
+        ("macros/fmt.sql", BETWEEN, True),
+        ("dbt_project.yml", BETWEEN, True),
         # An ephemeral model is built into the mart: dated by the mart's start.
         ("models/eph.sql", BETWEEN, False),
         ("models/eph.sql", AFTER, True),
@@ -136,8 +158,7 @@ def changed(tmp_path: Path, touched: dict[str, datetime | None]) -> list[str]:
         ("seeds/map.csv", BETWEEN, True),
         ("seeds/_seeds.yml", BETWEEN, True),
         ("seeds/map.csv", None, True),  # deleted
-        # Vars and configs: dated by the earliest build of what the mart reads.
-        ("dbt_project.yml", BETWEEN, True),
+        ("models/staging/_sources.yml", BETWEEN, True),  # a source the table reads
         # Not what the mart is built from.
         ("models/other.sql", AFTER, False),
         ("macros/utils/data_types.sql", AFTER, False),
@@ -155,4 +176,16 @@ def test_nothing_changed_since_the_build(tmp_path: Path) -> None:
 
 def test_a_mart_never_built_has_no_files_to_date(tmp_path: Path) -> None:
     root = project(tmp_path, {"models/mart.sql": AFTER})
-    assert changed_after_build(MANIFEST, ["model.proj.mart"], lambda _: None, root) == []
+    assert changed_after_build(MANIFEST, ["model.proj.mart"], lambda _: None, root) == Changes()
+
+
+def test_a_file_dated_in_the_future_is_told_apart(tmp_path: Path) -> None:
+    """No build can be newer than a file a clock behind (or a copy) dated in the future."""
+    found = changes(tmp_path, {"seeds/map.csv": NOW + timedelta(days=1)})
+    assert (found.changed, found.in_the_future) == ([], ["seeds/map.csv"])
+
+
+def test_a_manifest_without_its_project_names_no_project_wide_file(tmp_path: Path) -> None:
+    anonymous = {**MANIFEST, "metadata": {}}
+    found = changes(tmp_path, {"dbt_project.yml": AFTER, "macros/fmt.sql": AFTER}, anonymous)
+    assert found.changed == []
