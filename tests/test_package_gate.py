@@ -64,9 +64,14 @@ def test_results_older_than_the_last_land_block() -> None:
 
 
 def _started_at(run_results: dict[str, object], unique_id: str, moment: datetime) -> None:
-    for result in run_results["results"]:  # type: ignore[attr-defined]
+    """The result of UNIQUE_ID started at MOMENT (a new success when it has none)."""
+    timing = [{"name": "execute", "started_at": moment.isoformat()}]
+    results: list[dict[str, object]] = run_results["results"]  # type: ignore[assignment]
+    for result in results:
         if result["unique_id"] == unique_id:
-            result["timing"] = [{"name": "execute", "started_at": moment.isoformat()}]
+            result["timing"] = timing
+            return
+    results.append({"unique_id": unique_id, "status": "success", "timing": timing})
 
 
 def test_tests_that_ran_before_the_mart_was_rebuilt_block() -> None:
@@ -87,9 +92,6 @@ def test_a_seed_reloaded_after_the_mart_blocks(minutes: int, blocks: bool) -> No
     seed = "seed.d365_customer_migration.legal_entities"
     manifest["nodes"][MODEL_ID]["depends_on"]["nodes"] = [seed]  # type: ignore[index]
     manifest["nodes"][seed] = {"resource_type": "seed"}  # type: ignore[index]
-    run_results["results"].append(  # type: ignore[attr-defined]
-        {"unique_id": seed, "status": "success", "timing": []}
-    )
     _started_at(run_results, seed, RUN + timedelta(minutes=minutes))
     found = check(run_results, manifest, LAND, "customer_details_v2")
     assert found == (
@@ -122,14 +124,7 @@ def test_a_table_the_mart_reads_built_before_the_land_blocks(stored: str, blocks
         "depends_on": {"nodes": [UPSTREAM]},
     }
     nodes[UPSTREAM] = {"resource_type": "model", "config": {"materialized": stored}}
-    before_the_land = LAND.replace(hour=6, tzinfo=UTC).isoformat()
-    run_results["results"].append(  # type: ignore[attr-defined]
-        {
-            "unique_id": UPSTREAM,
-            "status": "success",
-            "timing": [{"name": "execute", "started_at": before_the_land}],
-        }
-    )
+    _started_at(run_results, UPSTREAM, LAND.replace(hour=6, tzinfo=UTC))
     found = check(run_results, manifest, LAND, "customer_details_v2")
     assert found == (
         [
