@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import yaml
+import yaml  # type: ignore[import-untyped]  # no stubs installed: PyYAML comes with dbt
 
 PROJECT_NAME = "dbt_floor"
 # Materialisations that build a relation from their SQL; any other counts as a table.

@@ -14,6 +14,7 @@ a copy in Python that the export would hold while it writes the packages.
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import duckdb
 import pyarrow as pa
@@ -21,6 +22,7 @@ import pyarrow as pa
 from loader import registry
 from loader.collation import normalized_key, normalized_key_sql
 from loader.database import quote_ident, sql_literal, table_columns
+from loader.gate import latest_build
 from loader.registry import RegisteredEntity
 from loader.rules import GRAIN_TABLES, rules
 
@@ -52,6 +54,9 @@ class CycleState:
     customers: str  # a query: entity, data_area_id, account_key, customer_account, row_hash
     rejects: str  # a query: the columns of cycles.rejects but cycle_id
     outcomes: pa.Table
+    # When dbt last built the marts the queries read: the queries run when the cycle is kept,
+    # which a dbt build in between would change.
+    built_at: datetime | None = None
 
     def tables(self) -> dict[str, pa.Table | str]:
         """Per table of the history, what it keeps of this state."""
@@ -79,7 +84,7 @@ def collect(con: duckdb.DuckDBPyConnection, exported: Mapping[str, Sequence[str]
     with_rejects = tuple(e for e in entities if (e.schema, e.rejects) in tables)
     rejects = _rejects(con, with_rejects, ("main", "legal_entities") in tables)
     con.execute(f"DESCRIBE {rejects}")
-    return CycleState(customers=customers, rejects=rejects, outcomes=_outcomes(con))
+    return CycleState(customers, rejects, _outcomes(con), latest_build(con))
 
 
 def _outcomes(con: duckdb.DuckDBPyConnection) -> pa.Table:

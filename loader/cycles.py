@@ -19,6 +19,7 @@ import duckdb
 from loader.database import connect, latest_load, table_exists, waiting_for_the_database
 from loader.errors import LoaderError, UsageError
 from loader.failures import first_line
+from loader.gate import latest_build
 
 SCHEMA = "cycles"
 _DDL = (
@@ -181,11 +182,17 @@ def record_export(
     out_dir: str,
     changed_since: int | None,
     rows_exported: int,
+    built_at: datetime | None = None,
 ) -> None:
     """Keep what CYCLE exported and rejected (TABLES: per snapshot table, an Arrow table or a
-    query of the marts),
-    replacing an earlier export of the same cycle, in one transaction."""
+    query of the marts, built by dbt at BUILT_AT), replacing an earlier export of the same
+    cycle, in one transaction; refused when a land or a dbt build came since the export read
+    the database: the queries would read what they made, not what the packages hold."""
     with _transaction() as con:
+        if latest_load_id(con) != cycle.load_id or latest_build(con) != built_at:
+            raise LoaderError(
+                "a land or a dbt build changed the database while the packages were written"
+            )
         exported_at = datetime.now(UTC)
         known = {c.cycle_id for c in all_cycles(con)}
         if cycle.cycle_id not in known:
@@ -226,6 +233,7 @@ def keep(
     out_dir: Path,
     changed_since: int | None,
     rows_exported: int,
+    built_at: datetime | None,
     tell: Callable[[str], None] | None = None,
 ) -> str | None:
     """Record the export of CYCLE, waiting for a database another process holds (TELL hears
@@ -239,6 +247,7 @@ def keep(
             out_dir=str(out_dir.resolve()),
             changed_since=changed_since,
             rows_exported=rows_exported,
+            built_at=built_at,
         )
     except (OSError, duckdb.Error, LoaderError) as exc:
         return (

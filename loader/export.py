@@ -166,7 +166,7 @@ def export_packages(
     if cycle is not None and state is not None:
         since = changes.since.cycle_id if changes else None
         if unkept := cycles.keep(
-            cycle, state.tables(), options.out_dir, since, summary.rows, tell=warn
+            cycle, state.tables(), options.out_dir, since, summary.rows, state.built_at, tell=warn
         ):
             warn(unkept)
     if summary.note:

@@ -332,6 +332,14 @@ def recorded_results(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
     }
 
 
+def latest_build(con: duckdb.DuckDBPyConnection) -> datetime | None:
+    """When dbt last started a node in this database (None before it kept any result)."""
+    if not table_exists(con, *BUILD_RESULTS.split(".")):
+        return None
+    ((started,),) = con.execute(f"SELECT max(started_at) FROM {BUILD_RESULTS}").fetchall()
+    return started if isinstance(started, datetime) else None
+
+
 def _iso(moment: datetime | None) -> str | None:
     return _as_utc(moment).isoformat() if moment is not None else None
 

@@ -114,7 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--project-dir", type=Path, default=PROJECT_DIR)
     parser.add_argument("--only", action="append", choices=GATE_NAMES, default=[])
     parser.add_argument("--python", nargs="+", default=["loader", "tests", "scripts"])
-    parser.add_argument("--typed", nargs="+", default=["loader", "scripts"])
+    parser.add_argument("--typed", nargs="+", default=["loader", "scripts", "benchmarks"])
     parser.add_argument("--sql", nargs="+", default=["models", "tests/singular"])
     parser.add_argument("--scratch", type=Path, help="default: PROJECT_DIR/build/lint")
     args = parser.parse_args(argv)

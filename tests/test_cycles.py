@@ -19,7 +19,9 @@ import duckdb
 import openpyxl
 import pytest
 
+from loader import cycles, delta, registry
 from loader.collation import normalized_key
+from loader.database import connect
 from loader.report.data import NO_LEGAL_ENTITY
 from tests.browser.chromium import chromium_context
 from tests.conftest import PROJECT_DIR, Workspace, ctrl_c, make_workspace
@@ -390,6 +392,36 @@ def test_keeping_the_cycle_waits_for_a_database_another_process_holds(
         "limit 1"
     )
     assert label == "held"
+
+
+@pytest.mark.parametrize("between", ["a land", "a dbt build"])
+def test_a_cycle_is_not_kept_from_a_database_changed_since_the_export_read_it(
+    scenario: Scenario, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, between: str
+) -> None:
+    """The kept customers and rejects are queries run when the cycle is kept: after a land or
+    a dbt build that came in between, they would hold what those made, and the next
+    --changed-since would skip customers the packages never held."""
+    ws = make_workspace(tmp_path / "ws")
+    shutil.copy(scenario.ws.database, ws.database)
+    monkeypatch.setenv("MIGRATION_DB", str(ws.database))
+    exported = {e.name: e.description.field_names for e in registry.entities()}
+    with connect(read_only=True) as con:
+        state, cycle, _ = delta.for_export(con, True, "between", None, exported, print)
+    assert state is not None and cycle is not None
+    history = ws.query("select * from cycles.cycles order by cycle_id")
+    with duckdb.connect(str(ws.database)) as con:
+        if between == "a land":
+            con.execute(
+                "insert into raw._loads select 'a-later-load', file_name, sha256, rows, "
+                "encoding, delimiter, started_at, finished_at + interval 1 minute from raw._loads "
+                "where load_id = (select load_id from raw._loads order by finished_at desc limit 1)"
+            )
+        else:
+            con.execute("update dbt_results.latest set started_at = started_at + interval 1 minute")
+    unkept = cycles.keep(cycle, state.tables(), tmp_path / "out", None, 1, state.built_at)
+    assert unkept is not None
+    assert "a land or a dbt build changed the database while the packages were written" in unkept
+    assert ws.query("select * from cycles.cycles order by cycle_id") == history
 
 
 def test_an_unknown_cycle_is_one_usage_line(scenario: Scenario) -> None:
