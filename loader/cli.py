@@ -182,7 +182,7 @@ def land(
         parquet_dir=to,
     )
     if to is None:
-        result.cycle = start_cycle(cycle).to_dict()
+        result.cycle = start_cycle(cycle, OUTPUT.warn).to_dict()
     OUTPUT.result(result.table(), result.to_dict())
     if to is not None:
         OUTPUT.note(f"the raw tables are Parquet files in {to / 'raw'}")

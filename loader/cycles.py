@@ -151,9 +151,20 @@ def _transaction() -> Iterator[duckdb.DuckDBPyConnection]:
         con.execute("COMMIT")
 
 
-def start_cycle(label: str | None) -> Cycle:
+# A land and an export have done their work when they keep what the cycle holds: a `loader
+# status` or a dbt build holding the database then must not cost them the cycle.
+KEEP_WAIT = 120.0
+
+
+def start_cycle(label: str | None, tell: Callable[[str], None] | None = None) -> Cycle:
     """After a land into the database: a new cycle, unless the current one was not exported
-    yet (a land again, after fixing a file, belongs to the same cycle)."""
+    yet (a land again, after fixing a file, belongs to the same cycle). The land has committed
+    by then: a process holding the database (a `loader status`, an export keeping its cycle)
+    is waited for, as the keep waits (TELL hears it once)."""
+    return waiting_for_the_database(KEEP_WAIT, tell)(_start_cycle, label)
+
+
+def _start_cycle(label: str | None) -> Cycle:
     with _transaction() as con:
         cycles = all_cycles(con)
         load_id = latest_load_id(con)
@@ -220,11 +231,6 @@ def record_export(
             )
             if source == "_snapshot":
                 con.unregister("_snapshot")
-
-
-# The packages are written when the cycle is kept: a `loader status` or a dbt build holding
-# the database then must not cost the cycle the next --changed-since compares with.
-KEEP_WAIT = 120.0
 
 
 def keep(

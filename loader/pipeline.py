@@ -58,7 +58,7 @@ def run_pipeline(
     land = _step(
         console,
         "1/3 land",
-        lambda: _land(extracts_dir, export_options.cycle, encodings, delimiter, console),
+        lambda: _land(extracts_dir, export_options.cycle, encodings, delimiter, console, warn),
     )
     land.tell(note, warn)  # as `loader land` does: the run goes on
     outcome = _step(console, "2/3 dbt build", lambda: _build_with_progress(console))
@@ -74,10 +74,11 @@ def _land(
     encodings: Encodings | None,
     delimiter: str | None,
     console: Console,
+    warn: Callable[[str], None],
 ) -> LandResult:
     """Land, then start the cycle (or continue the one not exported yet)."""
     land = land_extracts(extracts_dir, encodings=encodings, delimiter=delimiter, console=console)
-    land.cycle = start_cycle(cycle).to_dict()
+    land.cycle = start_cycle(cycle, warn).to_dict()
     return land
 
 

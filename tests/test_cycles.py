@@ -11,6 +11,8 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -346,6 +348,40 @@ def test_ctrl_c_once_the_packages_are_in_place_lets_the_export_finish(
     assert label == "ctrl-c"
 
 
+@contextmanager
+def read_by_another_process(database: Path) -> Iterator[Callable[[], None]]:
+    """DATABASE held open read-only by another process (as `loader status` holds it): others
+    read, none writes. Yields what closes it."""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys; c = duckdb.connect(sys.argv[1], read_only=True); "
+            "print('ready', flush=True); sys.stdin.readline()",
+            str(database),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdin is not None and holder.stdout is not None
+    stdin = holder.stdin
+
+    def close() -> None:
+        stdin.write("\n")
+        stdin.flush()
+
+    try:
+        assert holder.stdout.readline() == "ready\n"
+        yield close
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+WAITING = "the database is in use by another process: waiting up to 120 s for it"
+
+
 def test_keeping_the_cycle_waits_for_a_database_another_process_holds(
     scenario: Scenario, tmp_path: Path
 ) -> None:
@@ -355,43 +391,46 @@ def test_keeping_the_cycle_waits_for_a_database_another_process_holds(
     ws.env["COLUMNS"] = "200"  # the waiting line on one line
     shutil.copy(scenario.ws.database, ws.database)
     shutil.copytree(scenario.ws.target_dir, ws.target_dir)
-    holder = subprocess.Popen(  # a reader: the export reads too, but cannot write
-        [
-            sys.executable,
-            "-c",
-            "import duckdb, sys; c = duckdb.connect(sys.argv[1], read_only=True); "
-            "print('ready', flush=True); sys.stdin.readline()",
-            str(ws.database),
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdin is not None and holder.stdout is not None
-        assert holder.stdout.readline() == "ready\n"
-        with ws.started("export", "--out", str(tmp_path / "out"), "--cycle", "held") as proc:
-            assert proc.stderr is not None
-            lines = iter(proc.stderr.readline, "")  # up to the first line that says it waits
-            told = next((line for line in lines if "waiting" in line), None)
-            if told is None:  # the pipe ended: the export gave up at once, and said why
-                pytest.fail(f"the export did not wait: {proc.communicate()}")
-            holder.stdin.write("\n")  # the reader closes while the export waits
-            holder.stdin.flush()
-            done = proc.communicate(timeout=120)
-    finally:
-        holder.kill()
-        holder.wait()
+    export = ("export", "--out", str(tmp_path / "out"), "--cycle", "held")
+    # A reader: the export reads too, but cannot write.
+    with read_by_another_process(ws.database) as close, ws.started(*export) as proc:
+        assert proc.stderr is not None
+        lines = iter(proc.stderr.readline, "")  # up to the first line that says it waits
+        told = next((line for line in lines if "waiting" in line), None)
+        if told is None:  # the pipe ended: the export gave up at once, and said why
+            pytest.fail(f"the export did not wait: {proc.communicate()}")
+        close()  # while the export waits
+        done = proc.communicate(timeout=120)
     assert proc.returncode == 0, done
-    assert (
-        told == "warning: the database is in use by another process: waiting up to 120 s for it\n"
-    )
+    assert told == f"warning: {WAITING}\n"
     assert "could not be kept" not in done[1]
     ((label,),) = ws.query(
         "select label from cycles.cycles where exported_at is not null order by cycle_id desc "
         "limit 1"
     )
     assert label == "held"
+
+
+def test_a_land_waits_for_a_database_held_when_it_starts_its_cycle(
+    scenario: Scenario, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The raw tables are committed when the cycle starts: a reader opening the database in
+    between made `loader land` fail (exit 3) after landing, its --cycle label lost."""
+    ws = make_workspace(tmp_path / "ws")
+    shutil.copy(scenario.ws.database, ws.database)
+    monkeypatch.setenv("MIGRATION_DB", str(ws.database))
+    told: list[str] = []
+    with read_by_another_process(ws.database) as close:
+
+        def tell(line: str) -> None:
+            told.append(line)
+            close()
+
+        cycle = cycles.start_cycle("held", tell)
+    assert told == [WAITING]
+    assert ws.query("select label from cycles.cycles where cycle_id = ?", [cycle.cycle_id]) == [
+        ("held",)
+    ]
 
 
 @pytest.mark.parametrize("between", ["a land", "a dbt build"])
