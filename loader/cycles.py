@@ -16,7 +16,13 @@ from typing import Any
 
 import duckdb
 
-from loader.database import connect, latest_load, table_exists, waiting_for_the_database
+from loader.database import (
+    connect,
+    latest_load,
+    table_exists,
+    utc_now,
+    waiting_for_the_database,
+)
 from loader.errors import LoaderError, UsageError
 from loader.failures import first_line
 from loader.gate import latest_build
@@ -65,10 +71,8 @@ class Cycle:
             "cycle_id": self.cycle_id,
             "label": self.label,
             "load_id": self.load_id,
-            "started_at": self.started_at.isoformat(timespec="seconds"),
-            "exported_at": self.exported_at.isoformat(timespec="seconds")
-            if self.exported_at
-            else None,
+            "started_at": _iso_utc(self.started_at),
+            "exported_at": _iso_utc(self.exported_at) if self.exported_at else None,
             "out_dir": self.out_dir,
             "changed_since": self.changed_since,
             "rows_exported": self.rows_exported,
@@ -77,6 +81,11 @@ class Cycle:
 
 def default_label(cycle_id: int) -> str:
     return f"cycle {cycle_id}"
+
+
+def _iso_utc(moment: datetime) -> str:
+    """A time of the history (naive UTC) as ISO 8601 that says it is UTC."""
+    return moment.replace(tzinfo=UTC).isoformat(timespec="seconds")
 
 
 def cycle_name(cycle_id: int, label: str) -> str:
@@ -134,7 +143,7 @@ def upcoming(con: duckdb.DuckDBPyConnection, label: str | None) -> Cycle:
     if current is not None and current.load_id == load_id:
         return Cycle(current.cycle_id, label or current.label, load_id, current.started_at)
     cycle_id = current.cycle_id + 1 if current else 1
-    return Cycle(cycle_id, label or default_label(cycle_id), load_id, datetime.now(UTC))
+    return Cycle(cycle_id, label or default_label(cycle_id), load_id, utc_now())
 
 
 @contextmanager
@@ -177,7 +186,7 @@ def _start_cycle(label: str | None) -> Cycle:
             )
             return cycle
         cycle_id = current.cycle_id + 1 if current else 1
-        cycle = Cycle(cycle_id, label or default_label(cycle_id), load_id, datetime.now(UTC))
+        cycle = Cycle(cycle_id, label or default_label(cycle_id), load_id, utc_now())
         con.execute(
             f"INSERT INTO {SCHEMA}.cycles (cycle_id, label, load_id, started_at) "
             "VALUES (?, ?, ?, ?)",
@@ -204,7 +213,7 @@ def record_export(
             raise LoaderError(
                 "a land or a dbt build changed the database while the packages were written"
             )
-        exported_at = datetime.now(UTC)
+        exported_at = utc_now()
         known = {c.cycle_id for c in all_cycles(con)}
         if cycle.cycle_id not in known:
             con.execute(

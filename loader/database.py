@@ -4,6 +4,7 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,12 @@ def configure(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
             f"({first_line(exc)}): set it to e.g. 2GB or 512MB, or unset it for {DEFAULT_MEMORY_LIMIT}"
         ) from exc
     return con
+
+
+def utc_now() -> datetime:
+    """Now, as the TIMESTAMP columns of loader's tables hold time: naive UTC. An aware value
+    would be converted to the session's TimeZone, the machine's local one."""
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def quote_ident(name: str) -> str:

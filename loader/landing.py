@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 
@@ -30,7 +30,7 @@ from rich.progress import (
 )
 
 from loader.csv_read import PreparedExtract, diagnose_csv_error, read_csv_call
-from loader.database import connect, quote_ident
+from loader.database import connect, quote_ident, utc_now
 from loader.errors import CannotRunError, LoaderError
 from loader.extracts import EXTRACTS, ExtractSpec, read_header, resolve_delimiter
 from loader.failures import duckdb_error, is_about_the_data, os_error
@@ -158,7 +158,7 @@ def land_extracts(
     console = console or Console(stderr=True)
     directory = _check_directory(extracts_dir)
     found = _find_files(directory)
-    started_at = _utc_now()
+    started_at = utc_now()
     result = LandResult(load_id=f"{started_at:%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}")
     result.ignored = sorted(
         p.name
@@ -223,10 +223,6 @@ def _land_parquet(
         except duckdb.Error as exc:
             raise (duckdb_error(exc, doing) or exc) from exc
     return files
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _check_directory(extracts_dir: Path) -> Path:
@@ -552,7 +548,7 @@ def _record_load(
             landed.encoding,
             landed.delimiter,
             started_at,
-            _utc_now(),
+            utc_now(),
         ],
     )
     return landed

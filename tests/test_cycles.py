@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -461,6 +462,27 @@ def test_a_cycle_is_not_kept_from_a_database_changed_since_the_export_read_it(
     assert unkept is not None
     assert "a land or a dbt build changed the database while the packages were written" in unkept
     assert ws.query("select * from cycles.cycles order by cycle_id") == history
+
+
+def test_cycle_times_are_kept_in_utc_whatever_the_machine_zone(
+    scenario: Scenario, tmp_path: Path
+) -> None:
+    """The history, the report and status say UTC: a zone-aware time written to a TIMESTAMP
+    was converted to the machine's zone (an hour off in Berlin in winter)."""
+    ws = make_workspace(tmp_path / "ws")
+    ws.env["TZ"] = "Europe/Berlin"
+    shutil.copy(scenario.ws.database, ws.database)
+    shutil.copytree(scenario.ws.target_dir, ws.target_dir)
+    before = datetime.now(UTC).replace(tzinfo=None)
+    landed = ws.loader_process("--json", "land", str(scenario.ws.root / "extracts-2"), check=True)
+    ws.loader_process("export", "--out", str(tmp_path / "out"), "--force", check=True)
+    after = datetime.now(UTC).replace(tzinfo=None)
+    ((started, exported),) = ws.query(
+        "select started_at, exported_at from cycles.cycles order by cycle_id desc limit 1"
+    )
+    assert before <= started <= exported <= after
+    said = json.loads(landed.stdout)["cycle"]["started_at"]
+    assert datetime.fromisoformat(said) == started.replace(tzinfo=UTC, microsecond=0)
 
 
 def test_an_unknown_cycle_is_one_usage_line(scenario: Scenario) -> None:

@@ -8,12 +8,12 @@ unless --again says so. No URL with a SAS signature and no token is ever stored.
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import duckdb
 
-from loader.database import connect, dicts, table_exists, waiting_for_the_database
+from loader.database import connect, dicts, table_exists, utc_now, waiting_for_the_database
 from loader.settings import database_path
 
 SCHEMA = "fo_import"
@@ -77,10 +77,6 @@ class Entry:
     note: str | None = None
 
 
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
 def _entry(row: tuple[Any, ...]) -> Entry:
     values = dict(zip(_COLUMNS, row, strict=True))
     values["entities"] = json.loads(values["entities"])
@@ -114,7 +110,7 @@ def _latest(environment: str, sha256: str, legal_entity: str) -> Entry | None:
 
 def save(entry: Entry, *, final: bool = False) -> None:
     """Insert or update ENTRY (opened and closed per write: status may read in between)."""
-    now = _now()
+    now = utc_now()
     entry.started_at = entry.started_at or now
     entry.updated_at = now
     if final:
