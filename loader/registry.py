@@ -7,7 +7,7 @@ models: the mart, its rejects, and its rows in `main.migration_reconciliation`.
 
 import csv
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -30,6 +30,8 @@ class RegisteredEntity:
     name: str
     description: EntityDescription
     rejects: str  # the rejects mart, with the columns every rejects mart has
+    # The extracts whose every landed record its rows of main.migration_reconciliation count.
+    reconciles: tuple[str, ...]
     legal_entity_column: str = "DATAAREAID"
     schema: str = "main"
 
@@ -40,8 +42,18 @@ class RegisteredEntity:
 
 # In import order: an entity comes after the ones it must be imported after.
 _ENTRIES = (
-    RegisteredEntity("customer_definitions", CUSTOMER_DEFINITIONS, "customer_definitions_rejects"),
-    RegisteredEntity("customer_details_v2", CUSTOMER_DETAILS_V2, "customer_details_v2_rejects"),
+    RegisteredEntity(
+        "customer_definitions",
+        CUSTOMER_DEFINITIONS,
+        "customer_definitions_rejects",
+        ("customers.csv",),
+    ),
+    RegisteredEntity(
+        "customer_details_v2",
+        CUSTOMER_DETAILS_V2,
+        "customer_details_v2_rejects",
+        ("customers.csv", "customer_dimensions.csv"),
+    ),
 )
 NAMES = tuple(e.name for e in _ENTRIES)
 
@@ -62,11 +74,7 @@ def entities() -> tuple[RegisteredEntity, ...]:
             description = entry.description.with_lengths(lengths.get(entry.name, {}))
         except ValueError as exc:
             raise LoaderError(f"{FIELD_LENGTHS_SEED}: {exc}") from exc
-        registered.append(
-            RegisteredEntity(
-                entry.name, description, entry.rejects, entry.legal_entity_column, entry.schema
-            )
-        )
+        registered.append(replace(entry, description=description))
     return tuple(registered)
 
 

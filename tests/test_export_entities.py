@@ -275,7 +275,8 @@ def test_reconciliation_is_shown_per_entity(workspace: Workspace) -> None:
             "('customer_definitions', 'customers.csv', 'USMF', 8, 5, 3, 0, 0), "
             "('customer_details_v2', 'customers.csv', 'USMF', 8, 4, 2, 2, 0), "
             "('customer_details_v2', 'customer_dimensions.csv', 'USMF', 9, 9, 0, 0, 0), "
-            "('customer_definitions', 'customers.csv', NULL, 1, 0, 1, 0, 0)) "
+            "('customer_definitions', 'customers.csv', NULL, 1, 0, 1, 0, 0), "
+            "('customer_details_v2', 'customers.csv', NULL, 1, 0, 1, 0, 0)) "
             "t(entity, source_file, data_area_id, extracted, exported, rejected, skipped, unaccounted)"
         )
     open_gate(workspace)
@@ -293,9 +294,9 @@ def test_reconciliation_is_shown_per_entity(workspace: Workspace) -> None:
         },
         {
             "entity": "customer_details_v2",
-            "extracted": 17,
+            "extracted": 18,
             "exported": 13,
-            "rejected": 2,
+            "rejected": 3,
             "skipped": 2,
             "unaccounted": 0,
         },
@@ -324,7 +325,9 @@ def test_an_unaccounted_record_is_shown_loudly(workspace: Workspace) -> None:
     with duckdb.connect(str(workspace.database)) as con:
         con.execute(
             "CREATE OR REPLACE TABLE main.migration_reconciliation AS SELECT * FROM (VALUES "
-            "('customer_definitions', 'customers.csv', 'USMF', 8, 5, 2, 0, 1)) "
+            "('customer_definitions', 'customers.csv', 'USMF', 9, 5, 3, 0, 1), "
+            "('customer_details_v2', 'customers.csv', 'USMF', 9, 9, 0, 0, 0), "
+            "('customer_details_v2', 'customer_dimensions.csv', 'USMF', 9, 9, 0, 0, 0)) "
             "t(entity, source_file, data_area_id, extracted, exported, rejected, skipped, unaccounted)"
         )
     open_gate(workspace)
