@@ -17,7 +17,7 @@ from loader import registry
 from loader.cycle_state import KEPT_ACCOUNT_KEY, CycleState, collect
 from loader.cycles import SCHEMA, Cycle, resolve, upcoming
 from loader.database import dicts, quote_ident, sql_literal, table_columns
-from loader.errors import LoaderError
+from loader.errors import LoaderError, UsageError
 from loader.failures import first_line
 
 SCRATCH = "cycle_delta"  # the attached in-memory database holding the delta views
@@ -88,8 +88,15 @@ def for_export(
             ) from exc
         warn(f"this export is not kept as a cycle ({first_line(exc)}): run `dbt build` first")
         return None, None, None
+    cycle = upcoming(con, label)
+    if since is not None and since.cycle_id == cycle.cycle_id:
+        raise UsageError(
+            f"--changed-since {changed_since!r}: {since.name} is the cycle this export belongs "
+            "to, and exporting it again would replace what it recorded; name an earlier cycle, "
+            "or land the next extracts first"
+        )
     changes = prepare(con, since, state, list(exported)) if since is not None else None
-    return state, upcoming(con, label), changes
+    return state, cycle, changes
 
 
 def prepare(

@@ -318,6 +318,9 @@ def test_a_delta_since_a_partial_export_writes_what_it_left_out(
     ws.loader(
         "export", "--out", str(tmp_path / "partial"), *partial, "--cycle", "partial", check=True
     )
+    # The next cycle, of the same extracts: nothing changed but what that cycle left out.
+    ws.loader("land", str(scenario.ws.root / "extracts-2"), check=True)
+    ws.dbt("build", check=True)
     delta = tmp_path / "delta"
     ws.loader("export", "--out", str(delta), "--changed-since", "partial", check=True)
     accounts = _package_accounts(delta)
@@ -494,9 +497,21 @@ def test_an_unknown_cycle_is_one_usage_line(scenario: Scenario) -> None:
     assert len(lines) == 1 and "mock 9" in lines[0] and "'mock 1'" in lines[0], proc.stderr
 
 
-def test_a_delta_with_nothing_changed_says_so(scenario: Scenario) -> None:
-    out = scenario.ws.root / "delta-none"
-    proc = scenario.ws.loader("export", "--out", str(out), "--changed-since", "mock 2", check=True)
+def test_a_delta_with_nothing_changed_says_so(scenario: Scenario, tmp_path: Path) -> None:
+    ws = make_workspace(tmp_path / "ws")
+    shutil.copy(scenario.ws.database, ws.database)
+    shutil.copytree(scenario.ws.target_dir, ws.target_dir)  # dbt's results: the gate opens
+    # Since the cycle being exported: that export would replace what the cycle recorded.
+    refused = ws.loader("export", "--out", str(tmp_path / "x"), "--changed-since", "mock 2")
+    assert refused.returncode == 2
+    told = " ".join(refused.stderr.split())
+    assert "cycle 2 (mock 2) is the cycle this export belongs to" in told, told
+    assert not (tmp_path / "x").exists()
+    # The same extracts landed again: a new cycle, where nothing changed since mock 2.
+    ws.loader("land", str(scenario.ws.root / "extracts-2"), check=True)
+    ws.dbt("build", check=True)
+    out = tmp_path / "delta-none"
+    proc = ws.loader("export", "--out", str(out), "--changed-since", "mock 2", check=True)
     assert not list(out.glob("*.zip"))
     assert "no customer is new or changed since cycle 2 (mock 2)" in " ".join(proc.stderr.split())
 
@@ -673,9 +688,7 @@ def test_a_cycle_that_cannot_be_kept_leaves_the_previous_history(workspace: Work
         con.execute("alter table cycles.outcomes add column refusing varchar default 'kept'")
         con.execute("alter table cycles.outcomes alter column refusing set not null")
         con.execute("alter table cycles.outcomes alter column refusing drop default")
-    proc = workspace.loader(
-        "export", "--out", str(workspace.root / "delta"), "--changed-since", "1", "--cycle", "x"
-    )
+    proc = workspace.loader("export", "--out", str(workspace.root / "again"), "--cycle", "x")
     assert proc.returncode == 0, proc.stderr
     assert "cycle 1 (x) could not be kept" in " ".join(proc.stderr.split())
     after = {
