@@ -32,7 +32,7 @@ from loader.database import (
     sql_literal,
     table_columns,
 )
-from loader.errors import LoaderError, UsageError
+from loader.errors import CannotRunError, LoaderError, UsageError
 from loader.line_sql import line_sql
 from loader.outcome import finish_uninterrupted
 from loader.output import transient_progress
@@ -98,15 +98,7 @@ def export_packages(
 
     CONSOLE shows progress; WARN gets one line per gate problem that --force overrides.
     """
-    if not 1 <= options.level <= 9:
-        raise UsageError(f"the compression level must be 1 to 9, not {options.level}")
-    chosen = registry.select(options.entity)
-    fields = _fields(chosen, options.fields)
-    if options.changed_since is not None and options.parquet_dir is not None:
-        raise UsageError(
-            "--changed-since compares with the cycles kept in the migration database: it "
-            "cannot be used with --from-parquet; export from the database instead"
-        )
+    chosen, fields = check_options(options)
 
     with _open_source(options.parquet_dir, chosen) as con:
         problems = gate.blocking_problems(
@@ -172,6 +164,26 @@ def export_packages(
     if summary.note:
         warn(f"{summary.note} ({', '.join(e.display for e in chosen)})")
     return summary
+
+
+def check_options(
+    options: ExportOptions,
+) -> tuple[tuple[RegisteredEntity, ...], dict[str, tuple[tuple[str, ...], tuple[str, ...]]]]:
+    """The entities OPTIONS export and their fields (as `_fields`), or the error the export
+    would stop on: checked before any work, so that `loader run` stops before it lands."""
+    if not 1 <= options.level <= 9:
+        raise UsageError(f"the compression level must be 1 to 9, not {options.level}")
+    chosen = registry.select(options.entity)
+    fields = _fields(chosen, options.fields)
+    if options.changed_since is not None and options.parquet_dir is not None:
+        raise UsageError(
+            "--changed-since compares with the cycles kept in the migration database: it "
+            "cannot be used with --from-parquet; export from the database instead"
+        )
+    existing = next(p for p in (options.out_dir, *options.out_dir.parents) if p.exists())
+    if not existing.is_dir():  # --out a file, or a folder under one
+        raise CannotRunError(f"cannot write into {options.out_dir}: Not a directory")
+    return chosen, fields
 
 
 def _fields(

@@ -17,7 +17,7 @@ from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
 from loader.cycles import start_cycle
 from loader.dbt_runner import BuildOutcome, build
 from loader.errors import LoaderError
-from loader.export import ExportOptions, export_packages
+from loader.export import ExportOptions, check_options, export_packages
 from loader.failures import as_loader_error
 from loader.landing import LandResult, land_extracts
 from loader.output import transient_progress
@@ -55,6 +55,7 @@ def run_pipeline(
     encodings: Encodings | None = None,
     delimiter: str | None = None,
 ) -> RunResult:
+    check_options(export_options)  # a usage error stops the run before it lands
     land = _step(
         console,
         "1/3 land",

@@ -171,6 +171,35 @@ def test_a_failing_step_stops_the_run_with_its_message(
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize(
+    ("args", "code", "said"),
+    [
+        (["--fields", "NOPE"], 2, "error: --fields: NOPE not a field of"),
+        (["--entity", "nope"], 2, "error: --entity 'nope': not an entity the loader exports"),
+        (["--out", "{file}/out"], 3, "error: cannot write into {file}/out: Not a directory"),
+    ],
+    ids=["fields", "entity", "out"],
+)
+def test_options_the_export_would_refuse_stop_the_run_before_it_lands(
+    demo_run: tuple[Workspace, dict[str, object], Path],
+    tmp_path: Path,
+    args: list[str],
+    code: int,
+    said: str,
+) -> None:
+    """Not after a land that replaced the raw tables and opened a cycle, and a dbt build."""
+    ws = make_workspace(tmp_path / "ws")
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a folder")
+    args = [a.format(file=a_file) for a in args]
+    out = [] if "--out" in args else ["--out", str(tmp_path / "out")]
+    proc = ws.loader("run", str(demo_run[0].root / "extracts"), *out, *args)
+    assert proc.returncode == code, proc.stderr
+    assert proc.stderr.startswith(said.format(file=a_file)), proc.stderr
+    assert proc.stderr.count("\n") == 1 and "1/3" not in proc.stdout + proc.stderr
+    assert not ws.database.exists()
+
+
 def test_ctrl_c_during_the_build_ends_in_one_line_and_nothing_from_dbt(
     demo_run: tuple[Workspace, dict[str, object], Path], tmp_path: Path
 ) -> None:
