@@ -162,8 +162,10 @@ def _result_problems(
         status = result.get("status")
         failures = result.get("failures")
         detail = f" ({failures} failing rows)" if isinstance(failures, int) and failures else ""
+        # A plain `dbt build` leaves unit tests out (selectors.yml): it would never clear one.
+        rerun = "`dbt build --selector ci`" if uid.startswith("unit_test.") else "`dbt build`"
         problems.append(
-            f"{_short(uid)} {status}{detail} in dbt's latest run: fix it and run `dbt build`"
+            f"{_short(uid)} {status}{detail} in dbt's latest run: fix it and run {rerun}"
         )
     return problems
 

@@ -162,6 +162,8 @@ def test_a_production_build_without_the_unit_tests_opens_the_gate() -> None:
 def test_a_unit_test_that_ran_and_failed_blocks(status: str) -> None:
     (problem,) = with_unit_test(status)
     assert problem.startswith(f"unit test customer_details_v2.keeps_empty_cells {status}")
+    # The advice clears it: a plain `dbt build` leaves unit tests out, and never would.
+    assert problem.endswith("fix it and run `dbt build --selector ci`")
 
 
 def test_a_manifest_without_the_model_blocks() -> None:
