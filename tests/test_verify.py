@@ -413,3 +413,16 @@ def test_a_folder_stands_for_the_packages_in_it(
     assert sorted({line.split(": ")[0] for line in lines}) == sorted([str(bad), str(good)])
     assert f"{good}: OK (Customer details V2: 3 rows)" in lines
     assert any(line.startswith(f"{bad}: {DATA}: no data rows") for line in lines)
+
+
+def test_a_folder_without_packages_says_so(workspace: Workspace, tmp_path: Path) -> None:
+    """Not "it is a folder: name a file": --help says a folder stands for its zip files."""
+    folder = tmp_path / "extracts"
+    folder.mkdir()
+    (folder / "customers.csv").write_text("company,customer_number\n")
+    proc = workspace.loader("verify", str(folder))
+    assert proc.returncode == 3
+    assert proc.stderr.strip().splitlines()[-1] == (
+        f"error: {folder}: no .zip file in this folder: name the packages, or the folder "
+        "`loader export` wrote them to"
+    )

@@ -138,6 +138,12 @@ def verify_package(
     """
     report = Report(path)
     limits = limits or VerifyLimits()
+    if path.is_dir():  # a folder stands for its zip files (cli), and this one has none
+        report.unreadable = (
+            f"{path}: no .zip file in this folder: name the packages, or the folder "
+            "`loader export` wrote them to"
+        )
+        return report
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, ValueError, EOFError) as exc:
