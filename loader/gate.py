@@ -318,16 +318,34 @@ def _results(run_results: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
     return {str(r.get("unique_id")): r for r in run_results.get("results") or []}
 
 
-def _read_json(path: Path) -> tuple[dict[str, Any] | None, str | None]:
+# What the gate reads of each artefact: sections of entries, each a JSON object.
+_MANIFEST_SHAPE = {"nodes": dict, "macros": dict, "sources": dict, "unit_tests": dict}
+_RESULTS_SHAPE = {"results": list}
+
+
+def _read_json(path: Path, shape: Mapping[str, type]) -> tuple[dict[str, Any] | None, str | None]:
+    """The artefact at PATH, or why the gate cannot read it: missing, not JSON, or not of
+    the SHAPE dbt writes (a section of another type, an entry that is not an object)."""
     if not path.is_file():
-        return None, f"no dbt results at {path}: run `dbt build`"
+        return None, f"no dbt artefact at {path}: run `dbt build`"
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         return None, f"cannot read {path} ({exc}): run `dbt build` again"
-    if not isinstance(data, dict):
+    if not isinstance(data, dict) or not all(
+        _entries_are_objects(data.get(k), t) for k, t in shape.items()
+    ):
         return None, f"{path} is not a dbt artefact: run `dbt build` again"
     return data, None
+
+
+def _entries_are_objects(section: object, kind: type) -> bool:
+    if section is None:
+        return True
+    if not isinstance(section, kind):
+        return False
+    entries = section.values() if isinstance(section, dict) else section
+    return all(isinstance(entry, dict) for entry in entries)  # type: ignore[attr-defined]
 
 
 def last_land(con: duckdb.DuckDBPyConnection) -> datetime | None:
@@ -393,10 +411,10 @@ def blocking_problems(
         if run_results is None:
             return ["dbt has not built this database: run `dbt build`"]
     else:
-        run_results, error = _read_json(target_dir / "run_results.json")
+        run_results, error = _read_json(target_dir / "run_results.json", _RESULTS_SHAPE)
         if run_results is None:
             return [str(error)]
-    manifest, error = _read_json(target_dir / "manifest.json")
+    manifest, error = _read_json(target_dir / "manifest.json", _MANIFEST_SHAPE)
     if manifest is None:
         return [str(error)]
     checked = [*models, *([RECONCILIATION] if _model_id(manifest, RECONCILIATION) else [])]

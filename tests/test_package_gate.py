@@ -10,7 +10,7 @@ import pytest
 
 from loader.gate import check
 from tests.conftest import PROJECT_DIR, Workspace
-from tests.test_export import MODEL_ID, TEST_IDS, dbt_artifacts, read_package
+from tests.test_export import MODEL_ID, TEST_IDS, dbt_artifacts, make_mart, open_gate, read_package
 
 RUN = datetime(2026, 1, 2, 8, 0, 0, tzinfo=UTC)
 LAND = datetime(2026, 1, 2, 7, 0, 0)  # naive UTC, as raw._loads holds it
@@ -352,3 +352,20 @@ def test_the_gate_reads_the_results_dbt_kept_in_the_database(workspace: Workspac
     refused = never.loader("export", "--out", str(workspace.root / "never"))
     assert refused.returncode == 1
     assert "dbt has not built this database: run `dbt build`" in refused.stderr
+
+
+@pytest.mark.parametrize(
+    "manifest",
+    ['{"nodes": {"a": 1}}', '{"nodes": []}', '{"macros": {"m": "x"}}', "[]", "{not json"],
+)
+def test_a_manifest_of_another_shape_is_one_line(workspace: Workspace, manifest: str) -> None:
+    """Not "stopped on a bug": the gate reads only the manifest dbt writes."""
+    make_mart(workspace)
+    open_gate(workspace)
+    (workspace.target_dir / "manifest.json").write_text(manifest)
+    for command in (["export", "--out", str(workspace.root / "out")], ["status"]):
+        proc = workspace.loader(*command)
+        assert "Traceback" not in proc.stderr and "bug" not in proc.stderr, proc.stderr
+        told = " ".join(proc.stderr.split())  # status wraps its lines
+        assert "manifest.json" in told and "run `dbt build` again" in told, told
+    assert not (workspace.root / "out").exists()
