@@ -16,7 +16,7 @@ import duckdb
 from loader import registry
 from loader.cycle_state import KEPT_ACCOUNT_KEY, CycleState, collect
 from loader.cycles import SCHEMA, Cycle, resolve, upcoming
-from loader.database import dicts, quote_ident, sql_literal, table_columns
+from loader.database import dicts, quote_ident, sql_literal, table_columns, table_exists
 from loader.errors import LoaderError, UsageError
 from loader.failures import first_line
 
@@ -38,20 +38,17 @@ class Delta:
         }
 
     def lines(self) -> list[str]:
-        rejected = sum(1 for g in self.gone if g["reason"] == "rejected")
+        counts = {reason: sum(1 for g in self.gone if g["reason"] == reason) for reason in _SAID}
         lines = [
             f"Delta since {self.since.name}: only customers new or changed since then; "
             f"{len(self.gone)} customer rows of that cycle are no longer exported "
-            f"({rejected} rejected now, {len(self.gone) - rejected} gone from the extract) "
-            "and are not deleted by these packages"
+            f"({counts['rejected']} rejected now, {counts[NOTHING_TO_UPDATE]} with nothing to "
+            f"update now, {counts[NOT_IN_THE_EXTRACT]} gone from the extract) "
+            "and are not deleted or cleared by these packages"
         ]
         lines.extend(
             f"  {g['entity']} {g['data_area_id']} {g['customer_account']}: "
-            + (
-                f"rejected now ({g['rules']})"
-                if g["reason"] == "rejected"
-                else "not in the extract"
-            )
+            + _SAID[g["reason"]].format(rules=g["rules"])
             for g in self.gone[:LISTED]
         )
         if len(self.gone) > LISTED:
@@ -130,6 +127,20 @@ def prepare(
     return Delta(since=since, relations=relations, gone=gone)
 
 
+# Why a customer a cycle exported is not exported now, as export-summary.json says it, and
+# the line the summary prints for it.
+NOTHING_TO_UPDATE = "nothing to update"
+NOT_IN_THE_EXTRACT = "not in the extract"
+_SAID = {
+    "rejected": "rejected now ({rules})",
+    NOTHING_TO_UPDATE: (
+        "in the extract with nothing to update now (its fields are empty): F&O keeps the "
+        "values it has"
+    ),
+    NOT_IN_THE_EXTRACT: "not in the extract",
+}
+
+
 def _changed(customers: str, entity: str, cycle_id: int) -> str:
     return (
         f"SELECT now.data_area_id, now.customer_account FROM ({customers}) AS now "
@@ -140,6 +151,13 @@ def _changed(customers: str, entity: str, cycle_id: int) -> str:
         # As text: a history kept with another hash type compares as changed, never fails.
         "AND (before.row_hash IS NULL OR before.row_hash::VARCHAR <> now.row_hash::VARCHAR)"
     )
+
+
+def _present(con: duckdb.DuckDBPyConnection) -> str:
+    """The keys of every customer record landed now, whatever became of it: a query."""
+    if not table_exists(con, "main", "int_customers"):
+        return "SELECT NULL::VARCHAR AS data_area_id, NULL::VARCHAR AS customer_key WHERE false"
+    return "SELECT DISTINCT data_area_id, customer_key FROM main.int_customers"
 
 
 def _gone(
@@ -154,13 +172,17 @@ def _gone(
     return dicts(
         con,
         "SELECT before.entity, before.data_area_id, before.customer_account, "
-        "CASE WHEN count(r.rule) > 0 THEN 'rejected' ELSE 'not in the extract' END AS reason, "
+        "CASE WHEN count(r.rule) > 0 THEN 'rejected' "
+        f"WHEN bool_or(present.customer_key IS NOT NULL) THEN '{NOTHING_TO_UPDATE}' "
+        f"ELSE '{NOT_IN_THE_EXTRACT}' END AS reason, "
         "string_agg(DISTINCT r.rule, ', ' ORDER BY r.rule) AS rules "
         f"FROM {SCHEMA}.customers AS before "
         f"ANTI JOIN ({customers}) AS now ON now.entity = before.entity "
         f"AND now.data_area_id = before.data_area_id AND now.account_key = {before_key} "
         f"LEFT JOIN ({rejects}) AS r ON r.entity = before.entity "
         f"AND r.data_area_id = before.data_area_id AND r.account_key = {before_key} "
+        f"LEFT JOIN ({_present(con)}) AS present ON present.data_area_id = before.data_area_id "
+        f"AND present.customer_key = {before_key} "
         "WHERE before.cycle_id = ? AND list_contains(?, before.entity) "
         "GROUP BY ALL ORDER BY 2, 1, 3",
         [cycle_id, list(entities)],

@@ -488,6 +488,35 @@ def test_cycle_times_are_kept_in_utc_whatever_the_machine_zone(
     assert datetime.fromisoformat(said) == started.replace(tzinfo=UTC, microsecond=0)
 
 
+def test_a_customer_left_with_nothing_to_update_is_not_said_gone_from_the_extract(
+    workspace: Workspace,
+) -> None:
+    """A2's bill-to removed: still in the extract, created by Customer definitions, its
+    details row has nothing to update, and F&O keeps the invoice account it has."""
+    header = "company,customer_number,bill_to_customer_number,customer_name\n"
+    for name, bill_to in (("one", "A1"), ("two", "")):
+        folder = workspace.root / name
+        folder.mkdir()
+        (folder / "customers.csv").write_text(
+            f"{header}US01,A1,,Alpha\nUS01,A2,{bill_to},Beta\nUS01,A3,A1,Gamma\n"
+        )
+        (folder / "customer_dimensions.csv").write_text("company,customer_number,dimension,value\n")
+        out = workspace.root / f"packages-{name}"
+        workspace.loader("run", str(folder), "--out", str(out), "--cycle", name, check=True)
+    delta = workspace.root / "delta"
+    proc = workspace.loader("export", "--out", str(delta), "--changed-since", "one", check=True)
+    gone = json.loads((delta / "export-summary.json").read_text())["cycle"]["no_longer_exported"]
+    assert [(g["entity"], g["customer_account"], g["reason"]) for g in gone] == [
+        ("customer_details_v2", "A2", "nothing to update")
+    ]
+    told = " ".join(proc.stderr.split())
+    assert "(0 rejected now, 1 with nothing to update now, 0 gone from the extract)" in told
+    assert (
+        "customer_details_v2 USMF A2: in the extract with nothing to update now (its fields are "
+        "empty): F&O keeps the values it has" in told
+    )
+
+
 def test_an_unknown_cycle_is_one_usage_line(scenario: Scenario) -> None:
     proc = scenario.ws.loader(
         "export", "--out", str(scenario.ws.root / "x"), "--changed-since", "mock 9"
