@@ -138,7 +138,7 @@ def test_a_data_file_as_the_database(workspace: Workspace, tmp_path: Path, suffi
 
 def test_a_folder_as_a_package(workspace: Workspace, tmp_path: Path) -> None:
     proc = workspace.loader("verify", str(tmp_path))
-    assert_one_line(proc, ExitCode.CANNOT_RUN, f"{tmp_path}: Is a directory: it is a folder")
+    assert_one_line(proc, ExitCode.CANNOT_RUN, f"{tmp_path}: no .zip file in this folder")
 
 
 def test_a_folder_as_an_extract_is_a_problem_of_the_input(
