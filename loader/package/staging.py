@@ -8,6 +8,7 @@ parts) are removed, and the new summary is renamed in last. A run killed before 
 the earlier export untouched; its temporary folder is removed by the next run.
 """
 
+import contextlib
 import os
 import re
 import shutil
@@ -44,6 +45,7 @@ class StagedFolder:
     """A temporary folder inside OUT_DIR whose files are moved into OUT_DIR on commit."""
 
     def __init__(self, out_dir: Path) -> None:
+        self.created = not out_dir.exists()  # removed again when nothing comes of it
         out_dir.mkdir(parents=True, exist_ok=True)
         remove_abandoned(out_dir)
         self.out_dir = out_dir
@@ -78,6 +80,13 @@ class StagedFolder:
     def discard(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
 
+    def abandon(self) -> None:
+        """Discard the staged files; OUT_DIR too when this made it and it is still empty."""
+        self.discard()
+        if self.created:
+            with contextlib.suppress(OSError):
+                self.out_dir.rmdir()
+
 
 @contextmanager
 def staged_folder(out_dir: Path, what: str) -> Iterator[StagedFolder]:
@@ -90,10 +99,10 @@ def staged_folder(out_dir: Path, what: str) -> Iterator[StagedFolder]:
     try:
         yield staged
     except OSError as exc:
-        staged.discard()
+        staged.abandon()
         raise os_error(exc, f"cannot write {what} into {out_dir}") from exc
     except BaseException:
-        staged.discard()
+        staged.abandon()
         raise
 
 
