@@ -110,6 +110,8 @@ def _cycle_label(value: str | None) -> str | None:
         return None
     if not value.strip():
         raise typer.BadParameter('give the cycle a label, e.g. "mock 2", or leave it out')
+    if any(not c.isprintable() for c in value):  # a line break would split status, the report
+        raise typer.BadParameter('a label is one line of text, e.g. "mock 2"')
     if value.strip().isdigit():
         raise typer.BadParameter(
             f"{value.strip()} would read as a cycle id in --changed-since: give a label with a "

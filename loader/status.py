@@ -138,9 +138,10 @@ class Status:
             lines.append(hanging([("-", problem) for problem in self.dbt_problems], indent=2))
         if self.last_export:
             export = self.last_export
+            packages = len(export.get("packages") or [])
             lines.append(
                 f"last export: {export.get('exported_at')} to {export.get('out_dir')} "
-                f"({len(export.get('packages') or [])} packages)"
+                f"({packages} package{'' if packages == 1 else 's'})"
             )
         else:
             lines.append("last export: none recorded for this database")

@@ -65,6 +65,7 @@ def test_a_size_or_time_that_is_not_a_number_is_a_usage_error(
     [
         ("12", "12 would read as a cycle id in --changed-since"),
         (" ", "give the cycle a label"),
+        ("mock\n2", "a label is one line of text"),
     ],
 )
 @pytest.mark.parametrize("command", [("land", "extracts"), ("export", "--out", "packages")])

@@ -503,6 +503,8 @@ def test_a_customer_left_with_nothing_to_update_is_not_said_gone_from_the_extrac
         (folder / "customer_dimensions.csv").write_text("company,customer_number,dimension,value\n")
         out = workspace.root / f"packages-{name}"
         workspace.loader("run", str(folder), "--out", str(out), "--cycle", name, check=True)
+    # One legal entity: one package, said in the singular.
+    assert "(1 package)" in workspace.loader("status", check=True).stderr
     delta = workspace.root / "delta"
     proc = workspace.loader("export", "--out", str(delta), "--changed-since", "one", check=True)
     gone = json.loads((delta / "export-summary.json").read_text())["cycle"]["no_longer_exported"]
