@@ -15,7 +15,13 @@ import typer
 
 from loader import __version__
 from loader.errors import InterruptError
-from loader.outcome import EXIT_CODES_HELP, OneLineErrors, catch_interrupts, enable_debug
+from loader.outcome import (
+    EXIT_CODES_HELP,
+    OneLineErrors,
+    catch_interrupts,
+    enable_debug,
+    ignore_interrupts,
+)
 from loader.output import OUTPUT
 from loader.registry import NAMES
 
@@ -577,4 +583,7 @@ def main() -> None:
     """Run the CLI: every failure ends as one line on stderr and a documented exit code
     (loader.outcome); Ctrl-C stops the command, which undoes what it had not finished."""
     catch_interrupts()
-    app()
+    try:
+        app()
+    finally:
+        ignore_interrupts()

@@ -81,6 +81,13 @@ def catch_interrupts() -> None:
     signal.signal(signal.SIGINT, _on_sigint)
 
 
+def ignore_interrupts() -> None:
+    """Once the command has ended: a Ctrl-C while the process exits has nothing to stop, and
+    Python's exit would otherwise restore the default handler and die of it (exit 130 after
+    a command that finished)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 class OneLineErrors(TyperGroup):
     """Typer's group, with every failure reported as one line and a documented exit code."""
 

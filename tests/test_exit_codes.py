@@ -6,6 +6,8 @@ tests/test_failures.py interrupts a land.
 """
 
 import re
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -176,3 +178,26 @@ def test_each_command_returns_the_documented_code(
         # the failure's one line; verify lists the problems of a package on stdout instead
         lines = [line for line in proc.stderr.splitlines() if line.startswith("error: ")]
         assert len(lines) == (0 if (command, code) == ("verify", 1) else 1), proc.stderr
+
+
+def test_a_ctrl_c_as_the_process_exits_keeps_the_exit_code(workspace: Workspace) -> None:
+    """A command that finished, hit by Ctrl-C while Python exits: Python restores the default
+    handler as it exits and the process died of it, exit 130 with nothing said."""
+    late_ctrl_c = (
+        "import os, signal\n"
+        "from loader.cli import main\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    os.kill(os.getpid(), signal.SIGINT)\n"
+        "    raise\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", late_ctrl_c, "--help"],
+        env=workspace.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Usage" in proc.stdout
