@@ -88,6 +88,24 @@ def test_details_at_the_level_of_definitions(
     )
 
 
+def test_a_level_that_is_not_a_number_is_named(
+    workspace: Workspace, good: Path, tmp_path: Path
+) -> None:
+    """Not "LevelInExecutionUnit None": the value F&O could not read, once."""
+
+    def garble(entries: dict[str, bytes]) -> dict[str, bytes]:
+        text = entries["Manifest.xml"][2:].decode("utf-16-le")
+        fixed = text.replace("<LevelInExecutionUnit>2<", "<LevelInExecutionUnit>x<", 1)
+        return {**entries, "Manifest.xml": b"\xff\xfe" + fixed.encode("utf-16-le")}
+
+    bad = rewrite(good, tmp_path / "bad.zip", garble)
+    code, lines = run_verify(workspace, bad)
+    assert code == 1
+    assert [line for line in lines if "LevelInExecutionUnit" in line] == [
+        f"{bad}: Manifest.xml Customer details V2: LevelInExecutionUnit is 'x', not a whole number"
+    ]
+
+
 def test_details_in_another_execution_unit(
     workspace: Workspace, good: Path, tmp_path: Path
 ) -> None:

@@ -174,6 +174,7 @@ class _Checker:
         self.readable: dict[str, zipfile.ZipInfo] = {}
         # Per entity label: (ExecutionUnit, LevelInExecutionUnit) as the manifest says.
         self.placement: dict[str, tuple[str | None, int | None]] = {}
+        self.unreadable_levels: set[str] = set()  # labels (lower case) whose level is no number
 
     def run(self) -> None:
         infos = self.zip.infolist()
@@ -368,6 +369,8 @@ class _Checker:
                         f"{label} is in ExecutionUnit {unit} and {first} in {first_unit}: units "
                         f"run in parallel, so {label} may run before {first} created its records",
                     )
+                elif {label.lower(), first.lower()} & self.unreadable_levels:
+                    continue  # a level that is not a number is its own problem
                 elif level is None or first_level is None or level <= first_level:
                     self.report.add(
                         manifest.MANIFEST_FILE,
@@ -397,6 +400,9 @@ class _Checker:
                 where, f"TargetEntity is {target!r}, expected {description.target_entity!r}"
             )
         level = text("LevelInExecutionUnit")
+        if level and not level.isdigit():
+            self.report.add(where, f"LevelInExecutionUnit is {level!r}, not a whole number")
+            self.unreadable_levels.add(label.lower())
         self.placement[label] = (
             text("ExecutionUnit"),
             int(level) if level and level.isdigit() else None,
