@@ -154,10 +154,13 @@ def _changed(customers: str, entity: str, cycle_id: int) -> str:
 
 
 def _present(con: duckdb.DuckDBPyConnection) -> str:
-    """The keys of every customer record landed now, whatever became of it: a query."""
+    """The keys of every customer record landed now, whatever became of it: a query (a key
+    twice for a duplicate record)."""
     if not table_exists(con, "main", "int_customers"):
         return "SELECT NULL::VARCHAR AS data_area_id, NULL::VARCHAR AS customer_key WHERE false"
-    return "SELECT DISTINCT data_area_id, customer_key FROM main.int_customers"
+    # Not DISTINCT: the gone customers are few, and the join is built on them (at 10M
+    # customers 0.4 s, against 2.2 s for a DISTINCT over every record).
+    return "SELECT data_area_id, customer_key FROM main.int_customers"
 
 
 def _gone(
