@@ -417,6 +417,13 @@ def blocking_problems(
     manifest, error = _read_json(target_dir / "manifest.json", _MANIFEST_SHAPE)
     if manifest is None:
         return [str(error)]
+    adapter = (manifest.get("metadata") or {}).get("adapter_type")
+    if not from_database and adapter not in (None, "spark"):
+        # The Parquet marts are a Spark build's; these results are of another build.
+        return [
+            f"{target_dir / 'manifest.json'} is of a {adapter} build, not of the Spark build "
+            "that wrote the Parquet marts: run `dbt build --target spark`"
+        ]
     checked = [*models, *([RECONCILIATION] if _model_id(manifest, RECONCILIATION) else [])]
     found = [
         problem for model in checked for problem in _result_problems(run_results, manifest, model)

@@ -4,11 +4,12 @@ import json
 import os
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import duckdb
 import pytest
 
-from loader.gate import check
+from loader.gate import blocking_problems, check
 from tests.conftest import PROJECT_DIR, Workspace
 from tests.test_export import MODEL_ID, TEST_IDS, dbt_artifacts, make_mart, open_gate, read_package
 
@@ -369,3 +370,22 @@ def test_a_manifest_of_another_shape_is_one_line(workspace: Workspace, manifest:
         told = " ".join(proc.stderr.split())  # status wraps its lines
         assert "manifest.json" in told and "run `dbt build` again" in told, told
     assert not (workspace.root / "out").exists()
+
+
+@pytest.mark.parametrize(("adapter", "refused"), [("duckdb", True), ("spark", False)])
+def test_parquet_marts_need_the_results_of_a_spark_build(
+    tmp_path: Path, adapter: str, refused: bool
+) -> None:
+    """`--from-parquet` reads run_results.json: one a DuckDB build wrote says nothing of the
+    Parquet marts a Spark build wrote."""
+    run_results, manifest = dbt_artifacts(None, RUN)
+    manifest["metadata"] = {"dbt_version": "1.11.16", "adapter_type": adapter}
+    (tmp_path / "run_results.json").write_text(json.dumps(run_results))
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    with duckdb.connect(":memory:") as con:
+        found = blocking_problems(con, tmp_path, ["customer_details_v2"], from_database=False)
+    said = (
+        f"{tmp_path / 'manifest.json'} is of a duckdb build, not of the Spark build that wrote "
+        "the Parquet marts: run `dbt build --target spark`"
+    )
+    assert (said in found) == refused, found
