@@ -405,6 +405,23 @@ def test_stop_on_error_stops_every_legal_entity(run: Run) -> None:
     assert [status for _f, _le, status, _id in run.journal()] == ["Failed"]
 
 
+def test_error_files_that_cannot_be_fetched_leave_the_count_unknown(run: Run) -> None:
+    """An expired SAS on the error files: the package still failed, and how many records did
+    is not known; it was reported as 0 failed."""
+    run.standin.reset(
+        Behaviour(failing_rows={("USMF", "Customer details V2"): 5}, expired_error_files=True)
+    )
+    proc = run.import_()
+    assert proc.returncode == 1
+    line = one_error_line(proc)
+    assert "PartiallySucceeded" in line
+    assert (
+        "Customer details V2: records of 60 failed, how many is unknown (an error file could "
+        "not be fetched: see the job's execution log in F&O)" in line
+    )
+    assert "0 of 60 records failed" not in line
+
+
 def test_a_package_fo_cannot_read_fails_that_legal_entity_only(run: Run) -> None:
     plan = run.plan()
     victim = run.packages / plan[0][0]

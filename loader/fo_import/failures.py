@@ -27,31 +27,35 @@ def bring_back(
     execution_id: str,
     poll_interval: float,
     note: Callable[[str], None],
-) -> tuple[Path, dict[str, int]]:
+) -> tuple[Path, dict[str, int | None]]:
     """Download what F&O says about EXECUTION_ID; returns the folder and failed records per
-    entity label (rows of the staging error file plus rows of the target error keys)."""
+    entity label (rows of the staging error file plus rows of the target error keys; None
+    when one of them could not be fetched)."""
     folder = package.path.parent / ERRORS_DIR / package.path.stem
     folder.mkdir(parents=True, exist_ok=True)
     messages = api.execution_errors(execution_id)
     # F&O's value is a JSON document in a string: kept as sent, only its string wrapping undone.
     raw = messages if isinstance(messages, str) else json.dumps(messages, ensure_ascii=False)
     (folder / "execution-errors.json").write_text(raw + "\n", encoding="utf-8")
-    failed: dict[str, int] = {}
+    failed: dict[str, int | None] = {}
     for entity in package.entities:
-        count = 0
+        counts: list[int | None] = []
         url = api.staging_error_file_url(execution_id, entity.label)
         if url:
-            count += _save(session, url, folder, f"{entity.label} staging errors", note)
+            counts.append(_save(session, url, folder, f"{entity.label} staging errors", note))
         if api.generate_target_error_keys(execution_id, entity.label):
             url = _keys_file_url(api, execution_id, entity.label, poll_interval)
             if url:
-                count += _save(session, url, folder, f"{entity.label} target error keys", note)
+                counts.append(
+                    _save(session, url, folder, f"{entity.label} target error keys", note)
+                )
             else:
                 note(
                     f"  {entity.label}: the target error keys file was not ready after "
                     f"{KEYS_FILE_POLLS} polls; see the job's execution log in F&O"
                 )
-        failed[entity.label] = count
+        # A file that could not be fetched leaves the count unknown, not 0.
+        failed[entity.label] = None if None in counts else sum(c or 0 for c in counts)
     return folder, failed
 
 
@@ -66,8 +70,9 @@ def _keys_file_url(api: DmfClient, execution_id: str, entity: str, poll_interval
 
 def _save(
     session: requests.Session, url: str, folder: Path, stem: str, note: Callable[[str], None]
-) -> int:
-    """Download URL as STEM plus the extension of its blob; returns the records it holds.
+) -> int | None:
+    """Download URL as STEM plus the extension of its blob; returns the records it holds,
+    None when it could not be fetched.
 
     A file the blob store refuses (an expired SAS) is noted and skipped: the package's
     failure still stands. An unreachable blob store stops the run (a rerun fetches again).
@@ -80,7 +85,7 @@ def _save(
         raise
     except LoaderError as exc:
         note(f"  {exc}")
-        return 0
+        return None
     return _records(target) if suffix in (".csv", ".txt") else 0
 
 

@@ -18,7 +18,8 @@ class PackageOutcome:
     status: str  # F&O's final status, "not run", or "planned" (--dry-run)
     execution_id: str | None = None
     errors_dir: str | None = None
-    failed: dict[str, int] = field(default_factory=dict)  # records per entity label
+    # Records per entity label; None when an error file could not be fetched.
+    failed: dict[str, int | None] = field(default_factory=dict)
     note: str = ""
 
     @classmethod
@@ -28,7 +29,11 @@ class PackageOutcome:
             entry.status,
             execution_id=entry.execution_id,
             errors_dir=entry.errors_dir,
-            failed={e["label"]: int(e["failed"]) for e in entry.entities if "failed" in e},
+            failed={
+                e["label"]: None if e["failed"] is None else int(e["failed"])
+                for e in entry.entities
+                if "failed" in e
+            },
             note=note,
         )
 
@@ -38,10 +43,7 @@ class PackageOutcome:
         if self.status in ("Succeeded", "planned", "not run"):
             return None
         counts = (
-            ", ".join(
-                f"{e.label}: {self.failed.get(e.label, 0):,} of {e.rows:,} records failed"
-                for e in self.package.entities
-            )
+            ", ".join(self._failed_of(e.label, e.rows) for e in self.package.entities)
             if self.failed or not self.note
             else self.note
         )
@@ -50,6 +52,14 @@ class PackageOutcome:
             f"{self.package.file} ({self.package.legal_entity}, execution {self.execution_id}): "
             f"{self.status}; {counts}{where}"
         )
+
+    def _failed_of(self, label: str, rows: int) -> str:
+        if label in self.failed and self.failed[label] is None:
+            return (
+                f"{label}: records of {rows:,} failed, how many is unknown (an error file "
+                "could not be fetched: see the job's execution log in F&O)"
+            )
+        return f"{label}: {self.failed.get(label) or 0:,} of {rows:,} records failed"
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -174,7 +174,7 @@ class _Importer:
             )
             entry.errors_dir = str(folder)
             for item in entry.entities:
-                item["failed"] = failed.get(item["label"], 0)
+                item["failed"] = failed.get(item["label"])
         journal.save(entry, final=True)
         return PackageOutcome.from_entry(package, entry)
 

@@ -41,8 +41,11 @@ class Azurite:
             f"AccountName={ACCOUNT};AccountKey={ACCOUNT_KEY};BlobEndpoint={self.endpoint};"
         )
 
-    def sas_url(self, container: str, blob: str, *, write: bool) -> tuple[str, str]:
-        """A blob URL with a SAS (create and write, or read), and its signature."""
+    def sas_url(
+        self, container: str, blob: str, *, write: bool, expired: bool = False
+    ) -> tuple[str, str]:
+        """A blob URL with a SAS (create and write, or read; EXPIRED an hour ago), and its
+        signature."""
         permission = BlobSasPermissions(read=True, create=write, write=write)
         token = generate_blob_sas(
             ACCOUNT,
@@ -50,7 +53,7 @@ class Azurite:
             blob,
             account_key=ACCOUNT_KEY,
             permission=permission,
-            expiry=datetime.now(UTC) + timedelta(hours=1),
+            expiry=datetime.now(UTC) + timedelta(hours=-1 if expired else 1),
         )
         signature = next(p.split("=", 1)[1] for p in token.split("&") if p.startswith("sig="))
         return f"{self.endpoint}/{container}/{blob}?{token}", signature

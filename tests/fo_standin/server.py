@@ -73,6 +73,7 @@ class Behaviour:
     failing_rows: dict[tuple[str, str], int] = field(default_factory=dict)  # (LE, label)
     keys_file_not_ready: int = 1  # GetImportTargetErrorKeysFileUrl answers "" this often first
     blob_port: int | None = None  # hand out blob URLs on this port instead of Azurite's
+    expired_error_files: bool = False  # error file URLs whose SAS has expired: 403
 
 
 class StandIn:
@@ -291,7 +292,8 @@ class StandIn:
     def _error_file(self, execution: Execution, name: str, data: bytes) -> str:
         blob = f"{execution.execution_id}/{name}"
         self.azurite.service().get_blob_client("errors", blob).upload_blob(data, overwrite=True)
-        url, signature = self.azurite.sas_url("errors", blob, write=False)
+        expired = self.behaviour.expired_error_files
+        url, signature = self.azurite.sas_url("errors", blob, write=False, expired=expired)
         self.signatures.append(signature)
         return url
 
