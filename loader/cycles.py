@@ -10,13 +10,14 @@ Every write is one transaction: an interrupted command leaves the previous histo
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from loader.database import (
+    as_utc,
     connect,
     latest_load,
     table_exists,
@@ -85,7 +86,7 @@ def default_label(cycle_id: int) -> str:
 
 def _iso_utc(moment: datetime) -> str:
     """A time of the history (naive UTC) as ISO 8601 that says it is UTC."""
-    return moment.replace(tzinfo=UTC).isoformat(timespec="seconds")
+    return as_utc(moment).isoformat(timespec="seconds")
 
 
 def cycle_name(cycle_id: int, label: str) -> str:

@@ -51,6 +51,11 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def as_utc(moment: datetime) -> datetime:
+    """MOMENT with its zone; a naive one is UTC, as loader's TIMESTAMP columns hold time."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def sql_literal(text: str) -> str:
     """TEXT as an SQL string literal, for the few places a parameter cannot go (DDL, views)."""
     return "'" + text.replace("'", "''") + "'"

@@ -10,14 +10,14 @@ from Parquet (a Spark build) has no such table and reads run_results.json.
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from loader import registry
-from loader.database import latest_load, table_columns, table_exists
+from loader.database import as_utc, latest_load, table_columns, table_exists
 from loader.project_files import changed_after_build
 from loader.settings import PROJECT_DIR
 
@@ -33,13 +33,7 @@ RECONCILIATION = "migration_reconciliation"
 def _parse_time(text: str | None) -> datetime | None:
     if not text:
         return None
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _as_utc(moment: datetime) -> datetime:
-    """DuckDB TIMESTAMPs written by `loader land` are naive UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return as_utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
 
 
 def _started(result: Mapping[str, Any], run_started: datetime | None) -> datetime | None:
@@ -149,11 +143,9 @@ def _result_problems(
         problems.append(f"model {model} has no tests in dbt's manifest: nothing vouches for it")
     not_run = [_short(uid) for uid, _ in wanted if uid not in results]
     if not_run:
-        shown = ", ".join(not_run[:3]) + (
-            f" and {len(not_run) - 3} more" if len(not_run) > 3 else ""
-        )
         problems.append(
-            f"dbt's latest run has no result for {shown}: run `dbt build` (not only `dbt run`)"
+            f"dbt's latest run has no result for {_listed(not_run)}: run `dbt build` (not only "
+            "`dbt run`)"
         )
     for uid, ok in [*wanted, *((t, _TEST_OK) for t in unit_tests if t in results)]:
         result = results.get(uid)
@@ -180,15 +172,14 @@ def _land_problems(
     (the same land, the same `dbt build` to run)."""
     if last_land is None:
         return ["no `loader land` is recorded (raw._loads is empty or missing)"]
-    land = _as_utc(last_land)
+    land = as_utc(last_land)
     results = _results(run_results)
-    run_started = _run_started(run_results)
+    started = _start_of(run_results)
 
     def stale(model_id: str) -> bool:
         checked = [uid for uid, _ in _wanted(manifest, model_id)]
         return any(
-            uid in results
-            and ((started := _started(results[uid], run_started)) is None or started < land)
+            uid in results and ((moment := started(uid)) is None or moment < land)
             for uid in [*checked, *_stored_upstream(manifest, model_id)]
         )
 
@@ -391,7 +382,7 @@ def latest_build(con: duckdb.DuckDBPyConnection) -> datetime | None:
 
 
 def _iso(moment: datetime | None) -> str | None:
-    return _as_utc(moment).isoformat() if moment is not None else None
+    return as_utc(moment).isoformat() if moment is not None else None
 
 
 def blocking_problems(

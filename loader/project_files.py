@@ -15,6 +15,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from loader.database import as_utc
+
 PROJECT_FILE = "dbt_project.yml"  # vars and configs: every node reads it
 _CLOCK_SLACK = timedelta(minutes=1)  # a file saved "in the future" by less is a clock's jitter
 
@@ -56,7 +58,7 @@ def changed_after_build(
         modified = _modified(project_dir / path)
         if modified is not None and modified > now + _CLOCK_SLACK:
             changes.in_the_future.append(path)
-        elif modified is None or modified > _as_utc(when):
+        elif modified is None or modified > as_utc(when):
             changes.changed.append(path)
     changes.changed = sorted(set(changes.changed))
     changes.in_the_future = sorted(set(changes.in_the_future))
@@ -131,7 +133,3 @@ def _modified(path: Path) -> datetime | None:
         return None
     except OSError:
         return datetime.fromtimestamp(0, UTC)
-
-
-def _as_utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
