@@ -20,3 +20,9 @@
 {% macro dimension_delimiter_literal() -%}
     {{ dbt.string_literal(dbt.escape_single_quotes(var('dimension_delimiter'))) }}
 {%- endmacro %}
+
+
+{#- ONE when COUNT_EXPRESSION is 1, else MANY: a detail reads "line 5", not "lines 5". -#}
+{% macro one_or_many(count_expression, one, many) -%}
+    case when {{ count_expression }} = 1 then {{ dbt.string_literal(one) }} else {{ dbt.string_literal(many) }} end
+{%- endmacro %}

@@ -133,9 +133,11 @@
 {%- elif rule == 'DIMENSION_REJECTED' -%}
     {{ dbt.concat([
         "'Customer is held back because '", 'cast(held_back_rows as ' ~ dbt.type_string() ~ ')',
-        "' of its dimension rows are rejected (customer_dimensions.csv lines '", 'held_back_lines',
+        one_or_many('held_back_rows', ' of its dimension rows is rejected (customer_dimensions.csv line ', ' of its dimension rows are rejected (customer_dimensions.csv lines '),
+        'held_back_lines',
         line_list_ellipsis('held_back_rows'),
-        "'): a partial display value would clear the missing dimensions in F&O. Fix those rows.'",
+        "'): a partial display value would clear the missing dimensions in F&O. '",
+        one_or_many('held_back_rows', 'Fix that row.', 'Fix those rows.'),
     ]) }}
 {%- elif rule == 'ORPHAN_DIMENSION' -%}
     {{ dbt.concat([
@@ -150,9 +152,11 @@
             "') is rejected: fix that record (see its reject rows); its dimension rows are held back with it.'",
         ]) }}
         else {{ dbt.concat([
-            "'Customer '''", 'customer_number', "''' is held back because other dimension rows of it are rejected (lines '",
+            "'Customer '''", 'customer_number', "''' is held back because '",
+            one_or_many('held_back_rows', 'another dimension row of it is rejected (line ', 'other dimension rows of it are rejected (lines '),
             'held_back_lines', line_list_ellipsis('held_back_rows'),
-            "'): a partial display value would clear the missing dimensions in F&O. Fix those rows.'",
+            "'): a partial display value would clear the missing dimensions in F&O. '",
+            one_or_many('held_back_rows', 'Fix that row.', 'Fix those rows.'),
         ]) }}
     end
 {%- elif rule == 'UNKNOWN_DIMENSION' -%}

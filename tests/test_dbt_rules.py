@@ -346,7 +346,18 @@ def test_details_name_the_value_and_the_other_lines(built: Workspace) -> None:
     assert "U+200B" in detail[(DIMENSIONS, 22, "INVALID_DIMENSION_VALUE")]
     assert "delimiter" in detail[(DIMENSIONS, 20, "INVALID_DIMENSION_VALUE")]
     assert "longer than 30" in detail[(DIMENSIONS, 21, "INVALID_DIMENSION_VALUE")]
-    assert "lines 5" in detail[(CUSTOMERS, 19, "DIMENSION_REJECTED")]
+    assert (
+        "1 of its dimension rows is rejected (customer_dimensions.csv line 5)"
+        in detail[(CUSTOMERS, 19, "DIMENSION_REJECTED")]
+    )
+    assert (
+        "2 of its dimension rows are rejected (customer_dimensions.csv lines 8, 9)"
+        in detail[(CUSTOMERS, 21, "DIMENSION_REJECTED")]
+    )
+    assert (
+        "another dimension row of it is rejected (line 5)"
+        in detail[(DIMENSIONS, 6, "CUSTOMER_REJECTED")]
+    )
     assert "line 5" in detail[(DIMENSIONS, 13, "CUSTOMER_REJECTED")]
     assert "22 characters as F&O counts them" in detail[(CUSTOMERS, 39, "ACCOUNT_TOO_LONG")]
     assert "(32)" in detail[(DIMENSIONS, 23, "INVALID_DIMENSION_VALUE")]
