@@ -175,7 +175,6 @@ def land(
     raw tables are written as Parquet files to --to instead, all replaced at once.
     A land starts a migration cycle, or continues the current one until it is exported.
     """
-    from loader.cycles import start_cycle
     from loader.landing import land_extracts
 
     if (output_format is LandFormat.parquet) != (to is not None):
@@ -188,9 +187,8 @@ def land(
         delimiter=delimiter,
         console=console,
         parquet_dir=to,
+        cycle_label=cycle,
     )
-    if to is None:
-        result.cycle = start_cycle(cycle, OUTPUT.warn).to_dict()
     OUTPUT.result(result.table(), result.to_dict())
     if to is not None:
         OUTPUT.note(f"the raw tables are Parquet files in {to / 'raw'}")

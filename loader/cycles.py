@@ -161,39 +161,34 @@ def _transaction() -> Iterator[duckdb.DuckDBPyConnection]:
         con.execute("COMMIT")
 
 
-# A land and an export have done their work when they keep what the cycle holds: a `loader
-# status` or a dbt build holding the database then must not cost them the cycle.
+# An export has done its work when it keeps what the cycle holds: a `loader status` or a dbt
+# build holding the database then must not cost it the cycle.
 KEEP_WAIT = 120.0
 
 
-def start_cycle(label: str | None, tell: Callable[[str], None] | None = None) -> Cycle:
-    """After a land into the database: a new cycle, unless the current one was not exported
-    yet (a land again, after fixing a file, belongs to the same cycle). The land has committed
-    by then: a process holding the database (a `loader status`, an export keeping its cycle)
-    is waited for, as the keep waits (TELL hears it once)."""
-    return waiting_for_the_database(KEEP_WAIT, tell)(_start_cycle, label)
-
-
-def _start_cycle(label: str | None) -> Cycle:
-    with _transaction() as con:
-        cycles = all_cycles(con)
-        load_id = latest_load_id(con)
-        current = cycles[-1] if cycles else None
-        if current is not None and current.exported_at is None:
-            cycle = Cycle(current.cycle_id, label or current.label, load_id, current.started_at)
-            con.execute(
-                f"UPDATE {SCHEMA}.cycles SET label = ?, load_id = ? WHERE cycle_id = ?",
-                [cycle.label, load_id, cycle.cycle_id],
-            )
-            return cycle
-        cycle_id = current.cycle_id + 1 if current else 1
-        cycle = Cycle(cycle_id, label or default_label(cycle_id), load_id, utc_now())
+def begin_cycle(con: duckdb.DuckDBPyConnection, label: str | None) -> Cycle:
+    """In the land's own transaction (CON), after its raw tables: a new cycle, unless the
+    current one was not exported yet (a land again, after fixing a file, belongs to the same
+    cycle). The land and its cycle commit together: an interrupted land leaves neither."""
+    for statement in _DDL:
+        con.execute(statement)
+    cycles = all_cycles(con)
+    load_id = latest_load_id(con)
+    current = cycles[-1] if cycles else None
+    if current is not None and current.exported_at is None:
+        cycle = Cycle(current.cycle_id, label or current.label, load_id, current.started_at)
         con.execute(
-            f"INSERT INTO {SCHEMA}.cycles (cycle_id, label, load_id, started_at) "
-            "VALUES (?, ?, ?, ?)",
-            [cycle.cycle_id, cycle.label, load_id, cycle.started_at],
+            f"UPDATE {SCHEMA}.cycles SET label = ?, load_id = ? WHERE cycle_id = ?",
+            [cycle.label, load_id, cycle.cycle_id],
         )
         return cycle
+    cycle_id = current.cycle_id + 1 if current else 1
+    cycle = Cycle(cycle_id, label or default_label(cycle_id), load_id, utc_now())
+    con.execute(
+        f"INSERT INTO {SCHEMA}.cycles (cycle_id, label, load_id, started_at) VALUES (?, ?, ?, ?)",
+        [cycle.cycle_id, cycle.label, load_id, cycle.started_at],
+    )
+    return cycle
 
 
 def record_export(

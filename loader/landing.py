@@ -30,6 +30,7 @@ from rich.progress import (
 )
 
 from loader.csv_read import PreparedExtract, diagnose_csv_error, read_csv_call
+from loader.cycles import begin_cycle
 from loader.database import connect, quote_ident, utc_now
 from loader.errors import CannotRunError, LoaderError
 from loader.extracts import EXTRACTS, ExtractSpec, read_header, resolve_delimiter
@@ -148,8 +149,10 @@ def land_extracts(
     delimiter: str | None = None,
     console: Console | None = None,
     parquet_dir: Path | None = None,
+    cycle_label: str | None = None,
 ) -> LandResult:
-    """Land every extract of EXTRACTS_DIR into the raw schema in one transaction.
+    """Land every extract of EXTRACTS_DIR into the raw schema in one transaction, which also
+    starts the migration cycle (loader.cycles.begin_cycle, labelled CYCLE_LABEL).
 
     With PARQUET_DIR the migration database is not touched: the extracts are landed into a
     scratch database (continuing the landing history of PARQUET_DIR/raw/_loads) and the raw
@@ -185,8 +188,14 @@ def land_extracts(
                 prepared, result.load_id, started_at, parquet_dir, Path(temp)
             )
             return result
+
+        def start_the_cycle(con: duckdb.DuckDBPyConnection) -> None:
+            result.cycle = begin_cycle(con, cycle_label).to_dict()
+
         with connect() as con:
-            result.files = _write_raw_tables(con, prepared, result.load_id, started_at)
+            result.files = _write_raw_tables(
+                con, prepared, result.load_id, started_at, before_commit=start_the_cycle
+            )
     return result
 
 
@@ -316,8 +325,10 @@ def _write_raw_tables(
     prepared: list[PreparedExtract],
     load_id: str,
     started_at: datetime,
+    before_commit: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
 ) -> list[LandedFile]:
-    """Write every file to a landing table side by side, then swap them in in one transaction.
+    """Write every file to a landing table side by side, then swap them in in one transaction
+    (with BEFORE_COMMIT's writes).
 
     The raw tables stay as they were until that last transaction commits, so a failure (or a
     kill) anywhere before leaves the previous land in place; landing tables left by a killed
@@ -340,6 +351,8 @@ def _write_raw_tables(
                 con.execute(f"drop table if exists raw.{table}")
                 con.execute(f"alter table {_landing_table(extract.spec)} rename to {table}")
                 landed.append(_record_load(con, extract, rows, load_id, started_at))
+            if before_commit is not None:
+                before_commit(con)
             con.commit()
         except BaseException:
             # DuckDB may have rolled back itself (a failed write): the first error is the news.

@@ -14,7 +14,6 @@ import duckdb
 from rich.console import Console, Group, RenderableType
 from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from loader.cycles import start_cycle
 from loader.dbt_runner import BuildOutcome, build
 from loader.errors import LoaderError
 from loader.export import ExportOptions, check_options, export_packages
@@ -59,7 +58,13 @@ def run_pipeline(
     land = _step(
         console,
         "1/3 land",
-        lambda: _land(extracts_dir, export_options.cycle, encodings, delimiter, console, warn),
+        lambda: land_extracts(  # starts the cycle too, or continues the one not exported yet
+            extracts_dir,
+            encodings=encodings,
+            delimiter=delimiter,
+            console=console,
+            cycle_label=export_options.cycle,
+        ),
     )
     land.tell(note, warn)  # as `loader land` does: the run goes on
     outcome = _step(console, "2/3 dbt build", lambda: _build_with_progress(console))
@@ -67,20 +72,6 @@ def run_pipeline(
         warn(f"dbt: {warning}")
     summary = _step(console, "3/3 export", lambda: export_packages(export_options, console, warn))
     return RunResult(land=land, build=outcome, export=summary)
-
-
-def _land(
-    extracts_dir: Path,
-    cycle: str | None,
-    encodings: Encodings | None,
-    delimiter: str | None,
-    console: Console,
-    warn: Callable[[str], None],
-) -> LandResult:
-    """Land, then start the cycle (or continue the one not exported yet)."""
-    land = land_extracts(extracts_dir, encodings=encodings, delimiter=delimiter, console=console)
-    land.cycle = start_cycle(cycle, warn).to_dict()
-    return land
 
 
 def _step(console: Console, name: str, work: Callable[[], T]) -> T:

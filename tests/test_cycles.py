@@ -415,28 +415,6 @@ def test_keeping_the_cycle_waits_for_a_database_another_process_holds(
     assert label == "held"
 
 
-def test_a_land_waits_for_a_database_held_when_it_starts_its_cycle(
-    scenario: Scenario, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The raw tables are committed when the cycle starts: a reader opening the database in
-    between made `loader land` fail (exit 3) after landing, its --cycle label lost."""
-    ws = make_workspace(tmp_path / "ws")
-    shutil.copy(scenario.ws.database, ws.database)
-    monkeypatch.setenv("MIGRATION_DB", str(ws.database))
-    told: list[str] = []
-    with read_by_another_process(ws.database) as close:
-
-        def tell(line: str) -> None:
-            told.append(line)
-            close()
-
-        cycle = cycles.start_cycle("held", tell)
-    assert told == [WAITING]
-    assert ws.query("select label from cycles.cycles where cycle_id = ?", [cycle.cycle_id]) == [
-        ("held",)
-    ]
-
-
 @pytest.mark.parametrize("between", ["a land", "a dbt build"])
 def test_a_cycle_is_not_kept_from_a_database_changed_since_the_export_read_it(
     scenario: Scenario, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, between: str
@@ -703,6 +681,29 @@ def test_a_land_before_the_export_stays_in_the_same_cycle(workspace: Workspace) 
     loads = workspace.query("select load_id from raw._loads order by finished_at desc limit 1")
     assert [(c[0], c[1]) for c in cycles] == [(1, "mock 1")]
     assert cycles[0][2] == loads[0][0]  # the cycle holds the latest land
+
+
+def test_a_land_and_its_cycle_commit_together(workspace: Workspace) -> None:
+    """A land whose cycle cannot be started keeps nothing: the land and the cycle start were
+    two commits, so a failure (or a Ctrl-C) between them left the new raw tables without their
+    cycle, after saying the land was undone."""
+    first, second = workspace.root / "extracts-1", workspace.root / "extracts-2"
+    workspace.loader("demo-data", "--out", str(first), "--customers", "50", check=True)
+    workspace.loader("demo-data", "--out", str(second), "--customers", "60", check=True)
+    workspace.loader("land", str(first), "--cycle", "mock 1", check=True)
+    before = {
+        table: workspace.query(f"select * from {table} order by all")
+        for table in ("raw._loads", "raw.customers", "cycles.cycles")
+    }
+    # The cycle's table is now a view: the land's last write, the cycle's, fails.
+    with duckdb.connect(str(workspace.database)) as con:
+        con.execute("alter table cycles.cycles rename to kept")
+        con.execute("create view cycles.cycles as select * from cycles.kept")
+    proc = workspace.loader("land", str(second), "--cycle", "mock 2")
+    assert proc.returncode != 0, proc.stdout
+    after = {table: workspace.query(f"select * from {table} order by all") for table in before}
+    assert after["raw._loads"] == before["raw._loads"]
+    assert after["raw.customers"] == before["raw.customers"]
 
 
 def test_a_cycle_that_cannot_be_kept_leaves_the_previous_history(workspace: Workspace) -> None:
