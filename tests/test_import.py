@@ -253,6 +253,9 @@ def test_full_import_in_order_one_at_a_time_then_a_rerun_imports_nothing(run: Ru
         ),
         Behaviour(faults={"GetAzureWriteUrl": ["reset"], "GetExecutionSummaryStatus": ["reset"]}),
         Behaviour(faults={"ImportFromPackage": ["reset_after", "reset"]}),
+        # The start got through, its answer was lost, the repeat is refused ("already exists")
+        # while F&O does not know the execution yet: it was journaled as refused, and failed.
+        Behaviour(faults={"ImportFromPackage": ["reset_after"]}, not_found_polls=2),
         Behaviour(
             faults={"GetExecutionSummaryStatus": ["expire"], "ImportFromPackage": ["expire"]}
         ),
@@ -265,6 +268,7 @@ def test_full_import_in_order_one_at_a_time_then_a_rerun_imports_nothing(run: Ru
         "500",
         "reset",
         "reset-after-start",
+        "reset-after-start-not-registered-yet",
         "expired-token",
         "not-found-yet",
         "unknown",

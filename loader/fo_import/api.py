@@ -9,6 +9,7 @@ import requests
 from loader.errors import LoaderError
 from loader.fo_import import transport
 from loader.fo_import.auth import TokenSource
+from loader.fo_import.errors import RepeatedCallRefusedError
 
 ACTIONS = "/data/DataManagementDefinitionGroups/Microsoft.Dynamics.DataEntities."
 FINAL = ("Succeeded", "PartiallySucceeded", "Failed", "Canceled")
@@ -26,8 +27,16 @@ class DmfClient:
         self._session = session
         self._tokens = tokens
 
-    def _post(self, action: str, body: dict[str, Any]) -> Any:
+    def _post(self, action: str, body: dict[str, Any], *, repeatable: bool = True) -> Any:
+        """The action's `value`. An action that is not REPEATABLE and is refused after being
+        sent more than once raises RepeatedCallRefusedError: the refusal may be of the repeat."""
         url = f"{self.environment}{ACTIONS}{action}"
+        sent = 0
+
+        def count() -> None:
+            nonlocal sent
+            sent += 1
+
         for renewed in (False, True):
             response = transport.call(
                 self._session,
@@ -36,6 +45,7 @@ class DmfClient:
                 what=action,
                 json=body,
                 headers={"Authorization": f"Bearer {self._tokens.token()}"},
+                sending=count,
             )
             if response.status_code == 401 and not renewed:
                 self._tokens.renew()  # the token expired or was revoked: one new token
@@ -52,10 +62,13 @@ class DmfClient:
                 "management role (docs/import.md)"
             )
         if not response.ok:
-            raise LoaderError(
+            refused = (
                 f"{action}: F&O answered HTTP {response.status_code}: "
                 f"{transport.error_message(response)}"
             )
+            if not repeatable and sent > 1:
+                raise RepeatedCallRefusedError(refused)
+            raise LoaderError(refused)
         try:
             return response.json()["value"]
         except (ValueError, KeyError, TypeError):
@@ -82,6 +95,7 @@ class DmfClient:
                 "overwrite": True,
                 "legalEntityId": legal_entity,
             },
+            repeatable=False,  # a repeat of a start that got through is refused
         )
         return str(value)
 

@@ -17,6 +17,11 @@ class UnreachableError(LoaderError):
     exit_code = 3
 
 
+class RepeatedCallRefusedError(LoaderError):
+    """F&O refused a call sent again after the answer to an earlier attempt was lost: the
+    earlier attempt may have done the work (an execution started under the same id)."""
+
+
 class NotFoundYetError(Exception):
     """F&O answered "Execution details were not found": a just-started execution is not
     registered yet (or never was)."""

@@ -20,7 +20,11 @@ from loader.errors import LoaderError, UsageError
 from loader.fo_import import blob, failures, journal
 from loader.fo_import.api import FINAL, DmfClient
 from loader.fo_import.auth import TokenSource
-from loader.fo_import.errors import NotFoundYetError, UnreachableError
+from loader.fo_import.errors import (
+    NotFoundYetError,
+    RepeatedCallRefusedError,
+    UnreachableError,
+)
 from loader.fo_import.plan import PlannedPackage, read_plan
 from loader.fo_import.report import ImportSummary, PackageOutcome
 from loader.fo_import.transport import new_session, safe_url
@@ -206,8 +210,14 @@ class _Importer:
                 write.url, package.definition_group, entry.execution_id, package.legal_entity
             )
         except LoaderError as exc:
-            # The call may have reached F&O before its answer was lost: ask before failing.
-            if self._known(entry.execution_id):
+            # The call may have reached F&O before its answer was lost: ask before failing. A
+            # repeat refused (the id exists) says the first got through, maybe not registered
+            # yet: it has the grace polls a resumed start has.
+            if isinstance(exc, RepeatedCallRefusedError):
+                known = self._registers(entry.execution_id)
+            else:
+                known = self._known(entry.execution_id)
+            if known:
                 pass
             elif isinstance(exc, UnreachableError):
                 raise

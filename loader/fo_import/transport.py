@@ -10,7 +10,7 @@ import http.client
 import ipaddress
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -126,12 +126,15 @@ def call(
     data: bytes | None = None,
     timeout: tuple[float, float] = TIMEOUT,
     stream: bool = False,
+    sending: Callable[[], None] | None = None,
 ) -> requests.Response:
-    """One HTTP call with bounded retries. Returns any answer that is not retried (2xx, 4xx but
-    429); raises NotFoundYetError for F&O's "execution details were not found", UnreachableError when the
-    attempts run out."""
+    """One HTTP call with bounded retries (SENDING hears each attempt). Returns any answer that
+    is not retried (2xx, 4xx but 429); raises NotFoundYetError for F&O's "execution details were
+    not found", UnreachableError when the attempts run out."""
 
     def attempt() -> requests.Response:
+        if sending is not None:
+            sending()
         try:
             response = session.request(
                 method,
