@@ -1,9 +1,11 @@
 {#- Characters a value in a Customer details V2 package must not hold: the CSV delimiter and
     text qualifier (`,` `"`), every C0 control (CR, LF, tab and the XML 1.0-illegal ones), C1
-    controls, and invisible characters that break F&O's lookups (U+00A0 no-break space, U+00AD
-    soft hyphen, zero-width and directional marks, U+2060 word joiner, U+FEFF BOM). -#}
+    controls, the noncharacters U+FFFE and U+FFFF (XML cannot carry them), and invisible
+    characters that break F&O's lookups (U+00A0 no-break space, U+00AD soft hyphen, U+061C
+    Arabic letter mark, U+180E Mongolian vowel separator, zero-width and directional marks and
+    isolates, U+2060 word joiner, U+FEFF BOM). -#}
 {% macro forbidden_characters_pattern() -%}
-    [,"\x00-\x1F\x7F-\x9F\xA0\xAD\x{200B}-\x{200F}\x{2028}-\x{202F}\x{2060}-\x{2064}\x{FEFF}]
+    [,"\x00-\x1F\x7F-\x9F\xA0\xAD\x{061C}\x{180E}\x{200B}-\x{200F}\x{2028}-\x{202F}\x{2060}-\x{2069}\x{FEFF}\x{FFFE}\x{FFFF}]
 {%- endmacro %}
 
 

@@ -275,6 +275,12 @@ def corpus_extracts() -> tuple[str, str, Corpus]:
     c.add("empty", "US01", "")
     c.add("tab", "US01", "\t")
     c.add("nbsp", "US01", "\u00a0")
+    # Noncharacters XML cannot carry, and marks and isolates that hide in a lookup.
+    c.add("nonchar", "US01", "NC\uffff1")
+    c.add("isolate", "US01", "IS01\u2066")
+    c.add("arabic_mark", "US01", "AM\u061c01")
+    c.add("vowel_separator", "US01", "MV\u180e01")
+    c.add("bills_nonchar", "US01", "X0002", "T\ufffe1")
     # A chain 1,000 deep (not a cycle) and a cycle of 1,000.
     for i in range(CHAIN):
         c.add(f"chain{i}", "US01", f"CH{i:04d}", f"CH{i + 1:04d}" if i < CHAIN - 1 else "")
@@ -367,6 +373,40 @@ def test_blank_and_whitespace_only_accounts(corpus: tuple[Workspace, Corpus, flo
     assert "contains U+0009," in detail_at(ws, c.at["tab"], "INVALID_ACCOUNT")
     assert rejects_at(ws, c.at["nbsp"]) == {"INVALID_ACCOUNT"}
     assert "contains U+00A0," in detail_at(ws, c.at["nbsp"], "INVALID_ACCOUNT")
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        ("nonchar", "U+FFFF"),
+        ("isolate", "U+2066"),
+        ("arabic_mark", "U+061C"),
+        ("vowel_separator", "U+180E"),
+    ],
+)
+def test_characters_a_package_cannot_carry_or_fo_cannot_find_are_rejected(
+    corpus: tuple[Workspace, Corpus, float], name: str, code: str
+) -> None:
+    ws, c, _ = corpus
+    assert rejects_at(ws, c.at[name]) == {"INVALID_ACCOUNT"}
+    assert f"contains {code}," in detail_at(ws, c.at[name], "INVALID_ACCOUNT")
+
+
+def test_a_bill_to_holding_a_noncharacter_is_an_invalid_invoice_account(
+    corpus: tuple[Workspace, Corpus, float],
+) -> None:
+    ws, c, _ = corpus
+    assert rejects_at(ws, c.at["bills_nonchar"]) == {"INVALID_INVOICE_ACCOUNT"}
+    assert "contains U+FFFE," in detail_at(ws, c.at["bills_nonchar"], "INVALID_INVOICE_ACCOUNT")
+
+
+def test_the_corpus_exports_what_passed(
+    corpus: tuple[Workspace, Corpus, float], tmp_path: Path
+) -> None:
+    """A noncharacter that passed the rules stopped the whole export at the writer's check."""
+    ws, _c, _ = corpus
+    proc = ws.loader("export", "--out", str(tmp_path / "out"))
+    assert proc.returncode == 0, proc.stderr
 
 
 def test_ten_thousand_copies_of_one_key_are_all_rejected_with_a_short_detail(
