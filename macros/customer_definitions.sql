@@ -85,9 +85,11 @@
 
 
 {#- An email address as F&O's contact validation expects it: one @, something before it, a
-    domain with a dot after it, no spaces. -#}
+    domain with a dot after it, no blank of any kind (space, tab, line break, no-break and
+    other Unicode spaces) and no control character. -#}
 {% macro email_address_pattern() -%}
-    [^@ ]+@[^@ .]+([.][^@ .]+)+
+    {%- set no = '@\\s\\x00-\\x1F\\x7F-\\xA0\\x{1680}\\x{2000}-\\x{200B}\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}\\x{FEFF}' -%}
+    [^{{ no }}]+@[^.{{ no }}]+([.][^.{{ no }}]+)+
 {%- endmacro %}
 
 {#- True when the whole expression is an email address, NULL for NULL. -#}
@@ -104,7 +106,7 @@
 {%- endmacro %}
 
 {% macro spark__is_email_address(expression) -%}
-    ({{ expression }} rlike '^{{ email_address_pattern() }}$')
+    ({{ expression }} rlike '^{{ email_address_pattern() | replace("\\", "\\\\") }}$')
 {%- endmacro %}
 
 

@@ -12,6 +12,7 @@ of 1,000.
 """
 
 import json
+import re
 import subprocess
 import time
 from collections import Counter
@@ -241,16 +242,21 @@ class Corpus:
     """The crafted customers.csv: each record's line, by a name the tests use."""
 
     def __init__(self) -> None:
-        self.lines: list[str] = [CUSTOMERS_HEADER]
+        self.lines: list[str] = [f"{CUSTOMERS_HEADER},email"]
         self.at: dict[str, int] = {}
+        self.next_line = 2  # a record's first line in the file: a value may hold line breaks
 
-    def add(self, name: str, company: str, account: str, bill_to: str = "") -> None:
+    def add(
+        self, name: str, company: str, account: str, bill_to: str = "", email: str = ""
+    ) -> None:
         def cell(value: str) -> str:
             return f'"{value}"' if any(c in value for c in ',"\r\n') else value
 
         # Every record has a name: Customer definitions would reject a nameless customer.
-        self.lines.append(f"{company},{cell(account)},{cell(bill_to)},Customer {name}")
-        self.at[name] = len(self.lines)
+        record = f"{company},{cell(account)},{cell(bill_to)},Customer {name},{cell(email)}"
+        self.lines.append(record)
+        self.at[name] = self.next_line
+        self.next_line += 1 + len(re.findall(r"\r\n|\r|\n", record))
 
     def text(self) -> str:
         return "\r\n".join(self.lines) + "\r\n"
@@ -281,6 +287,12 @@ def corpus_extracts() -> tuple[str, str, Corpus]:
     c.add("arabic_mark", "US01", "AM\u061c01")
     c.add("vowel_separator", "US01", "MV\u180e01")
     c.add("bills_nonchar", "US01", "X0002", "T\ufffe1")
+    # An email holding a blank other than a space is no address either.
+    c.add("email_ok", "US01", "E0001", email="john.doe@example.com")
+    c.add("email_tab", "US01", "E0002", email="john\tdoe@example.com")
+    c.add("email_nbsp", "US01", "E0003", email="john\u00a0doe@example.com")
+    c.add("email_ideographic", "US01", "E0004", email="john@example\u3000.com")
+    c.add("email_line_break", "US01", "E0005", email="john@example.com\nx")
     # A chain 1,000 deep (not a cycle) and a cycle of 1,000.
     for i in range(CHAIN):
         c.add(f"chain{i}", "US01", f"CH{i:04d}", f"CH{i + 1:04d}" if i < CHAIN - 1 else "")
@@ -324,6 +336,15 @@ def detail_at(ws: Workspace, line: int, rule: str) -> str:
         [line, rule],
     )
     return str(detail)
+
+
+def definitions_rejects_at(ws: Workspace, line: int) -> set[str]:
+    rows = ws.query(
+        "select rule from main.customer_definitions_rejects "
+        "where source_file = 'customers.csv' and source_line = ?",
+        [line],
+    )
+    return {str(r[0]) for r in rows}
 
 
 def mart_row(ws: Workspace, account: str) -> tuple[object, ...] | None:
@@ -398,6 +419,17 @@ def test_a_bill_to_holding_a_noncharacter_is_an_invalid_invoice_account(
     ws, c, _ = corpus
     assert rejects_at(ws, c.at["bills_nonchar"]) == {"INVALID_INVOICE_ACCOUNT"}
     assert "contains U+FFFE," in detail_at(ws, c.at["bills_nonchar"], "INVALID_INVOICE_ACCOUNT")
+
+
+@pytest.mark.parametrize(
+    "name", ["email_tab", "email_nbsp", "email_ideographic", "email_line_break"]
+)
+def test_an_email_with_a_blank_of_any_kind_is_not_an_address(
+    corpus: tuple[Workspace, Corpus, float], name: str
+) -> None:
+    ws, c, _ = corpus
+    assert definitions_rejects_at(ws, c.at[name]) == {"INVALID_EMAIL"}
+    assert definitions_rejects_at(ws, c.at["email_ok"]) == set()
 
 
 def test_the_corpus_exports_what_passed(
