@@ -320,9 +320,9 @@ def corpus(
     return ws, c, seconds
 
 
-def rejects_at(ws: Workspace, line: int) -> set[str]:
+def rejects_at(ws: Workspace, line: int, entity: str = "customer_details_v2") -> set[str]:
     rows = ws.query(
-        "select rule from main.customer_details_v2_rejects "
+        f"select rule from main.{entity}_rejects "
         "where source_file = 'customers.csv' and source_line = ?",
         [line],
     )
@@ -336,15 +336,6 @@ def detail_at(ws: Workspace, line: int, rule: str) -> str:
         [line, rule],
     )
     return str(detail)
-
-
-def definitions_rejects_at(ws: Workspace, line: int) -> set[str]:
-    rows = ws.query(
-        "select rule from main.customer_definitions_rejects "
-        "where source_file = 'customers.csv' and source_line = ?",
-        [line],
-    )
-    return {str(r[0]) for r in rows}
 
 
 def mart_row(ws: Workspace, account: str) -> tuple[object, ...] | None:
@@ -428,8 +419,8 @@ def test_an_email_with_a_blank_of_any_kind_is_not_an_address(
     corpus: tuple[Workspace, Corpus, float], name: str
 ) -> None:
     ws, c, _ = corpus
-    assert definitions_rejects_at(ws, c.at[name]) == {"INVALID_EMAIL"}
-    assert definitions_rejects_at(ws, c.at["email_ok"]) == set()
+    assert rejects_at(ws, c.at[name], "customer_definitions") == {"INVALID_EMAIL"}
+    assert rejects_at(ws, c.at["email_ok"], "customer_definitions") == set()
 
 
 def test_the_corpus_exports_what_passed(
