@@ -426,6 +426,26 @@ def test_error_files_that_cannot_be_fetched_leave_the_count_unknown(run: Run) ->
     assert "0 of 60 records failed" not in line
 
 
+def test_error_files_fo_cannot_give_keep_the_status_and_the_run_goes_on(run: Run) -> None:
+    """F&O failing to make the target error keys file: the exception escaped, the known
+    final status was never journaled, the exit was 3 and no other legal entity was imported."""
+    plan = run.plan()
+    first_le = plan[0][1]
+    run.standin.reset(
+        Behaviour(
+            failing_rows={(first_le, "Customer details V2"): 3},
+            faults={"GenerateImportTargetErrorKeysFile": ["500"] * 6},
+        )
+    )
+    proc = run.import_()
+    assert proc.returncode == 1, proc.stderr
+    assert {le for _, le in started(run.standin)} == {le for _, le in plan}
+    statuses = {(f, le): status for f, le, status, _ in run.journal()}
+    assert statuses[plan[0]] == "PartiallySucceeded"
+    assert "the error files could not be brought back" in " ".join(proc.stderr.split())
+    assert "how many is unknown" in one_error_line(proc)
+
+
 def test_a_package_fo_cannot_read_fails_that_legal_entity_only(run: Run) -> None:
     plan = run.plan()
     victim = run.packages / plan[0][0]

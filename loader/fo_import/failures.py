@@ -13,7 +13,6 @@ import requests
 from loader.errors import LoaderError
 from loader.fo_import import blob
 from loader.fo_import.api import DmfClient
-from loader.fo_import.errors import UnreachableError
 from loader.fo_import.plan import PlannedPackage
 
 ERRORS_DIR = "import-errors"
@@ -74,15 +73,13 @@ def _save(
     """Download URL as STEM plus the extension of its blob; returns the records it holds,
     None when it could not be fetched.
 
-    A file the blob store refuses (an expired SAS) is noted and skipped: the package's
-    failure still stands. An unreachable blob store stops the run (a rerun fetches again).
+    A file the blob store refuses (an expired SAS) or cannot give (unreachable) is noted and
+    skipped: the package's failure still stands, and the other files are still fetched.
     """
     suffix = Path(unquote(urlsplit(url).path)).suffix.lower() or ".csv"
     target = folder / f"{stem}{suffix}"
     try:
         blob.download(session, url, target)
-    except UnreachableError:
-        raise
     except LoaderError as exc:
         note(f"  {exc}")
         return None

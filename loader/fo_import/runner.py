@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import requests
 
 from loader.errors import LoaderError, UsageError
+from loader.failures import first_line
 from loader.fo_import import blob, failures, journal
 from loader.fo_import.api import FINAL, DmfClient
 from loader.fo_import.auth import TokenSource
@@ -168,6 +169,15 @@ class _Importer:
         entry.status = self._poll(package, entry)
         self.note(f"{label}: {entry.status} (execution {entry.execution_id})")
         if entry.status != "Succeeded":
+            self._bring_back(package, entry)
+        journal.save(entry, final=True)
+        return PackageOutcome.from_entry(package, entry)
+
+    def _bring_back(self, package: PlannedPackage, entry: journal.Entry) -> None:
+        """The error files, as far as F&O and the blob store give them. The package's status
+        is final whatever they do: a call that fails leaves the failed counts unknown, and the
+        run goes on with the other legal entities."""
+        try:
             folder, failed = failures.bring_back(
                 self.api,
                 self.session,
@@ -176,11 +186,16 @@ class _Importer:
                 self.options.poll_interval,
                 self.note,
             )
+        except LoaderError as exc:
+            self.note(
+                f"{package.file}: the error files could not be brought back ({first_line(exc)}); "
+                f"see execution {entry.execution_id} in Data management > Job history"
+            )
+            failed = {}
+        else:
             entry.errors_dir = str(folder)
-            for item in entry.entities:
-                item["failed"] = failed.get(item["label"])
-        journal.save(entry, final=True)
-        return PackageOutcome.from_entry(package, entry)
+        for item in entry.entities:
+            item["failed"] = failed.get(item["label"])
 
     def _new_entry(self, package: PlannedPackage) -> journal.Entry:
         # Chosen here, so a start whose answer was lost can be recognised by asking for it.
