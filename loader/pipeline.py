@@ -67,11 +67,23 @@ def run_pipeline(
         ),
     )
     land.tell(note, warn)  # as `loader land` does: the run goes on
+    _stop_without_customers(land)
     outcome = _step(console, "2/3 dbt build", lambda: _build_with_progress(console))
     for warning in outcome.warnings:
         warn(f"dbt: {warning}")
     summary = _step(console, "3/3 export", lambda: export_packages(export_options, console, warn))
     return RunResult(land=land, build=outcome, export=summary)
+
+
+def _stop_without_customers(land: LandResult) -> None:
+    """A customers.csv of only its header is most likely a failed extraction: exporting it
+    would replace the packages in --out with none and keep an empty cycle as exported."""
+    if any(f.table == "customers" and f.rows == 0 for f in land.files):
+        raise LoaderError(
+            "customers.csv holds no records, only its header: the run stops after the land, "
+            "before the export would replace the packages with none; check the extract and "
+            "run again (to export an empty cycle on purpose: dbt build, then loader export)"
+        )
 
 
 def _step(console: Console, name: str, work: Callable[[], T]) -> T:

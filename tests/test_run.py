@@ -171,6 +171,31 @@ def test_a_failing_step_stops_the_run_with_its_message(
     assert not (tmp_path / "out").exists()
 
 
+def test_a_customers_extract_of_only_its_header_stops_the_run_before_the_export(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    """A failed extraction leaves the header alone: `run` exported nothing with exit 0,
+    removed the previous good packages and kept an empty cycle as exported."""
+    good, empty, out = tmp_path / "good", tmp_path / "empty", tmp_path / "out"
+    workspace.loader("demo-data", "--out", str(good), "--customers", "50", check=True)
+    workspace.loader("run", str(good), "--out", str(out), check=True)
+    packages = sorted(p.name for p in out.glob("*.zip"))
+    empty.mkdir()
+    for name in ("customers.csv", "customer_dimensions.csv"):
+        header = (good / name).read_text(encoding="utf-8").splitlines(keepends=True)[0]
+        (empty / name).write_text(header, encoding="utf-8")
+    proc = workspace.loader("run", str(empty), "--out", str(out))
+    assert proc.returncode == 1
+    assert "error: customers.csv holds no records, only its header: the run stops" in (
+        " ".join(proc.stderr.split())
+    )
+    assert "2/3" not in proc.stderr
+    assert packages and sorted(p.name for p in out.glob("*.zip")) == packages
+    assert workspace.query("select count(*) from cycles.cycles where exported_at is not null") == [
+        (1,)
+    ]
+
+
 @pytest.mark.parametrize(
     ("args", "code", "said"),
     [
