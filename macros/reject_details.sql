@@ -3,10 +3,13 @@
     CTE whose columns carry these names. -#}
 {% macro reject_detail(rule) -%}
 {%- if rule == 'UNKNOWN_LEGAL_ENTITY' -%}
-    {{ dbt.concat([
-        "'Company '''", "coalesce(company, '')",
-        "''' has no F&O legal entity in the seed legal_entities: add the mapping legacy_company -> data_area_id, or leave the company out of the extract.'",
-    ]) }}
+    case
+        when company_key is null then 'The company is blank: fill it in in the legacy data (it decides the F&O legal entity).'
+        else {{ dbt.concat([
+            "'Company '''", 'company',
+            "''' has no F&O legal entity in the seed legal_entities: add the mapping legacy_company -> data_area_id, or leave the company out of the extract.'",
+        ]) }}
+    end
 {%- elif rule == 'BLANK_ACCOUNT' -%}
     'The customer number is blank: fill it in in the legacy data (it is the customer account in F&O).'
 {%- elif rule == 'ACCOUNT_TOO_LONG' -%}
@@ -141,8 +144,10 @@
     ]) }}
 {%- elif rule == 'ORPHAN_DIMENSION' -%}
     {{ dbt.concat([
-        "'There is no customer '''", "coalesce(customer_number, '')", "''' of company '''",
-        "coalesce(company, '')", "''' in customers.csv: add the customer to the customer extract or remove this row.'",
+        "'There is no customer '''", "coalesce(customer_number, '')", "''' '",
+        "case when data_area_id is not null then " ~ dbt.concat(["'in legal entity '", 'data_area_id', "' (the legal entity of company '''", 'company', "''')'"])
+            ~ " else " ~ dbt.concat(["'of company '''", "coalesce(company, '')", "''''"]) ~ " end",
+        "' in customers.csv: add the customer to the customer extract or remove this row.'",
     ]) }}
 {%- elif rule == 'CUSTOMER_REJECTED' -%}
     case

@@ -242,6 +242,7 @@ def test_unit_tests_ran_and_passed(built: Workspace) -> None:
         "keys_compare_as_fo_collation": "pass",
         "canonically_equivalent_keys_are_one_key": "pass",
         "a_dimension_row_is_rejected_for_its_lowest_precedence_rule": "pass",
+        "a_dimension_row_belongs_to_its_customer_in_the_legal_entity": "pass",
         "display_value_follows_format_and_drops_trailing_empty_segments": "pass",
         "display_value_keeps_trailing_empty_segments_when_asked": "pass",
         "invoice_account_rules_and_customers_held_back_still_exist": "pass",
@@ -259,7 +260,7 @@ def test_a_plain_build_selects_everything_but_the_unit_tests(built: Workspace) -
 
     everything = selected("--selector", "ci")
     unit_tests = {uid for uid in everything if uid.startswith("unit_test.")}
-    assert len(unit_tests) == 8
+    assert len(unit_tests) == 9
     kinds = {uid.split(".")[0] for uid in everything}
     assert kinds >= {"source", "model", "seed", "test", "unit_test", "exposure"}
     assert selected() == everything - unit_tests
@@ -359,6 +360,10 @@ def test_details_name_the_value_and_the_other_lines(built: Workspace) -> None:
         in detail[(DIMENSIONS, 6, "CUSTOMER_REJECTED")]
     )
     assert "line 5" in detail[(DIMENSIONS, 13, "CUSTOMER_REJECTED")]
+    assert (
+        "no customer 'NOBODY' in legal entity USMF (the legal entity of company 'US01')"
+        in (detail[(DIMENSIONS, 12, "ORPHAN_DIMENSION")])
+    )
     assert "22 characters as F&O counts them" in detail[(CUSTOMERS, 39, "ACCOUNT_TOO_LONG")]
     assert "(32)" in detail[(DIMENSIONS, 23, "INVALID_DIMENSION_VALUE")]
     assert "lines 36, 37" in detail[(CUSTOMERS, 36, "DUPLICATE_ACCOUNT")]

@@ -242,18 +242,25 @@ class Corpus:
     """The crafted customers.csv: each record's line, by a name the tests use."""
 
     def __init__(self) -> None:
-        self.lines: list[str] = [f"{CUSTOMERS_HEADER},email"]
+        self.lines: list[str] = [f"{CUSTOMERS_HEADER},email,party_type,first_name,last_name"]
         self.at: dict[str, int] = {}
         self.next_line = 2  # a record's first line in the file: a value may hold line breaks
 
     def add(
-        self, name: str, company: str, account: str, bill_to: str = "", email: str = ""
+        self,
+        name: str,
+        company: str,
+        account: str,
+        bill_to: str = "",
+        email: str = "",
+        person: tuple[str, str, str] = ("", "", ""),  # party type, first and last name
     ) -> None:
         def cell(value: str) -> str:
             return f'"{value}"' if any(c in value for c in ',"\r\n') else value
 
         # Every record has a name: Customer definitions would reject a nameless customer.
-        record = f"{company},{cell(account)},{cell(bill_to)},Customer {name},{cell(email)}"
+        cells = [company, account, bill_to, f"Customer {name}", email, *person]
+        record = ",".join(cell(value) for value in cells)
         self.lines.append(record)
         self.at[name] = self.next_line
         self.next_line += 1 + len(re.findall(r"\r\n|\r|\n", record))
@@ -281,6 +288,7 @@ def corpus_extracts() -> tuple[str, str, Corpus]:
     c.add("empty", "US01", "")
     c.add("tab", "US01", "\t")
     c.add("nbsp", "US01", "\u00a0")
+    c.add("blank_company", "", "BC01")  # its dimension row is its, not an orphan
     # Noncharacters XML cannot carry, and marks and isolates that hide in a lookup.
     c.add("nonchar", "US01", "NC\uffff1")
     c.add("isolate", "US01", "IS01\u2066")
@@ -302,7 +310,7 @@ def corpus_extracts() -> tuple[str, str, Corpus]:
     spellings = ["DUP", "dup", " Dup  ", "dUP "]
     for i in range(DUPLICATES):
         c.add(f"dup{i}", "GB01", spellings[i % len(spellings)])
-    dimensions = f"{DIMENSIONS_HEADER}\r\nDE01,Muller,BusinessUnit,001\r\n"
+    dimensions = f"{DIMENSIONS_HEADER}\r\nDE01,Muller,BusinessUnit,001\r\n,BC01,Department,022\r\n"
     return c.text(), dimensions, c
 
 
@@ -430,6 +438,22 @@ def test_the_corpus_exports_what_passed(
     ws, _c, _ = corpus
     proc = ws.loader("export", "--out", str(tmp_path / "out"))
     assert proc.returncode == 0, proc.stderr
+
+
+def test_a_blank_company_is_said_blank_and_keeps_its_dimension_rows(
+    corpus: tuple[Workspace, Corpus, float],
+) -> None:
+    ws, c, _ = corpus
+    assert rejects_at(ws, c.at["blank_company"]) == {"UNKNOWN_LEGAL_ENTITY"}
+    assert detail_at(ws, c.at["blank_company"], "UNKNOWN_LEGAL_ENTITY").startswith(
+        "The company is blank: fill it in"
+    )
+    ((rule, detail),) = ws.query(
+        "select rule, detail from main.customer_details_v2_rejects "
+        "where source_file = 'customer_dimensions.csv' and source_line = 3"
+    )
+    assert rule == "CUSTOMER_REJECTED"
+    assert f"(customers.csv line {c.at['blank_company']})" in str(detail)
 
 
 def test_ten_thousand_copies_of_one_key_are_all_rejected_with_a_short_detail(

@@ -45,13 +45,15 @@ legal_entities_keyed as (
 
 ),
 
--- One status per legacy customer key; its (first) line is the customer's integer id here and
--- in the marts. A key held by one record (the duplicate check found no other in its legal entity): that
--- record's status, read as it is; no grouping of every customer is needed.
+-- A row's customer has its key in the legal entity of the row's company (companies of one
+-- legal entity share its key space) or, for a company without one, in that company: the
+-- owner is (legal entity, '') or ('', company). One status per owner and key; its (first)
+-- line is the customer's integer id here and in the marts. A key on one record: its status.
 single_customers as (
 
     select
-        company_key,
+        data_area_key as owner_entity,
+        '' as owner_company,
         customer_key,
         rejected_precedence is not null as is_customer_rejected,
         source_line as customer_source_line
@@ -64,23 +66,22 @@ single_customers as (
 
 ),
 
--- The few keys on several records (duplicates, or a company without legal entity, where no
--- duplicate check runs): all rejected, so none is "the" customer; the first line names them.
+-- Keys on several records (duplicates, or a company without legal entity): all rejected.
 shared_customers as (
 
     select
-        company_key,
+        coalesce(data_area_key, '') as owner_entity,
+        case when data_area_key is null then coalesce(company_key, '') else '' end as owner_company,
         customer_key,
         {{ dbt.bool_or('rejected_precedence is not null') }} as is_customer_rejected,
         min(source_line) as customer_source_line
 
     from customers
 
-    where company_key is not null
-        and customer_key is not null
+    where customer_key is not null
         and (data_area_key is null or breaks_duplicate_account)
 
-    group by company_key, customer_key
+    group by 1, 2, 3
 
 ),
 
@@ -110,12 +111,29 @@ rows_keyed as (
 
 ),
 
+rows_owned as (
+
+    select
+        rows_keyed.*,
+        legal_entities_keyed.data_area_id,
+        coalesce(legal_entities_keyed.data_area_key, '') as owner_entity,
+        case
+            when legal_entities_keyed.data_area_key is null then coalesce(rows_keyed.company_key, '') else ''
+        end as owner_company
+
+    from rows_keyed
+
+    left join legal_entities_keyed
+        on rows_keyed.company_key = legal_entities_keyed.company_key
+
+),
+
 final as (
 
     select
-        rows_keyed.source_file,
-        rows_keyed.source_line,
-        legal_entities_keyed.data_area_id,
+        rows_owned.source_file,
+        rows_owned.source_line,
+        rows_owned.data_area_id,
         values_numbered.value_id,
         values_numbered.format_position,
         values_numbered.value_key_id,
@@ -127,18 +145,16 @@ final as (
         values_numbered.breaks_invalid_dimension_value,
         values_numbered.breaks_unknown_dimension_value
 
-    from rows_keyed
-
-    left join legal_entities_keyed
-        on rows_keyed.company_key = legal_entities_keyed.company_key
+    from rows_owned
 
     left join values_numbered
-        on coalesce(rows_keyed.dimension, '') = values_numbered.dimension_as_extracted
-            and coalesce(rows_keyed.legacy_value, '') = values_numbered.legacy_value_as_extracted
+        on coalesce(rows_owned.dimension, '') = values_numbered.dimension_as_extracted
+            and coalesce(rows_owned.legacy_value, '') = values_numbered.legacy_value_as_extracted
 
     left join customer_status
-        on rows_keyed.company_key = customer_status.company_key
-            and rows_keyed.customer_key = customer_status.customer_key
+        on rows_owned.owner_entity = customer_status.owner_entity
+            and rows_owned.owner_company = customer_status.owner_company
+            and rows_owned.customer_key = customer_status.customer_key
 
 )
 

@@ -33,6 +33,7 @@ final as (
         dimension_rows.source_file,
         dimension_rows.source_line,
         dimension_rows.rule,
+        dimension_rows.data_area_id,
         dimension_rows.is_customer_rejected,
         customers.source_file as customer_source_file,
         dimension_rows.customer_source_line,
