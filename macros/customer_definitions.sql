@@ -28,14 +28,36 @@
 {%- endmacro %}
 
 
-{#- Every column of customers.csv that Customer definitions carries, checked for characters a
-    package cannot carry (UNCARRIABLE_CHARACTER). -#}
+{#- Every column of customers.csv that Customer definitions carries for every customer,
+    checked for characters a package cannot carry (UNCARRIABLE_CHARACTER). -#}
 {% macro definitions_extract_columns() -%}
     {{ return([
-        'customer_name', 'customer_group', 'currency', 'party_type', 'first_name', 'middle_name',
-        'last_name', 'search_name', 'street', 'city', 'zip_code', 'state', 'county', 'country',
-        'email', 'phone', 'language_id',
+        'customer_name', 'customer_group', 'currency', 'party_type', 'search_name', 'street',
+        'city', 'zip_code', 'state', 'county', 'country', 'email', 'phone', 'language_id',
     ]) }}
+{%- endmacro %}
+
+
+{#- The name parts: carried (and so checked) for a person only; F&O reads them for no other. -#}
+{% macro person_name_columns() -%}
+    {{ return(['first_name', 'middle_name', 'last_name']) }}
+{%- endmacro %}
+
+
+{#- Whether the record of RELATION is a person (blank or anything else: an organization). -#}
+{% macro is_person(relation) -%}
+    upper({{ relation }}.party_type) = 'PERSON'
+{%- endmacro %}
+
+
+{#- The texts of RELATION the package carries, as one string to search: the name parts only
+    where IS_PERSON (an SQL condition) holds. -#}
+{% macro carried_texts(relation, is_person) -%}
+    concat_ws(
+        '',
+        {{ concat_columns(relation, definitions_extract_columns()) }},
+        case when {{ is_person }} then {{ concat_columns(relation, person_name_columns()) }} end
+    )
 {%- endmacro %}
 
 
@@ -116,7 +138,7 @@
     coalesce(
         {{ relation }}.customer_name,
         case
-            when upper({{ relation }}.party_type) = 'PERSON'
+            when {{ is_person(relation) }}
                 then nullif(concat_ws(' ', {{ relation }}.first_name, {{ relation }}.middle_name, {{ relation }}.last_name), '')
         end
     )
@@ -168,7 +190,7 @@
             ', '
             {%- for field, column in free_text.items() %},
             case
-                when named.{{ column }}_length > max_lengths.{{ field | lower }}
+                when {{ is_person('named') ~ ' and ' if column in person_name_columns() }}named.{{ column }}_length > max_lengths.{{ field | lower }}
                     then {{ dbt.concat([
                         "'" ~ field ~ " '",
                         'cast(named.' ~ column ~ '_length as ' ~ dbt.type_string() ~ ')',
@@ -182,8 +204,12 @@
             {%- for column in definitions_extract_columns() %}
             when {{ has_characters('named.' ~ column, uncarriable_characters_pattern()) }} then '{{ column }}'
             {%- endfor %}
+            {%- for column in person_name_columns() %}
+            when {{ is_person('named') }} and {{ has_characters('named.' ~ column, uncarriable_characters_pattern()) }}
+                then '{{ column }}'
+            {%- endfor %}
         end as uncarriable_column,
-        {{ first_character(concat_columns('named', definitions_extract_columns()), uncarriable_characters_pattern()) }}
+        {{ first_character(carried_texts('named', is_person('named')), uncarriable_characters_pattern()) }}
             as uncarriable_character
 
     {#- Each value and length computed once, not repeated in every expression that reads it

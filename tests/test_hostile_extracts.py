@@ -301,6 +301,13 @@ def corpus_extracts() -> tuple[str, str, Corpus]:
     c.add("email_nbsp", "US01", "E0003", email="john\u00a0doe@example.com")
     c.add("email_ideographic", "US01", "E0004", email="john@example\u3000.com")
     c.add("email_line_break", "US01", "E0005", email="john@example.com\nx")
+    # Name parts are carried for a person only: an organization's are never too long or
+    # uncarriable, as F&O never gets them.
+    long_first = "Alexandra-Katharina-Mariella-Jo"  # 31 characters, PERSONFIRSTNAME holds 25
+    c.add("org_long_first_name", "US01", "P0001", person=("Organization", long_first, ""))
+    c.add("org_control_in_last_name", "US01", "P0002", person=("", "", "Smith\x01"))
+    c.add("person_long_first_name", "US01", "P0003", person=("Person", long_first, "Smith"))
+    c.add("person_control_in_last_name", "US01", "P0004", person=("Person", "", "Smith\x01"))
     # A chain 1,000 deep (not a cycle) and a cycle of 1,000.
     for i in range(CHAIN):
         c.add(f"chain{i}", "US01", f"CH{i:04d}", f"CH{i + 1:04d}" if i < CHAIN - 1 else "")
@@ -429,6 +436,23 @@ def test_an_email_with_a_blank_of_any_kind_is_not_an_address(
     ws, c, _ = corpus
     assert rejects_at(ws, c.at[name], "customer_definitions") == {"INVALID_EMAIL"}
     assert rejects_at(ws, c.at["email_ok"], "customer_definitions") == set()
+
+
+def test_name_parts_are_checked_for_a_person_only(
+    corpus: tuple[Workspace, Corpus, float],
+) -> None:
+    ws, c, _ = corpus
+    for name in ("org_long_first_name", "org_control_in_last_name"):
+        assert rejects_at(ws, c.at[name], "customer_definitions") == set(), name
+        assert rejects_at(ws, c.at[name]) == set(), name  # created, so its details go too
+    line = c.at["person_long_first_name"]
+    assert rejects_at(ws, line, "customer_definitions") == {"FIELD_TOO_LONG"}
+    line = c.at["person_control_in_last_name"]
+    assert rejects_at(ws, line, "customer_definitions") == {"UNCARRIABLE_CHARACTER"}
+    ((detail,),) = ws.query(
+        "select detail from main.customer_definitions_rejects where source_line = ?", [line]
+    )
+    assert str(detail).startswith("Column 'last_name' holds U+0001")
 
 
 def test_the_corpus_exports_what_passed(

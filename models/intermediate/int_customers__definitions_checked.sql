@@ -56,14 +56,16 @@ texts_checked as (
         and {{ concat_columns('mapped', definitions_address_columns()) }} <> '' as breaks_address_without_country,
         mapped.country is not null and mapped.country_region_id is null as breaks_unknown_country,
         coalesce(not {{ is_email_address('mapped.email') }}, false) as breaks_invalid_email,
+        -- The name parts of an organization are not carried: neither too long nor uncarriable.
         (
             {%- for field, column in free_text.items() %}
-            {{ longer_than('mapped.' ~ column, 'max_lengths.' ~ (field | lower)) }}{{ ' or' if not loop.last }}
+            {{ "mapped.party_type_id = 'Person' and " if column in person_name_columns() }}
+            {{- longer_than('mapped.' ~ column, 'max_lengths.' ~ (field | lower)) }}{{ ' or' if not loop.last }}
             {%- endfor %}
         ) as breaks_field_too_long,
         coalesce(
             {{ has_characters(
-                concat_columns('mapped', definitions_extract_columns()), uncarriable_characters_pattern()
+                carried_texts('mapped', "mapped.party_type_id = 'Person'"), uncarriable_characters_pattern()
             ) }},
             false
         ) as breaks_uncarriable_character

@@ -19,7 +19,7 @@ final as (
     select
         customers.*,
         case
-            when upper(customers.party_type) = 'PERSON' then 'Person' else 'Organization'
+            when {{ is_person('customers') }} then 'Person' else 'Organization'
         end as party_type_id,
         {{ customer_name_for_fo('customers') }} as fo_name,
         customer_groups.mapped_value as mapped_customer_group,
