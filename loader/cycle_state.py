@@ -102,9 +102,11 @@ def _arrow(con: duckdb.DuckDBPyConnection, sql: str) -> pa.Table:
 
 def _customers(entry: RegisteredEntity, fields: Sequence[str]) -> str:
     # DuckDB's 64-bit hash: twenty times faster than md5 over a million rows. A DuckDB release
-    # that changed it would make one --changed-since export whole, never miss a change; so
-    # does a cycle exported with other --fields (another hash), as it should.
-    hashed = ", ".join(f"mart.{quote_ident(f)}" for f in fields)
+    # that changed it would make one --changed-since export whole, never miss a change. The
+    # field names are hashed too: a cycle exported with other --fields never sent these, so
+    # every customer differs (equal values under other names, NAME and NAMEALIAS, did not).
+    names = sql_literal(",".join(fields))
+    hashed = ", ".join([names, *(f"mart.{quote_ident(f)}" for f in fields)])
     le = quote_ident(entry.legal_entity_column)
     account = f"mart.{quote_ident(entry.description.key_fields[0])}"
     # The account is the customer number int_customers keyed with the same macro, so folding

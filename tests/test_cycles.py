@@ -329,6 +329,44 @@ def test_a_delta_since_a_partial_export_writes_what_it_left_out(
     assert accounts["customer_definitions"] == set()  # exported whole by that cycle
 
 
+def test_a_delta_of_other_fields_than_the_cycle_exported_writes_every_customer(
+    scenario: Scenario, tmp_path: Path
+) -> None:
+    """The row hash covered the values only: with other --fields, equal values under other
+    names (a city that is also the county) were taken as unchanged, and the field that never
+    reached F&O was never written."""
+    ws = make_workspace(tmp_path / "ws")
+    shutil.copy(scenario.ws.database, ws.database)
+    shutil.copytree(scenario.ws.target_dir, ws.target_dir)  # dbt's results: the gate opens
+    only = ("--entity", "customer_definitions", "--fields")
+    ws.loader(
+        "export",
+        "--out",
+        str(tmp_path / "city"),
+        *only,
+        "ADDRESSCITY",
+        "--cycle",
+        "m",
+        check=True,
+    )
+    ws.loader("land", str(scenario.ws.root / "extracts-2"), check=True)
+    ws.dbt("build", check=True)
+    delta = tmp_path / "delta"
+    ws.loader(
+        "export",
+        "--out",
+        str(delta),
+        *only,
+        "ADDRESSCOUNTY",
+        "--changed-since",
+        "m",
+        check=True,
+    )
+    whole = tmp_path / "whole"
+    ws.loader("export", "--out", str(whole), *only, "ADDRESSCOUNTY", check=True)
+    assert _package_accounts(delta) == _package_accounts(whole)
+
+
 def test_ctrl_c_once_the_packages_are_in_place_lets_the_export_finish(
     scenario: Scenario, tmp_path: Path
 ) -> None:
