@@ -446,6 +446,21 @@ def test_error_files_fo_cannot_give_keep_the_status_and_the_run_goes_on(run: Run
     assert "how many is unknown" in one_error_line(proc)
 
 
+def test_the_error_folder_holds_the_latest_execution_only(run: Run) -> None:
+    """import --again after a failure: the first execution's target error keys file stayed
+    beside the second's files, and passed for its."""
+    first_file, first_le = run.plan()[0]
+    run.standin.reset(Behaviour(failing_rows={(first_le, "Customer details V2"): 3}))
+    assert run.import_("--stop-on-error").returncode == 1
+    folder = run.packages / "import-errors" / Path(first_file).stem
+    assert any("target error keys" in p.name for p in folder.iterdir())
+    run.standin.reset(Behaviour(failing_rows={(first_le, "Customer details V2"): 1}))
+    assert run.import_("--again", "--stop-on-error").returncode == 1
+    names = sorted(p.name for p in folder.iterdir())
+    assert not any("target error keys" in name for name in names), names
+    assert "execution-errors.json" in names
+
+
 def test_a_package_fo_cannot_read_fails_that_legal_entity_only(run: Run) -> None:
     plan = run.plan()
     victim = run.packages / plan[0][0]

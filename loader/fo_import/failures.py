@@ -3,6 +3,7 @@ the target error keys file, saved under import-errors/<package>/ beside the pack
 
 import codecs
 import json
+import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -31,6 +32,9 @@ def bring_back(
     entity label (rows of the staging error file plus rows of the target error keys; None
     when one of them could not be fetched)."""
     folder = package.path.parent / ERRORS_DIR / package.path.stem
+    # An earlier execution's files (an import --again, a package exported again under its
+    # name) would pass for this one's: the folder holds this execution's only.
+    shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True, exist_ok=True)
     messages = api.execution_errors(execution_id)
     # F&O's value is a JSON document in a string: kept as sent, only its string wrapping undone.
