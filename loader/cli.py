@@ -7,6 +7,7 @@ print its summary. Heavy imports (dbt, pyarrow) happen inside commands so that
 
 import inspect
 import math
+import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -22,6 +23,7 @@ from loader.outcome import (
     enable_debug,
     ignore_interrupts,
 )
+from loader.outcome import report as report_outcome
 from loader.output import OUTPUT
 from loader.registry import NAMES
 
@@ -583,5 +585,7 @@ def main() -> None:
     catch_interrupts()
     try:
         app()
+    except KeyboardInterrupt as exc:  # while Typer builds the command, before it runs
+        sys.exit(report_outcome(exc, "loader"))
     finally:
         ignore_interrupts()

@@ -16,6 +16,7 @@ import os
 import resource
 import signal
 import subprocess
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -320,6 +321,20 @@ def test_ctrl_c_during_land_keeps_the_previous_raw_tables(
 
 
 # -- debugging and bugs ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("after", [0.06, 0.08, 0.1, 0.12, 0.15, 0.2, 0.3])
+def test_ctrl_c_while_loader_starts_is_one_line(workspace: Workspace, after: float) -> None:
+    """Ctrl-C while the CLI's modules are imported and Typer builds the command printed a
+    KeyboardInterrupt traceback (only Python's own start-up, the first few hundredths of a
+    second, is left to Python)."""
+    with workspace.started("status") as proc:
+        time.sleep(after)
+        done = ctrl_c(proc)
+    assert "Traceback" not in done.stderr, done.stderr
+    if done.returncode != 0:  # else `status` had finished first
+        assert done.returncode == ExitCode.INTERRUPTED, done.stderr
+        assert done.stderr.startswith("error: interrupted (Ctrl-C)"), done.stderr
 
 
 def test_loader_debug_adds_the_traceback(workspace: Workspace) -> None:
