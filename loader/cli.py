@@ -449,7 +449,9 @@ def _package_files(paths: list[Path]) -> list[Path]:
     them, in name order; a folder without any stays, and is reported as one."""
     files: list[Path] = []
     for path in paths:
-        zips = sorted(p for p in path.glob("*.zip") if p.is_file()) if path.is_dir() else []
+        zips = (
+            sorted(p for p in path.glob("*.[zZ][iI][pP]") if p.is_file()) if path.is_dir() else []
+        )
         files.extend(zips or [path])
     return files
 

@@ -4,6 +4,7 @@ A good package is written with the package writer; each defect is made by rewrit
 part of it with zipfile, exactly as a broken or hostile package would arrive.
 """
 
+import shutil
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -413,6 +414,19 @@ def test_a_folder_stands_for_the_packages_in_it(
     assert sorted({line.split(": ")[0] for line in lines}) == sorted([str(bad), str(good)])
     assert f"{good}: OK (Customer details V2: 3 rows)" in lines
     assert any(line.startswith(f"{bad}: {DATA}: no data rows") for line in lines)
+
+
+def test_a_folder_of_packages_named_in_capitals_is_checked(
+    workspace: Workspace, good: Path, tmp_path: Path
+) -> None:
+    """A copy through another system may name the files PACKAGE.ZIP: the folder stood for
+    "no .zip file" (exit 3)."""
+    folder = tmp_path / "copied"
+    folder.mkdir()
+    shutil.copy(good, folder / "PACKAGE.ZIP")
+    code, lines = run_verify(workspace, folder)
+    assert code == 0
+    assert lines == [f"{folder / 'PACKAGE.ZIP'}: OK (Customer details V2: 3 rows)"]
 
 
 def test_a_folder_without_packages_says_so(workspace: Workspace, tmp_path: Path) -> None:
