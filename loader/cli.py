@@ -100,7 +100,8 @@ EncodingOption = Annotated[
     typer.Option(
         metavar="[FILE=]ENCODING",
         help="Encoding of files without a byte-order mark, e.g. cp1252 or latin-1 (default: "
-        "UTF-8). FILE=ENCODING for one file, e.g. target_customers.csv=utf-8; repeatable.",
+        "UTF-8). FILE=ENCODING for one file, e.g. target_customers.csv=utf-8 (it also wins "
+        "over a UTF-8 mark a tool put before cp1252 bytes); repeatable.",
     ),
 ]
 DelimiterOption = Annotated[

@@ -293,11 +293,17 @@ def _prepare_all(
             progress.advance(task, n)
 
         encoding = encodings.for_file(spec.file_name)
+        named = encodings.names_file(spec.file_name)
         scan_file = partial(
-            scan, path, requested_encoding=encoding, temp_dir=temp_dir, advance=advance
+            scan,
+            path,
+            requested_encoding=encoding,
+            temp_dir=temp_dir,
+            advance=advance,
+            named=named,
         )
 
-        chosen, bom_length = choose_encoding(path, encoding)
+        chosen, bom_length = choose_encoding(path, encoding, named)
         if in_place(chosen):
             head, quoted = read_head(path, bom_length)
             source = ScannedSource(

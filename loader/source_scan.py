@@ -137,8 +137,10 @@ _NOT_CSV: tuple[tuple[bytes, str], ...] = (
 )
 
 
-def choose_encoding(path: Path, requested: str | None) -> tuple[str, int]:
-    """The file's encoding and BOM length: a BOM wins, then --encoding, then UTF-8."""
+def choose_encoding(path: Path, requested: str | None, named: bool = False) -> tuple[str, int]:
+    """The file's encoding and BOM length: a BOM wins, then --encoding, then UTF-8. Only an
+    --encoding that NAMED the file wins over a UTF-8 BOM: a tool may add the mark to cp1252
+    bytes, and the user who names the file has looked at it."""
     with path.open("rb") as handle:
         first = handle.read(8)
     for signature, kind in _NOT_CSV:
@@ -147,6 +149,10 @@ def choose_encoding(path: Path, requested: str | None) -> tuple[str, int]:
                 f"{path.name}: the file is {kind}, not CSV text; save it as CSV (UTF-8) and land again"
             )
     bom_encoding, bom_length = _encoding_from_bom(first)
+    if bom_encoding == "utf-8-sig" and named and requested:
+        encoding = _check_codec(requested)
+        if codecs.lookup(encoding).name != "utf-8":
+            return encoding, bom_length  # the mark is skipped, the rest read in ENCODING
     if bom_encoding:
         return bom_encoding, bom_length
     return _check_codec(requested or "utf-8"), 0
@@ -158,6 +164,12 @@ def _decode_error(
     line = lines_before + chunk[: exc.start].count(b"\n") + 1
     bad = chunk[exc.start : exc.end].hex(" ")
     where = f"{path.name}: line {line}: bytes {bad} are not valid {encoding}"
+    if codecs.lookup(encoding).name == "utf-8" and _starts_with_utf8_bom(path):
+        return LoaderError(
+            f"{where}, though the file starts with a UTF-8 byte-order mark: if it is cp1252, "
+            f"pass --encoding {path.name}=cp1252 (a file named so is read in it, the mark "
+            "dropped), or save it again as UTF-8"
+        )
     if codecs.lookup(encoding).name == "utf-8":
         return LoaderError(
             f"{where}; pass its real encoding, e.g. --encoding {path.name}=cp1252 (or "
@@ -166,6 +178,11 @@ def _decode_error(
     if _reads_as_utf8(chunk):  # an --encoding meant for the other files
         return LoaderError(f"{where}, but they are UTF-8: pass --encoding {path.name}=utf-8")
     return LoaderError(f"{where}: pass its real encoding, --encoding {path.name}=ENCODING")
+
+
+def _starts_with_utf8_bom(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return handle.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8
 
 
 def _reads_as_utf8(chunk: bytes) -> bool:
@@ -223,15 +240,19 @@ def scan(
     requested_encoding: str | None,
     temp_dir: Path,
     advance: Callable[[int], None] = lambda _n: None,
+    named: bool = False,
 ) -> ScannedSource:
-    """Hash and decode the whole file once; transcode it to UTF-8 when DuckDB cannot read it as is."""
-    encoding, bom_length = choose_encoding(path, requested_encoding)
+    """Hash and decode the whole file once; transcode it to UTF-8 when DuckDB cannot read it as
+    is (NAMED: --encoding named the file, choose_encoding)."""
+    encoding, bom_length = choose_encoding(path, requested_encoding, named)
     if in_place(encoding):
         lines, head, digest = _scan_utf8(path, bom_length, advance)
         readable_path, decoded, looks_utf8 = path, False, False
     else:
         copy_path = temp_dir / f"{path.name}.utf8"
-        lines, head, digest, looks_utf8 = _transcode(path, encoding, copy_path, advance)
+        lines, head, digest, looks_utf8 = _transcode(
+            path, encoding, copy_path, advance, skip=bom_length
+        )
         readable_path, decoded = copy_path, True
     if lines.crlfs and lines.newlines > lines.crlfs:
         # Mixed CRLF and LF line ends: DuckDB's strict reader stops at the first change of
@@ -328,10 +349,11 @@ def find_invalid_utf8(path: Path) -> LoaderError | None:
 
 
 def _transcode(
-    path: Path, encoding: str, copy_path: Path, advance: Callable[[int], None]
+    path: Path, encoding: str, copy_path: Path, advance: Callable[[int], None], skip: int = 0
 ) -> tuple[_LineCount, str, str, bool]:
-    """Hash and decode a file that is not UTF-8, writing its UTF-8 copy for DuckDB; and
-    whether its bytes are UTF-8 all the same, some beyond ASCII."""
+    """Hash and decode a file that is not UTF-8 (after its first SKIP bytes: a byte-order
+    mark), writing its UTF-8 copy for DuckDB; and whether its bytes are UTF-8 all the same,
+    some beyond ASCII."""
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
     utf8 = _Utf8Check()
@@ -339,6 +361,8 @@ def _transcode(
     head_parts: list[str] = []
     head_size = 0
     with path.open("rb") as source, copy_path.open("wb") as copy:
+        digest.update(mark := source.read(skip))
+        advance(len(mark))
         while chunk := source.read(CHUNK_BYTES):
             digest.update(chunk)
             utf8.add(chunk)

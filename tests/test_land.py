@@ -1,5 +1,6 @@
 """`loader land`: real files in, real raw tables out, all or nothing."""
 
+import codecs
 import csv
 import subprocess
 import sys
@@ -380,6 +381,26 @@ def test_bytes_the_given_encoding_cannot_read_say_what_to_pass_instead(
     folder = write_extracts(tmp_path / "x", customers)
     proc = workspace.loader("land", str(folder), "--encoding", "cp1252")
     assert_one_line_error(proc, f"customers.csv: line 2: {said}")
+
+
+def test_cp1252_bytes_after_a_utf8_mark_land_when_the_file_names_its_encoding(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    """A tool added a UTF-8 byte-order mark to cp1252 bytes: the mark won over every
+    --encoding, so the advice to pass --encoding customers.csv=cp1252 gave the same error."""
+    customers = codecs.BOM_UTF8 + f"{CUSTOMERS_HEADER}\r\nUS01,C1,,M".encode() + b"\xfcller\r\n"
+    folder = write_extracts(tmp_path / "x", customers)
+    for given in ([], ["--encoding", "cp1252"]):  # a mark still wins over the default
+        proc = workspace.loader("land", str(folder), *given)
+        assert_one_line_error(
+            proc,
+            "customers.csv: line 2: bytes fc are not valid utf-8, though the file starts with "
+            "a UTF-8 byte-order mark: if it is cp1252, pass --encoding customers.csv=cp1252",
+        )
+    land_ok(workspace, folder, "--encoding", "customers.csv=cp1252")
+    assert raw_rows(workspace, "customers", "company, customer_name, _source_line") == [
+        ("US01", "M\u00fcller", 2)
+    ]
 
 
 def test_a_line_break_in_a_value_far_past_the_head_keeps_the_lines_exact(
