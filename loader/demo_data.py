@@ -18,7 +18,7 @@ import duckdb
 from loader.database import configure
 from loader.demo_data_plan import CUSTOMERS, DIMENSIONS, PROBLEM_KINDS, TARGETS
 from loader.demo_data_sql import DEFINITION_COLUMNS, build_tables
-from loader.errors import CannotRunError
+from loader.errors import CannotRunError, UsageError
 from loader.output import WordTable
 
 # The file order mirrors the source: company, then account as the collation sees it
@@ -128,6 +128,25 @@ def _make_folder(out: Path) -> None:
     for name in _OUTPUTS:
         if (out / name).is_dir():
             raise CannotRunError(f"{out / name} is a folder: remove it or choose another --out")
+    _refuse_real_extracts(out)
+
+
+# Written beside the sample: its files may be replaced by the next sample, and no others.
+MARKER = ".loader-demo-data"
+
+
+def _refuse_real_extracts(out: Path) -> None:
+    """A mistyped --out must not replace a real extract with synthetic customers, which the
+    next land would then migrate: extracts are replaced only where a sample was written."""
+    if (out / MARKER).exists():
+        return
+    names = {name.lower() for name in _OUTPUTS}
+    found = sorted(p.name for p in out.iterdir() if p.name.lower() in names)
+    if found:
+        raise UsageError(
+            f"--out {out} already holds {', '.join(found)}, not written by demo-data: "
+            "choose another folder for the sample, or remove them if they are not needed"
+        )
 
 
 @contextmanager
@@ -136,6 +155,7 @@ def _staged(out: Path) -> Iterator[dict[str, Path]]:
     staged = {name: out / f".{name}.{os.getpid()}.tmp" for name in _OUTPUTS}
     try:
         yield staged
+        (out / MARKER).write_text("loader demo-data wrote the extracts of this folder\n")
         for name, temp in staged.items():
             temp.replace(out / name)
     except OSError as exc:

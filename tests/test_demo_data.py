@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from loader.demo_data import MARKER
 from loader.demo_data_plan import PROBLEM_KINDS, ProblemKind, planned_counts
 from loader.extracts import EXTRACTS
 from tests.conftest import PROJECT_DIR, Workspace
@@ -95,8 +96,24 @@ def test_another_seed_gives_other_customers(workspace: Workspace) -> None:
     ).read_bytes()
 
 
-def test_only_the_three_files_are_left(small: Path) -> None:
-    assert sorted(path.name for path in small.iterdir()) == sorted(FILES)
+def test_only_the_three_files_and_the_marker_are_left(small: Path) -> None:
+    assert sorted(path.name for path in small.iterdir()) == sorted([*FILES, MARKER])
+
+
+def test_real_extracts_in_out_are_never_replaced(workspace: Workspace, tmp_path: Path) -> None:
+    """A mistyped --out replaced a real extract with synthetic customers, silently."""
+    out = tmp_path / "extracts"
+    out.mkdir()
+    real = "company,customer_number,bill_to_customer_number\nUS01,REAL1,\n"
+    (out / "Customers.csv").write_text(real)
+    proc = workspace.loader("demo-data", "--out", str(out), "--customers", "10")
+    assert proc.returncode == 2
+    assert "already holds Customers.csv, not written by demo-data" in " ".join(proc.stderr.split())
+    assert sorted(p.name for p in out.iterdir()) == ["Customers.csv"]
+    assert (out / "Customers.csv").read_text() == real
+    sample = generate(workspace, tmp_path / "sample", 10)
+    generate(workspace, sample, 20)  # a sample is written again over a sample
+    assert len(read_rows(sample / "customers.csv")) == 21
 
 
 @pytest.mark.parametrize("name", FILES)
@@ -322,7 +339,7 @@ def test_an_out_path_that_is_a_file_is_a_one_line_error(workspace: Workspace) ->
 
 def test_missing_parent_folders_are_created(workspace: Workspace) -> None:
     out = generate(workspace, workspace.root / "a" / "b" / "c", 10)
-    assert sorted(path.name for path in out.iterdir()) == sorted(FILES)
+    assert sorted(path.name for path in out.iterdir()) == sorted([*FILES, MARKER])
 
 
 def documented_shares() -> dict[str, float]:
@@ -439,7 +456,7 @@ def test_a_folder_under_a_file_name_fails_before_anything_is_replaced(
     assert len(proc.stderr.strip().splitlines()) == 1
     assert "customer_dimensions.csv" in proc.stderr
     assert (out / "customers.csv").read_bytes() == before["customers.csv"]
-    assert sorted(path.name for path in out.iterdir()) == sorted(FILES)
+    assert sorted(path.name for path in out.iterdir()) == sorted([*FILES, MARKER])
 
 
 # Customer definitions: the rules of seeds/rules.csv, written again here from their meaning,
