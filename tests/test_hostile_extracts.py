@@ -301,6 +301,10 @@ def corpus_extracts() -> tuple[str, str, Corpus]:
     c.add("email_nbsp", "US01", "E0003", email="john\u00a0doe@example.com")
     c.add("email_ideographic", "US01", "E0004", email="john@example\u3000.com")
     c.add("email_line_break", "US01", "E0005", email="john@example.com\nx")
+    # A cycle through a target customer whose own record Customer definitions rejects: its
+    # details still go out, with its invoice account (target_customers.csv names TA01).
+    c.add("cycle_target_a", "US01", "TA01", "TB01", email="not-an-email")
+    c.add("cycle_target_b", "US01", "TB01", "TA01")
     # Name parts are carried for a person only: an organization's are never too long or
     # uncarriable, as F&O never gets them.
     long_first = "Alexandra-Katharina-Mariella-Jo"  # 31 characters, PERSONFIRSTNAME holds 25
@@ -328,6 +332,7 @@ def corpus(
     ws = module_workspace
     customers, dimensions, c = corpus_extracts()
     folder = write_extracts(tmp_path_factory.mktemp("corpus"), customers, dimensions)
+    (folder / "target_customers.csv").write_text("data_area_id,customer_account\nUSMF,TA01\n")
     ws.loader("land", str(folder), check=True)
     cmd = [str(VENV_BIN / "dbt"), "build", "--project-dir", str(PROJECT_DIR)]
     proc, seconds = run_timed(ws, [*cmd, "--profiles-dir", str(PROJECT_DIR)], timeout=900)
@@ -436,6 +441,18 @@ def test_an_email_with_a_blank_of_any_kind_is_not_an_address(
     ws, c, _ = corpus
     assert rejects_at(ws, c.at[name], "customer_definitions") == {"INVALID_EMAIL"}
     assert rejects_at(ws, c.at["email_ok"], "customer_definitions") == set()
+
+
+def test_a_cycle_through_a_target_customer_not_created_is_a_cycle(
+    corpus: tuple[Workspace, Corpus, float],
+) -> None:
+    """TA01 exists in F&O and its details go out (TA01 -> TB01) although its own record is
+    rejected for Customer definitions: the walk stopped at it, and both were exported."""
+    ws, c, _ = corpus
+    assert rejects_at(ws, c.at["cycle_target_a"], "customer_definitions") == {"INVALID_EMAIL"}
+    for name in ("cycle_target_a", "cycle_target_b"):
+        assert rejects_at(ws, c.at[name]) == {"INVOICE_ACCOUNT_CYCLE"}, name
+    assert mart_row(ws, "TA01") is None and mart_row(ws, "TB01") is None
 
 
 def test_name_parts_are_checked_for_a_person_only(

@@ -9,8 +9,8 @@ invoice_lookups as (
 
 ),
 
--- Chains are followed through migrated customers only (a target's own invoice account is not
--- known); invoice_account_line names only customers that will be created.
+-- Chains are followed through the records whose details go out (created, or a target
+-- customer in the extract); a target customer not in the extract has no known invoice account.
 invoice_edges as (
 
     select

@@ -34,24 +34,31 @@ accounts as {{ materialized() }} (
 
 ),
 
-migrated_accounts as (
-
-    select
-        data_area_key,
-        customer_key,
-        customer_number as account_spelling,
-        source_line as account_line
-
-    from accounts
-
-    where not is_account_rejected
-        and not is_definition_rejected
-
-),
-
 target_accounts as (
 
     {{ target_accounts('target_customers') }}
+
+),
+
+-- The records whose details go out with their own invoice account: created, or already in
+-- F&O (a target customer, whatever Customer definitions says of its record). Chains are
+-- walked through them (invoice_account_line); only a created one gives its spelling.
+walked_accounts as (
+
+    select
+        accounts.data_area_key,
+        accounts.customer_key,
+        accounts.source_line as account_line,
+        case when not accounts.is_definition_rejected then accounts.customer_number end as created_spelling
+
+    from accounts
+
+    left join target_accounts
+        on accounts.data_area_key = target_accounts.data_area_key
+            and accounts.customer_key = target_accounts.customer_key
+
+    where not accounts.is_account_rejected
+        and (not accounts.is_definition_rejected or target_accounts.customer_key is not null)
 
 ),
 
@@ -78,23 +85,23 @@ final as (
 
     select
         referrers.source_line,
-        migrated_accounts.account_line as invoice_account_line,
-        coalesce(migrated_accounts.account_spelling, target_accounts.account_spelling) as existing_account,
+        walked_accounts.account_line as invoice_account_line,
+        coalesce(walked_accounts.created_spelling, target_accounts.account_spelling) as existing_account,
         case
-            when migrated_accounts.account_line is null and target_accounts.account_spelling is null
+            when walked_accounts.created_spelling is null and target_accounts.account_spelling is null
                 then rejected_accounts.rejected_line
         end as invoice_account_rejected_line,
         coalesce(
             {{ first_forbidden_character('referrers.bill_to_customer_number') }},
-            {{ first_forbidden_character('migrated_accounts.account_spelling') }},
+            {{ first_forbidden_character('walked_accounts.created_spelling') }},
             {{ first_forbidden_character('target_accounts.account_spelling') }}
         ) as invoice_forbidden_character
 
     from accounts as referrers
 
-    left join migrated_accounts
-        on referrers.data_area_key = migrated_accounts.data_area_key
-            and referrers.bill_to_key = migrated_accounts.customer_key
+    left join walked_accounts
+        on referrers.data_area_key = walked_accounts.data_area_key
+            and referrers.bill_to_key = walked_accounts.customer_key
 
     left join target_accounts
         on referrers.data_area_key = target_accounts.data_area_key
