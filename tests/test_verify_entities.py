@@ -25,7 +25,9 @@ DETAILS = Content(CUSTOMER_DETAILS_V2, CUSTOMER_DETAILS_V2.field_names)
 
 def record(account: str, name: str) -> str:
     values: dict[str, str | None] = dict.fromkeys(CUSTOMER_DEFINITIONS.field_names)
-    values.update(CUSTOMERACCOUNT=account, NAME=name, CUSTOMERGROUPID="DOM")
+    values.update(
+        CUSTOMERACCOUNT=account, NAME=name, CUSTOMERGROUPID="DOM", SALESCURRENCYCODE="USD"
+    )
     return XML_ATTRIBUTE.line(CUSTOMER_DEFINITIONS, values)
 
 
@@ -137,6 +139,57 @@ def test_each_data_file_is_checked_against_its_own_field_maps(
         f"{bad}: Customer details V2.csv line 1: INVOICEACCOUNT in the header but no field map "
         "in Manifest.xml"
     ]
+
+
+def manifest_edit(old: str, new: str) -> Callable[[dict[str, bytes]], dict[str, bytes]]:
+    def change(entries: dict[str, bytes]) -> dict[str, bytes]:
+        text = entries["Manifest.xml"][2:].decode("utf-16-le")
+        assert old in text, old
+        return {
+            **entries,
+            "Manifest.xml": b"\xff\xfe" + text.replace(old, new, 1).encode("utf-16-le"),
+        }
+
+    return change
+
+
+def test_an_entity_named_by_its_aot_name_is_a_problem(
+    workspace: Workspace, good: Path, tmp_path: Path
+) -> None:
+    """Passed as OK, an unknown entity whose keys and order went unchecked."""
+    aot = "<EntityName>CustCustomerDetailV2Entity<"
+    bad = rewrite(
+        good, tmp_path / "bad.zip", manifest_edit("<EntityName>Customer details V2<", aot)
+    )
+    assert_reported(
+        workspace,
+        bad,
+        "Manifest.xml CustCustomerDetailV2Entity",
+        "EntityName is 'CustCustomerDetailV2Entity', not 'Customer details V2', the name Data "
+        "management shows for CustCustomerDetailV2Entity: F&O answers that the entity does not exist",
+    )
+
+
+def test_a_disabled_entity_is_a_problem(workspace: Workspace, good: Path, tmp_path: Path) -> None:
+    bad = rewrite(good, tmp_path / "bad.zip", manifest_edit("<Disable>false<", "<Disable>true<"))
+    assert_reported(
+        workspace, bad, "Manifest.xml Customer definitions", "Disable is 'true': F&O skips"
+    )
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field"),
+    [
+        ('NAME="Contoso, Inc."', 'NAME=" "', "NAME"),
+        (' CUSTOMERGROUPID="DOM"', "", "CUSTOMERGROUPID"),
+        (' SALESCURRENCYCODE="USD"', "", "SALESCURRENCYCODE"),
+    ],
+)
+def test_a_record_without_a_required_field_is_a_problem(
+    workspace: Workspace, good: Path, tmp_path: Path, old: str, new: str, field: str
+) -> None:
+    bad = rewrite(good, tmp_path / "bad.zip", edit_data(old, new))
+    assert_reported(workspace, bad, f"{XML} record 1", f"{field} is empty: F&O requires it")
 
 
 def test_xml_duplicate_key_differing_only_by_case(workspace: Workspace, tmp_path: Path) -> None:

@@ -19,12 +19,14 @@ CUSTOMER_DEFINITIONS = EntityDescription(
     file_stem="CustomerDefinitions",
     fields=(
         EntityField("CUSTOMERACCOUNT", max_length=CUSTOMER_ACCOUNT_LENGTH),
+        # Required by F&O, even for a person (customer-definitions-entity.md).
+        *(
+            EntityField(name, required=True)
+            for name in ("NAME", "CUSTOMERGROUPID", "SALESCURRENCYCODE")
+        ),
         *(
             EntityField(name)
             for name in (
-                "NAME",
-                "CUSTOMERGROUPID",
-                "SALESCURRENCYCODE",
                 "PARTYTYPE",
                 "PERSONFIRSTNAME",
                 "PERSONMIDDLENAME",

@@ -18,6 +18,7 @@ class EntityField:
 
     name: str
     max_length: int | None = None  # longest value F&O keeps; longer ones are truncated by F&O
+    required: bool = False  # F&O refuses a record without a value (loader verify checks it)
 
 
 @dataclass(frozen=True)

@@ -395,6 +395,16 @@ class _Checker:
         where = f"{manifest.MANIFEST_FILE} {label}"
         description = self.known.get(label.lower())
         target = text("TargetEntity")
+        if description is None and (named := self._known_target(target)) is not None:
+            self.report.add(
+                where,
+                f"EntityName is {label!r}, not {named.label!r}, the name Data management shows "
+                f"for {target}: F&O answers that the entity does not exist",
+            )
+            description, label = named, named.label  # checked as the entity it is
+        disable = text("Disable")
+        if disable is not None and disable.lower() != "false":
+            self.report.add(where, f"Disable is {disable!r}: F&O skips a disabled entity")
         if description and target != description.target_entity:
             self.report.add(
                 where, f"TargetEntity is {target!r}, expected {description.target_entity!r}"
@@ -434,20 +444,34 @@ class _Checker:
             return data_file
         self.report.entities.append(label)
         keys: tuple[str, ...] = ()
+        required: tuple[str, ...] = ()
         lengths = dict(self.max_lengths)
         if description:
             keys = description.key_fields
+            required = tuple(f.name for f in description.fields if f.required)
             lengths = {f.name: f.max_length for f in description.fields if f.max_length}
             lengths.update({k: v for k, v in self.max_lengths.items() if k in lengths})
         else:
             self.report.notes.append(f"keys of {label} not checked: unknown entity")
         before = self.report.rows
+        checks = _RowChecks(keys, lengths, required)
         try:
-            checker(self, data_file, field_maps, description, _RowChecks(keys, lengths)).check()
+            checker(self, data_file, field_maps, description, checks).check()
         except _UnreadableError as exc:
             self.report.add(data_file, str(exc))
         self.report.entity_rows[label] = self.report.rows - before
         return data_file
+
+    def _known_target(self, target: str | None) -> EntityDescription | None:
+        """The known entity whose AOT name TARGET is (case-insensitively), if any."""
+        return next(
+            (
+                e
+                for e in self.known.values()
+                if target and e.target_entity.lower() == target.lower()
+            ),
+            None,
+        )
 
     def _field_maps(self, where: str, entity: Element) -> list[str]:
         map_list = entity.find(_NS + "EntityMapList")
@@ -482,11 +506,15 @@ def _bom_problem(data: bytes) -> str | None:
 
 
 class _RowChecks:
-    """Lengths (UTF-16 code units) and unique keys of a data file's rows, a batch at a time."""
+    """Lengths (UTF-16 code units), required values and unique keys of a data file's rows, a
+    batch at a time."""
 
-    def __init__(self, keys: tuple[str, ...], lengths: dict[str, int]) -> None:
+    def __init__(
+        self, keys: tuple[str, ...], lengths: dict[str, int], required: tuple[str, ...] = ()
+    ) -> None:
         self.keys = keys
         self.lengths = lengths
+        self.required = required
         self.key_values: list[pa.Array] = []
         self.key_rows: list[pa.Array] = []
 
@@ -500,6 +528,7 @@ class _RowChecks:
         """Check COUNT rows numbered from FIRST; COLUMN gives a field's values (None: absent).
         Every row that breaks a check is a problem of its own, reported in row order."""
         self._lengths(column, first, report)
+        self._required(column, first, count, report)
         key_columns = [column(k) for k in self.keys]
         if self.keys and all(c is not None for c in key_columns):
             self._keys([c for c in key_columns if c is not None], first, count, report)
@@ -519,6 +548,23 @@ class _RowChecks:
                     f"over {limit}",
                     first + index,
                 )
+
+    def _required(
+        self,
+        column: Callable[[str], pa.Array | None],
+        first: int,
+        count: int,
+        report: "_RowReport",
+    ) -> None:
+        for name in self.required:
+            values = column(name)
+            empty = (
+                pa.array([True] * count)  # no row holds the field
+                if values is None
+                else pc.fill_null(pc.equal(pc.utf8_trim_whitespace(values), ""), True)
+            )
+            for index in report.each(empty):
+                report.add(f"{name} is empty: F&O requires it", first + index)
 
     def _keys(
         self, key_columns: list[pa.Array], first: int, count: int, report: "_RowReport"
