@@ -84,9 +84,11 @@ class _Plan:
     entity: RegisteredEntity
     fields: tuple[str, ...]
     update_fields: tuple[str, ...]  # the chosen fields that are not keys
-    rows: dict[str, int]  # legal entity -> rows in the mart
+    rows: dict[str, int]  # legal entity -> rows in the mart (or its delta view)
     left_out: dict[str, int]  # legal entity -> rows with nothing to update
     relation: str  # what the rows are read from: the mart, or its delta view
+    # legal entity -> rows of the mart a delta leaves out: the same as in the compared cycle
+    unchanged: dict[str, int]
 
 
 def export_packages(
@@ -292,7 +294,7 @@ def _write_all(
         TimeElapsedColumn(),
         console=console,
     )
-    legal_entities = sorted({le for plan in plans for le in plan.rows})
+    legal_entities = sorted({le for plan in plans for le in (*plan.rows, *plan.unchanged)})
     with progress:
         labels = " and ".join(p.entity.description.label for p in plans)
         task = progress.add_task(f"Writing {labels}", total=total)
@@ -303,7 +305,11 @@ def _write_all(
             for plan in plans:
                 rows, left_out = plan.rows.get(legal_entity, 0), plan.left_out.get(legal_entity, 0)
                 outcome.entities.append(
-                    EntityOutcome(plan.entity.description.label, left_out_by_fields=left_out)
+                    EntityOutcome(
+                        plan.entity.description.label,
+                        left_out_by_fields=left_out,
+                        left_out_unchanged=plan.unchanged.get(legal_entity, 0),
+                    )
                 )
                 if rows > left_out:  # never an empty data file: no rows, no data file
                     to_write.append(plan)
@@ -392,7 +398,20 @@ def _plan(
         rows={r[0]: r[1] for r in rows},
         left_out={r[0]: r[2] for r in rows},
         relation=relation or _qualified(entry),
+        unchanged=_unchanged(con, entry, {r[0]: r[1] for r in rows}) if relation else {},
     )
+
+
+def _unchanged(
+    con: duckdb.DuckDBPyConnection, entry: RegisteredEntity, changed: dict[str, int]
+) -> dict[str, int]:
+    """Per legal entity, the rows of ENTRY's mart that its delta view (CHANGED rows) leaves
+    out: with them, a delta's summary adds up to what the mart exports."""
+    le = quote_ident(entry.legal_entity_column)
+    counts = con.execute(
+        f"SELECT {le}, count(*) FROM {_qualified(entry)} GROUP BY {le} ORDER BY {le}"
+    ).fetchall()
+    return {str(name): total - changed.get(name, 0) for name, total in counts if name is not None}
 
 
 def _select(plan: _Plan, *, lines: bool) -> str:

@@ -467,8 +467,18 @@ def test_every_package_is_well_formed_and_holds_its_legal_entity(workspace: Work
     assert by_le["USMF"]["left_out_by_fields"] == 1
     assert by_le["USMF"]["rows_in_packages"] == 10
     assert by_le["USMF"]["entities"] == [
-        {"label": "Customer definitions", "rows_in_packages": 5, "left_out_by_fields": 0},
-        {"label": "Customer details V2", "rows_in_packages": 5, "left_out_by_fields": 1},
+        {
+            "label": "Customer definitions",
+            "rows_in_packages": 5,
+            "left_out_by_fields": 0,
+            "left_out_unchanged": 0,  # no --changed-since
+        },
+        {
+            "label": "Customer details V2",
+            "rows_in_packages": 5,
+            "left_out_by_fields": 1,
+            "left_out_unchanged": 0,
+        },
     ]
     assert by_le["USMF"]["reconciliation"] == [
         {

@@ -34,12 +34,14 @@ class EntityOutcome:
     label: str
     rows_in_packages: int = 0
     left_out_by_fields: int = 0
+    left_out_unchanged: int = 0  # a --changed-since export: the same as the compared cycle
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "label": self.label,
             "rows_in_packages": self.rows_in_packages,
             "left_out_by_fields": self.left_out_by_fields,
+            "left_out_unchanged": self.left_out_unchanged,
         }
 
 
@@ -60,11 +62,17 @@ class LegalEntityOutcome:
         return sum(e.left_out_by_fields for e in self.entities)
 
     @property
+    def left_out_unchanged(self) -> int:
+        return sum(e.left_out_unchanged for e in self.entities)
+
+    @property
     def note(self) -> str | None:
         if self.packages:
             return None
         if self.left_out_by_fields:
             return "no package: no row has a value for the chosen fields"
+        if self.left_out_unchanged:
+            return "no package: nothing changed since the compared cycle"
         return "no package: no rows to write"
 
 
@@ -241,6 +249,7 @@ class ExportSummary:
                     "legal_entity": le.legal_entity,
                     "rows_in_packages": le.rows_in_packages,
                     "left_out_by_fields": le.left_out_by_fields,
+                    "left_out_unchanged": le.left_out_unchanged,
                     "entities": [e.to_dict() for e in le.entities],
                     "packages": le.packages,
                     "note": le.note,
@@ -307,15 +316,26 @@ class ExportSummary:
             ],
             numeric=_NUMERIC,
         )
+        # A delta's rows that are the same as in the compared cycle: a column of their own.
+        delta = any(le.left_out_unchanged for le in self.legal_entities)
         entities = WordTable(
             "Legal entities",
-            ("legal entity", "entity", "rows", _LEFT_OUT, "packages", "note"),
+            (
+                "legal entity",
+                "entity",
+                "rows",
+                _LEFT_OUT,
+                *([_UNCHANGED] if delta else []),
+                "packages",
+                "note",
+            ),
             [
                 (
                     le.legal_entity if number == 0 else "",
                     outcome.label,
                     f"{outcome.rows_in_packages:,}",
                     f"{outcome.left_out_by_fields:,}",
+                    *([f"{outcome.left_out_unchanged:,}"] if delta else []),
                     str(len(le.packages)) if number == 0 else "",
                     (le.note or "") if number == 0 else "",
                 )
@@ -427,4 +447,5 @@ def _entity_rows(package: PackageFile) -> str:
 
 
 _LEFT_OUT = "left out: nothing to update"
-_NUMERIC = {"part", "rows", "bytes", _LEFT_OUT, "packages", *RECONCILIATION_COUNTS}
+_UNCHANGED = "unchanged"
+_NUMERIC = {"part", "rows", "bytes", _LEFT_OUT, _UNCHANGED, "packages", *RECONCILIATION_COUNTS}
