@@ -13,7 +13,7 @@ from typing import Any
 from loader.errors import CannotRunError, LoaderError
 from loader.settings import PROJECT_DIR, database_path, dbt_target_dir
 
-FAILED_STATUSES = {"error", "fail", "runtime error", "skipped"}
+FAILED_STATUSES = {"error", "fail", "runtime error"}
 
 
 @dataclass
@@ -23,6 +23,30 @@ class BuildOutcome:
     counts: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    skipped: int = 0  # nodes not run because a node before them failed
+    failed_tests: list[str] = field(default_factory=list)
+
+    def failure(self) -> str:
+        """The problems in one line: the first three, how many more, what was skipped after
+        them (dbt's skip message of an ephemeral model reads like a compilation error), and
+        how to see the rows of a failed test."""
+        shown = "; ".join(self.problems[:3])
+        more = f" and {len(self.problems) - 3} more" if len(self.problems) > 3 else ""
+        skipped = (
+            f"; {self.skipped} node{'' if self.skipped == 1 else 's'} skipped after "
+            f"{'it' if len(self.problems) == 1 else 'them'}"
+            if self.skipped
+            else ""
+        )
+        rows = (
+            f"; its rows: `dbt test --select {self.failed_tests[0]} --store-failures`"
+            if len(self.failed_tests) == 1
+            else ""
+        )
+        return (
+            f"dbt build failed: {shown}{more}{skipped}{rows}; see "
+            f"{dbt_target_dir() / 'run_results.json'} or run `dbt build` for details"
+        )
 
 
 def _prepare_environment() -> None:
@@ -76,13 +100,8 @@ def build(on_node_done: Callable[[str, str], None] = lambda _name, _status: None
             f"dbt build could not run: {str(result.exception).strip().splitlines()[0]}"
         )
     outcome = _summarise(result.result)
-    if outcome.problems:
-        shown = "; ".join(outcome.problems[:3])
-        more = f" and {len(outcome.problems) - 3} more" if len(outcome.problems) > 3 else ""
-        raise LoaderError(
-            f"dbt build failed: {shown}{more}; see {dbt_target_dir() / 'run_results.json'} "
-            "or run `dbt build` for details"
-        )
+    if outcome.problems or outcome.skipped:
+        raise LoaderError(outcome.failure())
     return outcome
 
 
@@ -95,6 +114,10 @@ def _summarise(execution: Any) -> BuildOutcome:
         message = (node_result.message or status).strip().splitlines()[0]
         if status in FAILED_STATUSES:
             outcome.problems.append(f"{name}: {message}")
+            if status == "fail" and node_result.node.resource_type == "test":
+                outcome.failed_tests.append(name)
+        elif status == "skipped":
+            outcome.skipped += 1
         elif status == "warn":
             outcome.warnings.append(_warning(node_result.node, message, node_result.failures))
     return outcome

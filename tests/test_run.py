@@ -7,6 +7,7 @@ import time
 import zipfile
 from pathlib import Path
 
+import duckdb
 import pytest
 from defusedxml.ElementTree import fromstring
 from rich.console import Console
@@ -169,6 +170,30 @@ def test_a_failing_step_stops_the_run_with_its_message(
     )
     assert "2/3" not in proc.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_a_failed_test_is_named_with_its_rows_and_what_was_skipped_after_it(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each model skipped after a failed test was listed with dbt's skip message, which for
+    an ephemeral model reads "Compilation Error": a user took the project for broken."""
+    from loader.dbt_runner import build
+
+    extracts = workspace.root / "extracts"
+    workspace.loader("demo-data", "--out", str(extracts), "--customers", "30", check=True)
+    workspace.loader("land", str(extracts), check=True)
+    with duckdb.connect(str(workspace.database)) as con:  # one record twice: a grain test fails
+        con.execute("insert into raw.target_customers select * from raw.target_customers limit 1")
+    for name in ("MIGRATION_DB", "DBT_TARGET_PATH", "DBT_LOG_PATH"):
+        monkeypatch.setenv(name, workspace.env[name])
+    with pytest.raises(LoaderError) as failed:
+        build()
+    said = str(failed.value)
+    test = "unique_combination_stg_fo__target_customers_source_file__source_line"
+    assert said.startswith(f"dbt build failed: {test}: Got 1 result, configured to fail if != 0")
+    assert " nodes skipped after it; " in said
+    assert f"its rows: `dbt test --select {test} --store-failures`" in said
+    assert "Compilation Error" not in said
 
 
 def test_a_customers_extract_of_only_its_header_stops_the_run_before_the_export(
