@@ -305,6 +305,9 @@ def corpus_extracts() -> tuple[str, str, Corpus]:
     # details still go out, with its invoice account (target_customers.csv names TA01).
     c.add("cycle_target_a", "US01", "TA01", "TB01", email="not-an-email")
     c.add("cycle_target_b", "US01", "TB01", "TA01")
+    # A bill-to whose key is in another legal entity, but not created there: no hint to it.
+    c.add("not_created_elsewhere", "GB01", "NC0001", email="not-an-email")
+    c.add("bills_not_created_elsewhere", "US01", "U0001", "NC0001")
     # Name parts are carried for a person only: an organization's are never too long or
     # uncarriable, as F&O never gets them.
     long_first = "Alexandra-Katharina-Mariella-Jo"  # 31 characters, PERSONFIRSTNAME holds 25
@@ -455,6 +458,15 @@ def test_a_cycle_through_a_target_customer_not_created_is_a_cycle(
     assert mart_row(ws, "TA01") is None and mart_row(ws, "TB01") is None
 
 
+def test_a_not_found_hint_names_only_legal_entities_where_the_account_will_exist(
+    corpus: tuple[Workspace, Corpus, float],
+) -> None:
+    ws, c, _ = corpus
+    line = c.at["bills_not_created_elsewhere"]
+    assert rejects_at(ws, line) == {"INVOICE_ACCOUNT_NOT_FOUND"}
+    assert "it exists in" not in detail_at(ws, line, "INVOICE_ACCOUNT_NOT_FOUND")
+
+
 def test_name_parts_are_checked_for_a_person_only(
     corpus: tuple[Workspace, Corpus, float],
 ) -> None:
@@ -570,5 +582,5 @@ def test_the_corpus_reconciles(corpus: tuple[Workspace, Corpus, float]) -> None:
             )
         }
     )
-    assert outcomes["GBSI"] == DUPLICATES
+    assert outcomes["GBSI"] == DUPLICATES + 1  # and NC0001, not created (invalid email)
     assert outcomes["DEMF"] == 2  # the NFC and NFD Müller

@@ -1,4 +1,5 @@
--- For a bill-to not found in its legal entity: the legal entities that have the key, as a hint.
+-- For a bill-to not found in its legal entity: the legal entities where a customer with the key
+-- exists after the load (created, or a target customer), as a hint.
 with
 
 reported as (
@@ -37,7 +38,7 @@ accounts_elsewhere as (
 
     from customers
 
-    where not is_account_rejected
+    where definitions_rejected_precedence is null
         and customer_key in (select not_found_keys.bill_to_key from not_found_keys)
 
     union
