@@ -192,6 +192,27 @@ def test_a_record_without_a_required_field_is_a_problem(
     assert_reported(workspace, bad, f"{XML} record 1", f"{field} is empty: F&O requires it")
 
 
+def test_a_package_of_chosen_fields_needs_no_required_field(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    """`--fields PRIMARYCONTACTEMAIL` leaves NAME and the rest untouched in F&O: its package
+    holds no NAME, and is no problem for that."""
+    chosen = ("CUSTOMERACCOUNT", "PRIMARYCONTACTEMAIL")
+    folder = tmp_path / "chosen"
+    folder.mkdir()
+    writer = PackageWriter(
+        folder, "Customers", "USMF", [Content(CUSTOMER_DEFINITIONS, chosen)], SplitLimits()
+    )
+    writer.start(Content(CUSTOMER_DEFINITIONS, chosen))
+    line = XML_ATTRIBUTE.line(
+        CUSTOMER_DEFINITIONS, {"CUSTOMERACCOUNT": "C0001", "PRIMARYCONTACTEMAIL": "a@b.com"}
+    )
+    writer.write(Lines(pa.array([line])))
+    (written,) = writer.close()
+    code, lines = run_verify(workspace, folder / written.name)
+    assert (code, lines) == (0, [f"{folder / written.name}: OK (Customer definitions: 1 rows)"])
+
+
 def test_xml_duplicate_key_differing_only_by_case(workspace: Workspace, tmp_path: Path) -> None:
     package = combined(tmp_path / "dup")
     bad = rewrite(package, tmp_path / "bad.zip", edit_data('"C0002"', '"c0001"'))

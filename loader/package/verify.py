@@ -448,7 +448,10 @@ class _Checker:
         lengths = dict(self.max_lengths)
         if description:
             keys = description.key_fields
-            required = tuple(f.name for f in description.fields if f.required)
+            # A package of chosen fields (`--fields`) leaves the others untouched in F&O.
+            required = tuple(
+                f.name for f in description.fields if f.required and f.name in field_maps
+            )
             lengths = {f.name: f.max_length for f in description.fields if f.max_length}
             lengths.update({k: v for k, v in self.max_lengths.items() if k in lengths})
         else:
