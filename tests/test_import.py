@@ -479,6 +479,26 @@ def test_a_package_fo_cannot_read_fails_that_legal_entity_only(run: Run) -> None
     assert started(run.standin) == as_started([(f, le) for f, le in plan if le != plan[0][1]])
 
 
+def test_a_refusal_after_a_new_token_is_a_refusal_at_once(run: Run) -> None:
+    """A 401 (token expired) and then F&O's refusal of a package it cannot read: counted as
+    a repeat of a start that may have got through, which waited the 24 grace polls."""
+    victim = run.packages / run.plan()[0][0]
+    with zipfile.ZipFile(victim) as z:
+        kept = {n: z.read(n) for n in z.namelist() if n != "PackageHeader.xml"}
+    with zipfile.ZipFile(victim, "w") as z:
+        for name, data in kept.items():
+            z.writestr(name, data)
+    summary_path = run.packages / "export-summary.json"
+    summary = json.loads(summary_path.read_text())
+    summary["packages"][0]["sha256"] = hashlib.sha256(victim.read_bytes()).hexdigest()
+    summary_path.write_text(json.dumps(summary))
+    run.standin.reset(Behaviour(faults={"ImportFromPackage": ["expire"]}))
+    proc = run.import_("--stop-on-error")
+    assert proc.returncode == 1
+    assert "PackageHeader.xml" in one_error_line(proc)
+    assert run.standin.calls.count("GetExecutionSummaryStatus") <= 1
+
+
 def test_configuration_mistakes_are_one_line(run: Run) -> None:
     run.ws.env["AZURE_CLIENT_SECRET"] = "not-the-secret"  # noqa: S105
     proc = run.import_()

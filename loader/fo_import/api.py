@@ -28,14 +28,15 @@ class DmfClient:
         self._tokens = tokens
 
     def _post(self, action: str, body: dict[str, Any], *, repeatable: bool = True) -> Any:
-        """The action's `value`. An action that is not REPEATABLE and is refused after being
-        sent more than once raises RepeatedCallRefusedError: the refusal may be of the repeat."""
+        """The action's `value`. An action that is not REPEATABLE, refused after an attempt
+        F&O may have carried out (its answer lost), raises RepeatedCallRefusedError: the
+        refusal may be of the repeat."""
         url = f"{self.environment}{ACTIONS}{action}"
-        sent = 0
+        maybe_done = False
 
-        def count() -> None:
-            nonlocal sent
-            sent += 1
+        def lost() -> None:
+            nonlocal maybe_done
+            maybe_done = True
 
         for renewed in (False, True):
             response = transport.call(
@@ -45,7 +46,7 @@ class DmfClient:
                 what=action,
                 json=body,
                 headers={"Authorization": f"Bearer {self._tokens.token()}"},
-                sending=count,
+                lost=lost,
             )
             if response.status_code == 401 and not renewed:
                 self._tokens.renew()  # the token expired or was revoked: one new token
@@ -66,7 +67,7 @@ class DmfClient:
                 f"{action}: F&O answered HTTP {response.status_code}: "
                 f"{transport.error_message(response)}"
             )
-            if not repeatable and sent > 1:
+            if not repeatable and maybe_done:
                 raise RepeatedCallRefusedError(refused)
             raise LoaderError(refused)
         try:

@@ -229,7 +229,7 @@ class _Importer:
             # repeat refused (the id exists) says the first got through, maybe not registered
             # yet: it has the grace polls a resumed start has.
             if isinstance(exc, RepeatedCallRefusedError):
-                known = self._registers(entry.execution_id)
+                known = self._registers_or_unreachable(entry.execution_id)
             else:
                 known = self._known(entry.execution_id)
             if known:
@@ -253,6 +253,16 @@ class _Importer:
     def _known(self, execution_id: str) -> bool:
         try:
             return self._status(execution_id) not in NOT_KNOWN
+        except LoaderError:
+            return False
+
+    def _registers_or_unreachable(self, execution_id: str) -> bool:
+        """As _registers; a status F&O cannot give is no registration, but F&O out of reach
+        stops the run (the journal keeps the start, which a rerun asks for again)."""
+        try:
+            return self._registers(execution_id)
+        except UnreachableError:
+            raise
         except LoaderError:
             return False
 

@@ -126,15 +126,19 @@ def call(
     data: bytes | None = None,
     timeout: tuple[float, float] = TIMEOUT,
     stream: bool = False,
-    sending: Callable[[], None] | None = None,
+    lost: Callable[[], None] | None = None,
 ) -> requests.Response:
-    """One HTTP call with bounded retries (SENDING hears each attempt). Returns any answer that
-    is not retried (2xx, 4xx but 429); raises NotFoundYetError for F&O's "execution details were
-    not found", UnreachableError when the attempts run out."""
+    """One HTTP call with bounded retries. Returns any answer that is not retried (2xx, 4xx but
+    429); raises NotFoundYetError for F&O's "execution details were not found", UnreachableError
+    when the attempts run out. LOST hears each attempt the server may have carried out though
+    its answer was lost: no answer in time, a connection dropped once open, a 5xx (not a
+    connection refused or a 429, which carry nothing out)."""
+
+    def maybe_carried_out() -> None:
+        if lost is not None:
+            lost()
 
     def attempt() -> requests.Response:
-        if sending is not None:
-            sending()
         try:
             response = session.request(
                 method,
@@ -145,15 +149,23 @@ def call(
                 timeout=timeout,
                 stream=stream,
             )
+        except requests.ConnectTimeout as exc:  # never sent
+            raise _RetryableError(f"no connection within {timeout[0]:g} s") from exc
         except requests.Timeout as exc:
+            maybe_carried_out()
             raise _RetryableError(f"no answer within {timeout[1]:g} s") from exc
         except requests.ConnectionError as exc:
-            raise _RetryableError(f"connection failed ({connection_problem(exc)})") from exc
+            problem = connection_problem(exc)
+            if problem != "refused":
+                maybe_carried_out()
+            raise _RetryableError(f"connection failed ({problem})") from exc
         if response.status_code not in RETRY_STATUSES:
             return response
         message = error_message(response)
         if response.status_code >= 500 and NOT_FOUND_YET in message.lower():
             raise NotFoundYetError(message)
+        if response.status_code >= 500:
+            maybe_carried_out()
         raise _RetryableError(f"HTTP {response.status_code} {message}", _retry_after(response))
 
     retrying = Retrying(
