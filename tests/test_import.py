@@ -461,27 +461,9 @@ def test_the_error_folder_holds_the_latest_execution_only(run: Run) -> None:
     assert "execution-errors.json" in names
 
 
-def test_a_package_fo_cannot_read_fails_that_legal_entity_only(run: Run) -> None:
-    plan = run.plan()
-    victim = run.packages / plan[0][0]
-    with zipfile.ZipFile(victim) as z:
-        kept = {n: z.read(n) for n in z.namelist() if n != "PackageHeader.xml"}
-    with zipfile.ZipFile(victim, "w") as z:
-        for name, data in kept.items():
-            z.writestr(name, data)
-    summary_path = run.packages / "export-summary.json"
-    summary = json.loads(summary_path.read_text())
-    summary["packages"][0]["sha256"] = hashlib.sha256(victim.read_bytes()).hexdigest()
-    summary_path.write_text(json.dumps(summary))
-    proc = run.import_()
-    assert proc.returncode == 1
-    assert "PackageHeader.xml" in one_error_line(proc)
-    assert started(run.standin) == as_started([(f, le) for f, le in plan if le != plan[0][1]])
-
-
-def test_a_refusal_after_a_new_token_is_a_refusal_at_once(run: Run) -> None:
-    """A 401 (token expired) and then F&O's refusal of a package it cannot read: counted as
-    a repeat of a start that may have got through, which waited the 24 grace polls."""
+def without_package_header(run: Run) -> None:
+    """The plan's first package without PackageHeader.xml (a package F&O cannot read), its
+    sha256 in the summary updated to match."""
     victim = run.packages / run.plan()[0][0]
     with zipfile.ZipFile(victim) as z:
         kept = {n: z.read(n) for n in z.namelist() if n != "PackageHeader.xml"}
@@ -492,6 +474,21 @@ def test_a_refusal_after_a_new_token_is_a_refusal_at_once(run: Run) -> None:
     summary = json.loads(summary_path.read_text())
     summary["packages"][0]["sha256"] = hashlib.sha256(victim.read_bytes()).hexdigest()
     summary_path.write_text(json.dumps(summary))
+
+
+def test_a_package_fo_cannot_read_fails_that_legal_entity_only(run: Run) -> None:
+    plan = run.plan()
+    without_package_header(run)
+    proc = run.import_()
+    assert proc.returncode == 1
+    assert "PackageHeader.xml" in one_error_line(proc)
+    assert started(run.standin) == as_started([(f, le) for f, le in plan if le != plan[0][1]])
+
+
+def test_a_refusal_after_a_new_token_is_a_refusal_at_once(run: Run) -> None:
+    """A 401 (token expired) and then F&O's refusal of a package it cannot read: counted as
+    a repeat of a start that may have got through, which waited the 24 grace polls."""
+    without_package_header(run)
     run.standin.reset(Behaviour(faults={"ImportFromPackage": ["expire"]}))
     proc = run.import_("--stop-on-error")
     assert proc.returncode == 1
