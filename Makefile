@@ -23,7 +23,6 @@ $(STAMP): pyproject.toml
 
 # The main job end to end on a generated sample: land, dbt build, export, then verify.
 demo: install
-	rm -rf $(DEMO_DIR)/extracts  # the sample's own folder, written again from the seed
 	$(BIN)/loader demo-data --out $(DEMO_DIR)/extracts --customers $(DEMO_CUSTOMERS) --seed 42
 	$(BIN)/loader run $(DEMO_DIR)/extracts --out $(DEMO_DIR)/packages
 	$(BIN)/loader verify $(DEMO_DIR)/packages/*.zip

@@ -6,6 +6,7 @@ file is written under a temporary name in the output folder and renamed when com
 an interrupted run never leaves a half-written file under a final name.
 """
 
+import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -131,22 +132,46 @@ def _make_folder(out: Path) -> None:
     _refuse_real_extracts(out)
 
 
-# Written beside the sample: its files may be replaced by the next sample, and no others.
+# Written beside the sample: the size and time of each file it wrote. Those files, unchanged,
+# may be replaced by the next sample; no other file is.
 MARKER = ".loader-demo-data"
 
 
 def _refuse_real_extracts(out: Path) -> None:
     """A mistyped --out must not replace a real extract with synthetic customers, which the
-    next land would then migrate: extracts are replaced only where a sample was written."""
-    if (out / MARKER).exists():
-        return
+    next land would then migrate: a file is replaced only if it is the sample written there."""
+    written = _written_before(out)
     names = {name.lower() for name in _OUTPUTS}
-    found = sorted(p.name for p in out.iterdir() if p.name.lower() in names)
+    found = sorted(
+        p.name
+        for p in out.iterdir()
+        if p.name.lower() in names and written.get(p.name) != _fingerprint(p)
+    )
     if found:
         raise UsageError(
             f"--out {out} already holds {', '.join(found)}, not written by demo-data: "
             "choose another folder for the sample, or remove them if they are not needed"
         )
+
+
+def _fingerprint(path: Path) -> list[int]:
+    stat = path.stat()
+    return [stat.st_size, stat.st_mtime_ns]
+
+
+def _written_before(out: Path) -> dict[str, list[int]]:
+    """The files the marker says demo-data wrote in OUT; none when it is absent or unreadable."""
+    try:
+        files = json.loads((out / MARKER).read_text(encoding="utf-8"))["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    return files if isinstance(files, dict) else {}
+
+
+def _mark(out: Path) -> None:
+    files = {name: _fingerprint(out / name) for name in _OUTPUTS}
+    marker = {"written_by": "loader demo-data: synthetic extracts, not real data", "files": files}
+    (out / MARKER).write_text(json.dumps(marker, indent=1) + "\n", encoding="utf-8")
 
 
 @contextmanager
@@ -155,9 +180,9 @@ def _staged(out: Path) -> Iterator[dict[str, Path]]:
     staged = {name: out / f".{name}.{os.getpid()}.tmp" for name in _OUTPUTS}
     try:
         yield staged
-        (out / MARKER).write_text("loader demo-data wrote the extracts of this folder\n")
         for name, temp in staged.items():
             temp.replace(out / name)
+        _mark(out)
     except OSError as exc:
         raise CannotRunError(
             f"cannot write the extracts into {out}: {exc.strerror or exc}"

@@ -114,6 +114,12 @@ def test_real_extracts_in_out_are_never_replaced(workspace: Workspace, tmp_path:
     sample = generate(workspace, tmp_path / "sample", 10)
     generate(workspace, sample, 20)  # a sample is written again over a sample
     assert len(read_rows(sample / "customers.csv")) == 21
+    # A real extract copied later into a sample's folder is not the sample any more.
+    (sample / "customers.csv").write_text(real)
+    proc = workspace.loader("demo-data", "--out", str(sample), "--customers", "10")
+    assert proc.returncode == 2
+    assert "already holds customers.csv, not written by demo-data" in " ".join(proc.stderr.split())
+    assert (sample / "customers.csv").read_text() == real
 
 
 @pytest.mark.parametrize("name", FILES)
