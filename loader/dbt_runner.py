@@ -43,8 +43,9 @@ class BuildOutcome:
             if len(self.failed_tests) == 1
             else ""
         )
+        said = f"{shown}{more}{skipped}{rows}".removeprefix("; ")  # only skipped: no lead
         return (
-            f"dbt build failed: {shown}{more}{skipped}{rows}; see "
+            f"dbt build failed: {said}; see "
             f"{dbt_target_dir() / 'run_results.json'} or run `dbt build` for details"
         )
 
