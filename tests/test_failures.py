@@ -332,9 +332,12 @@ def test_ctrl_c_while_loader_starts_is_one_line(workspace: Workspace, after: flo
         time.sleep(after)
         done = ctrl_c(proc)
     assert "Traceback" not in done.stderr, done.stderr
-    if done.returncode != 0:  # else `status` had finished first
+    if "interrupted (Ctrl-C)" in done.stderr:
         assert done.returncode == ExitCode.INTERRUPTED, done.stderr
         assert done.stderr.startswith("error: interrupted (Ctrl-C)"), done.stderr
+    else:  # `status` ended first, with its own outcome: there is no database here
+        assert done.returncode == ExitCode.CANNOT_RUN, done.stderr
+        assert "no database" in done.stderr, done.stderr
 
 
 def test_loader_debug_adds_the_traceback(workspace: Workspace) -> None:
