@@ -1,6 +1,6 @@
 {#- The checks the generic tests `unique_key`, `relationships_in_legal_entity`, `not_containing`
-    and `valid_rows` share: a select of the offending rows or a condition, so one test can run
-    several in one query. -#}
+    and the seed checks (`seed_problems`) share: a select of the offending rows or a condition,
+    so one test can run several in one query. -#}
 
 
 {#- One row per key (as F&O compares keys: `normalized_key`) that repeats, or that a row leaves
@@ -79,7 +79,7 @@
 
 
 {#- True where COLUMN holds the text SUBSTRING (quotes in it escaped): `not_containing` and
-    `valid_rows` refuse such values. -#}
+    the seed checks refuse such values. -#}
 {% macro contains_text(column, substring) -%}
     {{ dbt.position(dbt.string_literal(dbt.escape_single_quotes(substring)), column) }} > 0
 {%- endmacro %}

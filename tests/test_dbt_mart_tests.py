@@ -113,8 +113,8 @@ def test_duckdb_refuses_a_null_that_only_spark_tests_for(built: Workspace) -> No
                 con.execute(f"insert into main.{table} values ({marks})", values)
 
 
-# Rows added to the seeds, each breaking one check of its `valid_rows` test:
-# seed -> (rows, the problems the test reports).
+# Rows added to the seeds, each breaking one of its checks (macros/seed_checks.sql):
+# seed -> (rows, the problems `assert_seeds_are_valid` reports for the seed).
 BAD_SEED_ROWS: dict[str, tuple[list[tuple[object, ...]], list[str]]] = {
     "legal_entities": (
         [
@@ -141,13 +141,36 @@ BAD_SEED_ROWS: dict[str, tuple[list[tuple[object, ...]], list[str]]] = {
             "value is longer than 30 characters as F&O counts them (UTF-16 code units)",
         ],
     ),
+    "customer_groups": (
+        [("USMF", "LONGGROUP11")],  # 11 units: CUSTOMERGROUPID holds 10
+        [
+            "customer_group_id is longer than CUSTOMERGROUPID holds in field_lengths (UTF-16 code units)"
+        ],
+    ),
     "customer_group_map": (
         [("DEMF", "ZZ", "90")],  # group 90 exists in USMF only
         ["customer_group_id is not a customer_group_id of customer_groups in its legal entity"],
     ),
+    "currencies": (
+        [("USMF", "EURO"), ("USMF", "U\u0001D")],
+        [
+            "currency_code is longer than SALESCURRENCYCODE holds in field_lengths (UTF-16 code units)",
+            "currency_code holds a character a package cannot carry",
+        ],
+    ),
+    "countries": (
+        [("ATLANTIS-11",)],
+        [
+            "country_region_id is longer than ADDRESSCOUNTRYREGIONID holds in field_lengths "
+            "(UTF-16 code units)"
+        ],
+    ),
     "legal_entity_defaults": (
-        [("ZZMF", None, "XXX", "en-us")],
-        ["currency_code is not a currency_code of currencies in its legal entity"],
+        [("ZZMF", None, "XXX", "en-us"), ("ZZMG", None, None, "en-us-x1")],
+        [
+            "currency_code is not a currency_code of currencies in its legal entity",
+            "language_id is longer than LANGUAGEID holds in field_lengths (UTF-16 code units)",
+        ],
     ),
     "country_map": (
         [("Atlantis", "ATL")],
@@ -161,18 +184,20 @@ def test_each_seed_check_fails_on_its_bad_row(built: Workspace) -> None:
         for seed, (rows, _) in BAD_SEED_ROWS.items():
             marks = ", ".join("?" * len(rows[0]))
             con.executemany(f"insert into main.{seed} values ({marks})", rows)
-    proc = built.dbt("test", "--select", "test_name:valid_rows", "--store-failures")
+    proc = built.dbt("test", "--select", "assert_seeds_are_valid", "--store-failures")
     assert proc.returncode != 0
-    failed = {
-        r["unique_id"].split(".")[2].removeprefix("valid_rows_"): r["failures"]
-        for r in node_results(built)
-        if r["status"] == "fail"
-    }
-    assert failed == {seed: len(problems) for seed, (_, problems) in BAD_SEED_ROWS.items()}
+    failed = [r["unique_id"] for r in node_results(built) if r["status"] == "fail"]
+    assert [uid.split(".")[2] for uid in failed] == ["assert_seeds_are_valid"]
     with duckdb.connect(str(built.database), read_only=True) as con:
-        for seed, (_, problems) in BAD_SEED_ROWS.items():
-            stored = con.sql(f"select problem from main_dbt_test__audit.valid_rows_{seed}")
-            assert sorted(row[0] for row in stored.fetchall()) == sorted(problems), seed
+        stored = con.sql(
+            "select seed, problem from main_dbt_test__audit.assert_seeds_are_valid"
+        ).fetchall()
+    found: dict[str, list[str]] = {}
+    for seed, problem in stored:
+        found.setdefault(seed, []).append(problem)
+    assert {seed: sorted(p) for seed, p in found.items()} == {
+        seed: sorted(problems) for seed, (_, problems) in BAD_SEED_ROWS.items()
+    }
     assert built.dbt("seed").returncode == 0
 
 
