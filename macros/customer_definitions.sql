@@ -38,6 +38,13 @@
 {%- endmacro %}
 
 
+{#- The extract's own name of a staged column of customers.csv (staging renames only these),
+    for a detail that sends the user to the column. -#}
+{% macro extract_column_name(column) -%}
+    {{ return({'language_id': 'language'}.get(column, column)) }}
+{%- endmacro %}
+
+
 {#- The name parts: carried (and so checked) for a person only; F&O reads them for no other. -#}
 {% macro person_name_columns() -%}
     {{ return(['first_name', 'middle_name', 'last_name']) }}
@@ -202,7 +209,8 @@
         ) as too_long_fields,
         case
             {%- for column in definitions_extract_columns() %}
-            when {{ has_characters('named.' ~ column, uncarriable_characters_pattern()) }} then '{{ column }}'
+            when {{ has_characters('named.' ~ column, uncarriable_characters_pattern()) }}
+                then '{{ extract_column_name(column) }}'
             {%- endfor %}
             {%- for column in person_name_columns() %}
             when {{ is_person('named') }} and {{ has_characters('named.' ~ column, uncarriable_characters_pattern()) }}

@@ -64,19 +64,24 @@
     end
 {%- elif rule == 'CUSTOMER_GROUP_TOO_LONG' -%}
     {{ dbt.concat([
-        "'Customer group '''", 'extracted_customer_group', "''' (after customer_group_map) is longer than the '",
+        "'Customer group '''", "coalesce(extracted_customer_group, '(blank: the legal entity''s default)')", "''' (after customer_group_map) is longer than the '",
         'cast(max_customer_group_length as ' ~ dbt.type_string() ~ ')',
         "' characters of CUSTOMERGROUPID: map it to an F&O customer group in customer_group_map.'",
     ]) }}
 {%- elif rule == 'UNKNOWN_CURRENCY' -%}
-    {{ dbt.concat([
-        "'Currency '''", "coalesce(extracted_currency, '(blank: the legal entity''s default)')",
-        "''' is not a currency of legal entity '", 'data_area_id',
-        "' (seed currencies): correct it in the legacy data, or add it to currencies if it exists in F&O.'",
-    ]) }}
+    case
+        when extracted_currency is null then {{ dbt.concat([
+            "'The currency is blank and legal entity '", 'data_area_id',
+            "' has no default currency in legal_entity_defaults: fill in the currency, or add the default.'",
+        ]) }}
+        else {{ dbt.concat([
+            "'Currency '''", 'extracted_currency', "''' is not a currency of legal entity '", 'data_area_id',
+            "' (seed currencies): correct it in the legacy data, or add it to currencies if it exists in F&O.'",
+        ]) }}
+    end
 {%- elif rule == 'CURRENCY_TOO_LONG' -%}
     {{ dbt.concat([
-        "'Currency '''", 'extracted_currency', "''' is longer than the '",
+        "'Currency '''", "coalesce(extracted_currency, '(blank: the legal entity''s default)')", "''' is longer than the '",
         'cast(max_currency_length as ' ~ dbt.type_string() ~ ')',
         "' characters of SALESCURRENCYCODE: use the ISO 4217 code.'",
     ]) }}

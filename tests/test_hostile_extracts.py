@@ -242,7 +242,9 @@ class Corpus:
     """The crafted customers.csv: each record's line, by a name the tests use."""
 
     def __init__(self) -> None:
-        self.lines: list[str] = [f"{CUSTOMERS_HEADER},email,party_type,first_name,last_name"]
+        self.lines: list[str] = [
+            f"{CUSTOMERS_HEADER},email,party_type,first_name,last_name,customer_group,currency,language"
+        ]
         self.at: dict[str, int] = {}
         self.next_line = 2  # a record's first line in the file: a value may hold line breaks
 
@@ -254,12 +256,14 @@ class Corpus:
         bill_to: str = "",
         email: str = "",
         person: tuple[str, str, str] = ("", "", ""),  # party type, first and last name
+        group_currency_language: tuple[str, str, str] = ("", "", ""),
     ) -> None:
         def cell(value: str) -> str:
             return f'"{value}"' if any(c in value for c in ',"\r\n') else value
 
         # Every record has a name: Customer definitions would reject a nameless customer.
         cells = [company, account, bill_to, f"Customer {name}", email, *person]
+        cells += group_currency_language
         record = ",".join(cell(value) for value in cells)
         self.lines.append(record)
         self.at[name] = self.next_line
@@ -315,6 +319,11 @@ def corpus_extracts() -> tuple[str, str, Corpus]:
     c.add("org_control_in_last_name", "US01", "P0002", person=("", "", "Smith\x01"))
     c.add("person_long_first_name", "US01", "P0003", person=("Person", long_first, "Smith"))
     c.add("person_control_in_last_name", "US01", "P0004", person=("Person", "", "Smith\x01"))
+    # A group or currency found in the seeds goes out in the seed's spelling, however long the
+    # extract's (U+3000 is no space to trim, but F&O's comparison ignores it at the end).
+    c.add("group_padded", "US01", "G0001", group_currency_language=("10" + "\u3000" * 9, "", ""))
+    c.add("currency_padded", "US01", "G0002", group_currency_language=("", "usd\u3000", ""))
+    c.add("language_control", "US01", "G0003", group_currency_language=("", "", "en\x01"))
     # A chain 1,000 deep (not a cycle) and a cycle of 1,000.
     for i in range(CHAIN):
         c.add(f"chain{i}", "US01", f"CH{i:04d}", f"CH{i + 1:04d}" if i < CHAIN - 1 else "")
@@ -482,6 +491,31 @@ def test_name_parts_are_checked_for_a_person_only(
         "select detail from main.customer_definitions_rejects where source_line = ?", [line]
     )
     assert str(detail).startswith("Column 'last_name' holds U+0001")
+
+
+def test_a_group_or_currency_found_in_the_seeds_is_never_too_long(
+    corpus: tuple[Workspace, Corpus, float],
+) -> None:
+    ws, c, _ = corpus
+    for name in ("group_padded", "currency_padded"):
+        assert rejects_at(ws, c.at[name], "customer_definitions") == set(), name
+    rows = ws.query(
+        "select CUSTOMERACCOUNT, CUSTOMERGROUPID, SALESCURRENCYCODE from main.customer_definitions"
+        " where CUSTOMERACCOUNT in ('G0001', 'G0002') order by 1"
+    )
+    assert rows == [("G0001", "10", "USD"), ("G0002", "30", "USD")]
+
+
+def test_an_uncarriable_character_is_named_by_the_extract_column(
+    corpus: tuple[Workspace, Corpus, float],
+) -> None:
+    ws, c, _ = corpus
+    line = c.at["language_control"]
+    assert rejects_at(ws, line, "customer_definitions") == {"UNCARRIABLE_CHARACTER"}
+    ((detail,),) = ws.query(
+        "select detail from main.customer_definitions_rejects where source_line = ?", [line]
+    )
+    assert str(detail).startswith("Column 'language' holds U+0001"), detail
 
 
 def test_the_corpus_exports_what_passed(
