@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import array
 import csv
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import duckdb
@@ -74,12 +76,41 @@ def number_in_place(
     stream by, but it keeps the whole write on one thread: at 10M customers that took twice
     as long as writing on every core and numbering afterwards.
     """
+    with _rowid_visible(con, table, header) as columns:
+        _number_in_place(con, table, header, columns, breaks=breaks)
+
+
+@contextmanager
+def _rowid_visible(
+    con: duckdb.DuckDBPyConnection, table: str, header: Header
+) -> Iterator[list[str]]:
+    """The data columns of TABLE, quoted, while DuckDB's rowid pseudo-column can be read.
+
+    A column named rowid (Oracle extracts carry ROWID) hides the pseudo-column the numbering
+    needs, so it is renamed aside meanwhile, and back afterwards.
+    """
+    if "rowid" not in header.columns:
+        yield [quote_ident(name) for name in header.columns]
+        return
+    aside = "_rowid_column"
+    while aside in header.columns:
+        aside += "_"
+    con.execute(f"alter table {table} rename column rowid to {aside}")
+    try:
+        yield [quote_ident(aside if name == "rowid" else name) for name in header.columns]
+    finally:
+        con.execute(f"alter table {table} rename column {aside} to rowid")
+
+
+def _number_in_place(
+    con: duckdb.DuckDBPyConnection, table: str, header: Header, columns: list[str], *, breaks: bool
+) -> None:
     ((first_rowid,),) = con.execute(f"select coalesce(min(rowid), 0) from {table}").fetchall()
     offset = header.lines + 1 - int(first_rowid)  # a record's rowid + offset: its position
     if not breaks:
         con.execute(f"update {table} set _source_line = rowid + {offset}")
         return
-    _create_breaks_table(con, table, [quote_ident(name) for name in header.columns])
+    _create_breaks_table(con, table, columns)
     try:
         con.execute(
             f"update {table} as t "

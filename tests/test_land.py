@@ -161,6 +161,33 @@ def test_header_names_match_case_insensitively_and_extras_are_kept(
     assert raw_rows(workspace, "customers", "customer_name, region") == [(None, "West")]
 
 
+def test_a_column_named_rowid_lands_as_an_extra_column(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    """Oracle extracts carry ROWID; a real column of that name hides DuckDB's own rowid."""
+    customers = (
+        f"{CUSTOMERS_HEADER},ROWID\n"
+        "US01,C1,,Acme,AAAR3sAAEAAAACXAAA\n"
+        'US01,C2,,"two\nlines",AAAR3sAAEAAAACXAAB\n'  # a line break: the counting way
+        "US01,C3,,Beta,AAAR3sAAEAAAACXAAC\n"
+    )
+    folder = write_extracts(tmp_path / "x", customers)
+    # A blank line between records: the exact way, from the staged copy.
+    (folder / "target_customers.csv").write_text(
+        "data_area_id,customer_account,rowid\nUSMF,HQ1,AAAA\n\nUSMF,HQ2,AAAB\n"
+    )
+    land_ok(workspace, folder)
+    assert raw_rows(workspace, "customers", "customer_number, rowid, _source_line") == [
+        ("C1", "AAAR3sAAEAAAACXAAA", 2),
+        ("C2", "AAAR3sAAEAAAACXAAB", 3),
+        ("C3", "AAAR3sAAEAAAACXAAC", 5),
+    ]
+    assert raw_rows(workspace, "target_customers", "customer_account, rowid, _source_line") == [
+        ("HQ1", "AAAA", 2),
+        ("HQ2", "AAAB", 4),
+    ]
+
+
 def test_an_extract_without_the_definitions_columns_lands_them_as_null(
     workspace: Workspace, tmp_path: Path
 ) -> None:
