@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import duckdb
 import pyarrow as pa
 
+from loader.csv_read import MAX_RECORD_BYTES
 from loader.database import quote_ident
 from loader.errors import LoaderError
 from loader.extracts import Header
@@ -182,6 +183,10 @@ def number_lines(
 def _record_start_lines(source: ScannedSource, header: Header) -> array.array[int]:
     """The start line of every record after the header, skipping blank lines as DuckDB does."""
     starts: array.array[int] = array.array("q")
+    # The csv module refuses fields over 131,072 characters by default, far below the record
+    # DuckDB has just read (up to MAX_RECORD_BYTES, never fewer bytes than characters). The
+    # limit is the module's, not the reader's: raising it is the same for every thread.
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_RECORD_BYTES))
     with source.readable_path.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle, delimiter=header.delimiter)
         previous_end = 0

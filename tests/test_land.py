@@ -97,6 +97,22 @@ def test_blank_lines_between_records_keep_the_line_numbers_exact(
     ]
 
 
+def test_blank_lines_and_a_field_longer_than_the_csv_modules_default_limit(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    """The exact numbering re-reads the file with Python's csv module, whose default field
+    limit (131,072 characters) is far below the record length the loader accepts."""
+    long_name = "x" * 200_000
+    customers = f"{CUSTOMERS_HEADER}\nUS01,C1,,a\n\nUS01,C2,,{long_name}\n"
+    land_ok(workspace, write_extracts(tmp_path / "x", customers))
+    assert raw_rows(
+        workspace, "customers", "customer_number, length(customer_name), _source_line"
+    ) == [
+        ("C1", 1, 2),
+        ("C2", 200_000, 4),
+    ]
+
+
 @pytest.mark.parametrize(
     ("encoding_name", "options", "reported"),
     [
