@@ -3,7 +3,7 @@
 DuckDB's CSV reader wants UTF-8. Files with a UTF-8 BOM or none are read in
 place: this pass works on their bytes, and DuckDB's strict reader refuses any
 invalid UTF-8 (`find_invalid_utf8` then names the bytes and their line). UTF-16
-(detected by its BOM) and legacy code pages (`--encoding`) are decoded here and
+and UTF-32 (detected by their BOM) and legacy code pages (`--encoding`) are decoded here and
 transcoded to a temporary UTF-8 file.
 Transcoding keeps every line break, so line numbers in the copy are the file's.
 """
@@ -24,9 +24,14 @@ _ENCODING_NAMES = {
     "utf-8-sig": "utf-8 (BOM)",
     "utf-16-le": "utf-16 (LE)",
     "utf-16-be": "utf-16 (BE)",
+    "utf-32-le": "utf-32 (LE)",
+    "utf-32-be": "utf-32 (BE)",
 }
+# The UTF-32 LE mark (FF FE 00 00) starts with the UTF-16 LE one (FF FE): UTF-32 comes first.
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
