@@ -56,6 +56,9 @@ class ScannedSource:
 
 
 _BYTE_ORDER_FROM_BOM = {"utf-16", "utf-32"}
+# What any extract holds (letters, digits, the delimiters, quotes, CR and LF), long enough
+# for an encoding of host names (idna: at most 63 characters a label) to refuse it.
+_SAMPLE_TEXT = 'company,customer_number;"Name"|x\ty_z-0123456789 ABCXYZ\r\nUS01,000123,,"A, B"\n'
 
 
 def _encoding_from_bom(first_bytes: bytes) -> tuple[str | None, int]:
@@ -81,7 +84,25 @@ def _check_codec(name: str) -> str:
             f"encoding {name!r} does not say the byte order of a file without a byte-order mark: "
             f"use {codec.name}-le (most likely) or {codec.name}-be"
         )
+    if not _reads_text_in_pieces(codec.name):  # punycode, idna: not encodings of a file
+        raise UsageError(
+            f"encoding {name!r} is not an encoding of text files: use a Python codec name "
+            "such as cp1252, latin-1 or utf-8"
+        )
     return codec.name
+
+
+def _reads_text_in_pieces(encoding: str) -> bool:
+    """Whether ENCODING gives back a sample of CSV text when fed a byte at a time, as a
+    file is read in chunks."""
+    try:
+        data = _SAMPLE_TEXT.encode(encoding)
+        decoder = codecs.getincrementaldecoder(encoding)()
+        pieces = [decoder.decode(data[i : i + 1]) for i in range(len(data))]
+        pieces.append(decoder.decode(b"", final=True))
+    except (UnicodeError, ValueError, TypeError):
+        return False
+    return "".join(pieces) == _SAMPLE_TEXT
 
 
 @dataclass(frozen=True)

@@ -490,6 +490,8 @@ def test_an_extract_with_only_its_header_lands_with_a_warning(
         (("ORDERS.csv=utf-8",), "'ORDERS.csv' is not an extract; name one of customer_dimensions"),
         (("customers.csv=nope",), "unknown encoding 'nope'"),
         (("rot13",), "unknown encoding 'rot13'"),  # a codec, but not of text
+        (("punycode",), "encoding 'punycode' is not an encoding of text files"),
+        (("customers.csv=idna",), "encoding 'idna' is not an encoding of text files"),
         (
             ("utf-16",),
             "encoding 'utf-16' does not say the byte order of a file without a byte-order mark: "
