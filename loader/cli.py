@@ -208,6 +208,10 @@ def _encodings(values: list[str] | None) -> "Encodings":
     return Encodings.parse(values or [], [spec.file_name for spec in EXTRACTS])
 
 
+# Ten times the largest benchmark run (10,000,000): beyond it a run takes hours, or fails.
+MAX_DEMO_CUSTOMERS = 100_000_000
+
+
 @app.command("demo-data")
 def demo_data(
     out: Annotated[
@@ -217,7 +221,13 @@ def demo_data(
         ),
     ],
     customers: Annotated[
-        int, typer.Option(min=1, metavar="N", help="Number of customer records to generate.")
+        int,
+        typer.Option(
+            min=1,
+            max=MAX_DEMO_CUSTOMERS,
+            metavar="N",
+            help=f"Number of customer records to generate (at most {MAX_DEMO_CUSTOMERS:,}).",
+        ),
     ] = 5000,
     seed: Annotated[
         int, typer.Option(metavar="N", help="Random seed: the same seed gives the same bytes.")

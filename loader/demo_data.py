@@ -104,32 +104,50 @@ def write_demo_extracts(out: Path, *, customers: int, seed: int) -> DemoSummary:
 
     Returns a summary of the files and of the planted problems.
     """
-    _make_folder(out)
-    with configure(duckdb.connect(":memory:")) as con:
-        # Ordered output needs insertion order kept by COPY; it is the default, but the
-        # byte-identical promise depends on it, so it is set, not assumed.
-        con.execute("SET preserve_insertion_order = true")
-        build_tables(con, customers=customers, seed=seed)
-        with _staged(out) as staged:
-            for name, query in _OUTPUTS.items():
-                _copy_csv(con, query, staged[name])
-        return _summary(con, out)
+    created = _make_folder(out)
+    try:
+        with configure(duckdb.connect(":memory:")) as con:
+            # Ordered output needs insertion order kept by COPY; it is the default, but the
+            # byte-identical promise depends on it, so it is set, not assumed.
+            con.execute("SET preserve_insertion_order = true")
+            build_tables(con, customers=customers, seed=seed)
+            with _staged(out) as staged:
+                for name, query in _OUTPUTS.items():
+                    _copy_csv(con, query, staged[name])
+            return _summary(con, out)
+    except BaseException:
+        _remove_empty(created)  # a failed or interrupted run leaves no folder it made behind
+        raise
 
 
-def _make_folder(out: Path) -> None:
+def _make_folder(out: Path) -> list[Path]:
+    """Create OUT and its missing parents; returns those it created, the deepest first."""
     if out.exists() and not out.is_dir():
         raise CannotRunError(
             f"--out {out} is a file, not a folder: choose a folder for the extracts"
         )
+    target = out.absolute()
+    missing = [folder for folder in (target, *target.parents) if not folder.exists()]
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
+        _remove_empty(missing)
         raise CannotRunError(f"cannot create the folder {out}: {exc.strerror or exc}") from exc
     # Checked before any work, so that a rename cannot fail after another file was replaced.
     for name in _OUTPUTS:
         if (out / name).is_dir():
             raise CannotRunError(f"{out / name} is a folder: remove it or choose another --out")
     _refuse_real_extracts(out)
+    return missing
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    """Remove FOLDERS, the deepest first, as long as they are empty."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:  # not empty (something was written there meanwhile), or gone
+            return
 
 
 # Written beside the sample: the size and time of each file it wrote. Those files, unchanged,

@@ -7,15 +7,18 @@ dbt project as the reference, so a generator that stops planting one kind fails 
 import csv
 import json
 import re
+import time
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from loader.cli import MAX_DEMO_CUSTOMERS
 from loader.demo_data import MARKER
 from loader.demo_data_plan import PROBLEM_KINDS, ProblemKind, planned_counts
 from loader.extracts import EXTRACTS
-from tests.conftest import PROJECT_DIR, Workspace
+from tests.conftest import PROJECT_DIR, Workspace, ctrl_c
+from tests.test_land import assert_one_line_error
 
 FILES = ("customers.csv", "customer_dimensions.csv", "target_customers.csv")
 HEADERS = {spec.file_name: list(spec.contract_columns) for spec in EXTRACTS}
@@ -346,6 +349,30 @@ def test_an_out_path_that_is_a_file_is_a_one_line_error(workspace: Workspace) ->
 def test_missing_parent_folders_are_created(workspace: Workspace) -> None:
     out = generate(workspace, workspace.root / "a" / "b" / "c", 10)
     assert sorted(path.name for path in out.iterdir()) == sorted([*FILES, MARKER])
+
+
+def test_a_customer_count_beyond_the_maximum_is_refused_before_any_folder_is_made(
+    workspace: Workspace,
+) -> None:
+    """10**20 once crashed after creating --out, and 3e9 ran for hours."""
+    out = workspace.root / "new" / "extracts"
+    proc = workspace.loader("demo-data", "--out", str(out), "--customers", str(10**20))
+    assert_one_line_error(proc, "--customers", f"{MAX_DEMO_CUSTOMERS}", code=2)
+    assert not (workspace.root / "new").exists()
+
+
+def test_an_interrupted_run_leaves_no_folder_it_created(workspace: Workspace) -> None:
+    workspace.root.mkdir(parents=True, exist_ok=True)
+    out = workspace.root / "new" / "extracts"
+    with workspace.started("demo-data", "--out", str(out), "--customers", "3000000") as proc:
+        deadline = time.monotonic() + 60
+        while not out.exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert out.exists(), "demo-data did not create --out"
+        time.sleep(0.5)  # into the generation
+        done = ctrl_c(proc)
+    assert done.returncode == 130, done.stderr
+    assert not (workspace.root / "new").exists()
 
 
 def documented_shares() -> dict[str, float]:
