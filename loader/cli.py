@@ -85,12 +85,21 @@ def _main(
         enable_debug()
 
 
-# Paths are checked by the commands, not by Click: a path that cannot be read or written is
-# exit code 3 with loader's line (Click's readable check would make it a usage error).
+def _path(value: str) -> Path:
+    """Every path argument and option: an empty one would silently mean the current folder.
+
+    Nothing else is checked here: a path that cannot be read or written is the command's
+    exit code 3 with loader's line (Click's readable check would make it a usage error).
+    """
+    if value == "":
+        raise typer.BadParameter("the path is empty: give a file or folder (. for this folder)")
+    return Path(value)
+
+
 ExtractsDirArgument = Annotated[
     Path,
     typer.Argument(
-        readable=False,
+        parser=_path,
         metavar="EXTRACTS_DIR",
         help="Folder holding customers.csv, customer_dimensions.csv and optionally target_customers.csv.",
     ),
@@ -163,7 +172,7 @@ def land(
         Path | None,
         typer.Option(
             "--to",
-            readable=False,
+            parser=_path,
             metavar="DIR",
             help="With --format parquet: the Parquet folder; the raw tables go to TO/raw/TABLE/.",
         ),
@@ -217,7 +226,7 @@ def demo_data(
     out: Annotated[
         Path,
         typer.Option(
-            "--out", readable=False, metavar="DIR", help="Folder to write the sample extracts into."
+            "--out", parser=_path, metavar="DIR", help="Folder to write the sample extracts into."
         ),
     ],
     customers: Annotated[
@@ -245,7 +254,7 @@ OutOption = Annotated[
     Path,
     typer.Option(
         "--out",
-        readable=False,
+        parser=_path,
         metavar="DIR",
         help="Folder to write the packages and export-summary.json into.",
     ),
@@ -337,7 +346,7 @@ def export(
         Path | None,
         typer.Option(
             "--from-parquet",
-            readable=False,
+            parser=_path,
             metavar="DIR",
             help="Read the mart from the Parquet folder a Spark build wrote (DIR/main/TABLE/, "
             "with DIR/raw/_loads/ from `loader land --format parquet --to DIR`) instead of "
@@ -411,7 +420,7 @@ def verify(
     packages: Annotated[
         list[Path],
         typer.Argument(
-            readable=False,
+            parser=_path,
             metavar="PACKAGE",
             help="Package zip files to check; a folder stands for the zip files in it.",
         ),
@@ -472,6 +481,7 @@ def import_packages(
     packages_dir: Annotated[
         Path,
         typer.Argument(
+            parser=_path,
             metavar="PACKAGES_DIR",
             help="The folder `loader export` wrote (with export-summary.json).",
         ),
@@ -552,7 +562,7 @@ def report(
         Path,
         typer.Option(
             "--out",
-            readable=False,
+            parser=_path,
             metavar="DIR",
             help="Folder to write the workbooks and the page into.",
         ),

@@ -2,9 +2,11 @@
 
 import json
 from pathlib import Path
+from typing import get_args, get_type_hints
 
 import pytest
 
+from loader.cli import app
 from loader.cycles import cycle_name
 from tests.conftest import VENV_BIN, Workspace
 from tests.test_land import CUSTOMERS_HEADER, write_extracts
@@ -40,6 +42,44 @@ def test_usage_error_is_exit_code_2(workspace: Workspace) -> None:
     proc = workspace.loader_process("land")  # the installed entry point, not only the app
     assert proc.returncode == 2
     assert proc.stderr == "error: Missing argument 'EXTRACTS_DIR': see `loader land --help`\n"
+
+
+# Every path argument and option of every command, given empty (the value after the name).
+EMPTY_PATHS = [
+    ("land", "EXTRACTS_DIR", ("land", "")),
+    ("land", "--to", ("land", "x", "--format", "parquet", "--to", "")),
+    ("demo-data", "--out", ("demo-data", "--out", "")),
+    ("export", "--out", ("export", "--out", "")),
+    ("export", "--from-parquet", ("export", "--out", "x", "--from-parquet", "")),
+    ("run", "EXTRACTS_DIR", ("run", "", "--out", "x")),
+    ("run", "--out", ("run", "x", "--out", "")),
+    ("verify", "PACKAGE", ("verify", "a.zip", "")),
+    ("import", "PACKAGES_DIR", ("import", "", "--dry-run")),
+    ("report", "--out", ("report", "--out", "")),
+]
+
+
+@pytest.mark.parametrize(("command", "name", "args"), EMPTY_PATHS)
+def test_an_empty_path_is_a_usage_error_not_the_current_folder(
+    workspace: Workspace, command: str, name: str, args: tuple[str, ...]
+) -> None:
+    workspace.root.mkdir(parents=True, exist_ok=True)
+    proc = workspace.loader(*args)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith(f"error: Invalid value for '{name}': the path is empty"), (
+        proc.stderr
+    )
+    assert proc.stderr.count("\n") == 1
+    assert list(workspace.root.iterdir()) == []  # nothing was read or written here
+
+
+def test_every_path_parameter_is_in_the_empty_path_cases() -> None:
+    for command in app.registered_commands:
+        hints = get_type_hints(command.callback)
+        paths = [n for n, t in hints.items() if Path in (t, *get_args(t))]
+        name = command.name or command.callback.__name__
+        cases = [case for case in EMPTY_PATHS if case[0] == name]
+        assert len(cases) == len(paths), (name, paths)
 
 
 @pytest.mark.parametrize(
