@@ -437,8 +437,8 @@ def verify(
     """Check data packages, ours or not, without extracting them: one line per problem.
 
     Exits 1 when any package has a problem (do not import it); else 3 when a file could not
-    be read at all (no such file, a folder, no permission: no verdict); else 0, with one OK
-    line per package.
+    be read at all (no such file, a folder, a device or FIFO, no permission: no verdict);
+    else 0, with one OK line per package.
     """
     from loader import registry
     from loader.errors import ExitCode

@@ -4,7 +4,10 @@ A good package is written with the package writer; each defect is made by rewrit
 part of it with zipfile, exactly as a broken or hostile package would arrive.
 """
 
+import os
+import resource
 import shutil
+import subprocess
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -16,7 +19,7 @@ import pytest
 from loader.package.entities import CUSTOMER_DETAILS_V2
 from loader.package.lines import Lines
 from loader.package.writer import Content, PackageWriter, SplitLimits
-from tests.conftest import Workspace
+from tests.conftest import VENV_BIN, Workspace
 
 DATA = "Customer details V2.csv"
 HEADER = "CUSTOMERACCOUNT,INVOICEACCOUNT,DEFAULTDIMENSIONDISPLAYVALUE"
@@ -390,6 +393,37 @@ def test_a_file_that_cannot_be_read_is_no_verdict(
     # A package with problems wins: do not import it, whatever else could not be read.
     bad = rewrite(good, tmp_path / "bad.zip", lambda e: {**e, DATA: csv([])})
     assert workspace.loader("verify", str(bad), str(missing)).returncode == 1
+
+
+def _bounded_memory() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
+
+
+@pytest.mark.parametrize("kind", ["device", "fifo"])
+def test_a_path_that_is_not_a_regular_file_is_no_verdict(
+    workspace: Workspace, good: Path, tmp_path: Path, kind: str
+) -> None:
+    """/dev/zero never ends and a FIFO blocks the reader: neither is read at all."""
+    path = Path("/dev/zero")
+    if kind == "fifo":
+        path = tmp_path / "pipe.zip"
+        os.mkfifo(path)
+    workspace.root.mkdir(parents=True, exist_ok=True)
+    try:  # a process, so that a verify that hangs fails the test instead
+        proc = subprocess.run(
+            [str(VENV_BIN / "loader"), "verify", str(good), str(path)],
+            env=workspace.env,
+            cwd=workspace.root,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            preexec_fn=_bounded_memory,  # reading /dev/zero grows without end
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"loader verify {path} did not end")
+    assert proc.returncode == 3, proc.stderr
+    assert proc.stdout.splitlines() == [f"{good}: OK (Customer details V2: 3 rows)"]
+    assert proc.stderr == f"error: {path}: not a regular file: name the package zip files\n"
 
 
 def test_deflate_of_our_writer_is_standard(good: Path) -> None:

@@ -144,6 +144,9 @@ def verify_package(
             "`loader export` wrote them to"
         )
         return report
+    if path.exists() and not path.is_file():  # /dev/zero never ends; a FIFO blocks the read
+        report.unreadable = f"{path}: not a regular file: name the package zip files"
+        return report
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, ValueError, EOFError) as exc:
