@@ -44,6 +44,17 @@ def test_usage_error_is_exit_code_2(workspace: Workspace) -> None:
     assert proc.stderr == "error: Missing argument 'EXTRACTS_DIR': see `loader land --help`\n"
 
 
+def test_a_package_size_over_what_a_zip_holds_names_the_option_in_mb(
+    workspace: Workspace,
+) -> None:
+    proc = workspace.loader("export", "--out", "packages", "--max-mb", "5000")
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr == (
+        "error: --max-mb must be above 0 and at most 4,294.967 (MB: 4 GiB), not 5,000: "
+        "give a size such as the default 200\n"
+    )
+
+
 # Every path argument and option of every command, given empty (the value after the name).
 EMPTY_PATHS = [
     ("land", "EXTRACTS_DIR", ("land", "")),

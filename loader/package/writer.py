@@ -46,9 +46,11 @@ class SplitLimits:
     max_rows: int | None = None
 
     def __post_init__(self) -> None:
-        if not 0 < self.max_bytes <= ZIP32_LIMIT:
+        if not 0 < self.max_bytes <= ZIP32_LIMIT:  # a zip without ZIP64 holds at most 4 GiB
+            limit = f"{ZIP32_LIMIT / 1_000_000:,.3f}"
             raise UsageError(
-                f"the size limit must be between 1 byte and 4 GiB, not {self.max_bytes}"
+                f"--max-mb must be above 0 and at most {limit} (MB: 4 GiB), "
+                f"not {self.max_bytes / 1_000_000:,g}: give a size such as the default 200"
             )
         if self.max_rows is not None and self.max_rows < 1:
             raise UsageError(f"--max-rows must be at least 1, not {self.max_rows}")
