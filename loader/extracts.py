@@ -95,6 +95,11 @@ def read_header(spec: ExtractSpec, file_name: str, head: str, delimiter: str) ->
             f"{file_name}: line 1: the header cannot be read as CSV ({exc})"
         ) from None
     names = tuple(name.strip().lower() for name in raw_names)
+    if len(names) <= 1 and not "".join(names):  # csv reads a blank line as no fields
+        raise LoaderError(
+            f"{file_name}: line 1 is blank: the header must be the first line; "
+            "remove the blank lines before it"
+        )
     _check_delimiter(spec, file_name, names, delimiter)
     _check_names(spec, file_name, names)
     return Header(columns=names, lines=reader.line_num, delimiter=delimiter)

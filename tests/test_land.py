@@ -341,6 +341,8 @@ def test_a_locked_database_fails_at_once_with_a_clear_message(
         ("", "empty"),
         ("company,company,customer_number,bill_to_customer_number\n", "appears twice"),
         ("company,,customer_number,bill_to_customer_number\n", "has no name"),
+        (f"\n{CUSTOMERS_HEADER}\nUS01,C1,,a\n", "line 1 is blank: the header must be the first"),
+        (f"  \r\n{CUSTOMERS_HEADER}\r\nUS01,C1,,a\r\n", "line 1 is blank"),
     ],
 )
 def test_bad_headers(workspace: Workspace, tmp_path: Path, content: str, fragment: str) -> None:
