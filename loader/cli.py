@@ -303,7 +303,9 @@ EntityOption = Annotated[
 ForceOption = Annotated[
     bool,
     typer.Option(
-        "--force", help="Export even when dbt's latest results are missing, failed or stale."
+        "--force",
+        help="Export even when dbt's latest results are missing, failed or stale, only to "
+        "inspect: such an export does not end the migration cycle, which stays open.",
     ),
 ]
 
@@ -370,7 +372,8 @@ def export(
     Refuses unless dbt built and tested the marts after the last `loader land`.
     Everything is written under temporary names and moved into place at the end.
     The export ends the current migration cycle: what the marts hold and reject is kept
-    in the database for `--changed-since` and `loader report`.
+    in the database for `--changed-since` and `loader report` (not with --force: the cycle
+    stays open).
     """
     from loader.export import export_packages
 

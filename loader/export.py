@@ -134,7 +134,11 @@ def export_packages(
             loads=latest_load(con),
             gate_forced=bool(problems),
             gate_problems=problems,
-            cycle={"cycle_id": cycle.cycle_id, "label": cycle.label} if cycle else None,
+            cycle=(
+                {"cycle_id": cycle.cycle_id, "label": cycle.label, "kept": not problems}
+                if cycle
+                else None
+            ),
         )
         if changes is not None:
             summary.cycle = {**(summary.cycle or {}), **changes.to_dict()}
@@ -152,12 +156,20 @@ def export_packages(
             summary.stale_removed = stale
             staged.write_bytes(SUMMARY_FILE, summary.to_json())
             finish_uninterrupted(
-                "the packages are being put in place: the export finishes, and keeps its cycle"
+                "the packages are being put in place: the export finishes"
+                + ("" if problems else ", and keeps its cycle")
             )
             staged.commit(names, SUMMARY_FILE, stale)
     if unrecorded := record_export(options.out_dir, summary.to_dict()):
         warn(unrecorded)
-    if cycle is not None and state is not None:
+    if cycle is not None and problems:
+        # Past the gate the marts may be older than the land: kept, they would pair customers
+        # and rejects of the previous extract with this cycle's raw tables.
+        warn(
+            f"--force: {cycle.name} is not kept and stays open: an export past the gate does "
+            "not end its cycle; run `dbt build`, then export without --force to end it"
+        )
+    elif cycle is not None and state is not None:
         since = changes.since.cycle_id if changes else None
         if unkept := cycles.keep(
             cycle, state.tables(), options.out_dir, since, summary.rows, state.built_at, tell=warn

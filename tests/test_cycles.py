@@ -518,13 +518,14 @@ def test_cycle_times_are_kept_in_utc_whatever_the_machine_zone(
     shutil.copy(scenario.ws.database, ws.database)
     shutil.copytree(scenario.ws.target_dir, ws.target_dir)
     before = datetime.now(UTC).replace(tzinfo=None)
+    # The copied build is current: the export ends cycle 2 again; the land then starts cycle 3
+    # (an export with --force after it would keep no cycle).
+    ws.loader_process("export", "--out", str(tmp_path / "out"), check=True)
     landed = ws.loader_process("--json", "land", str(scenario.ws.root / "extracts-2"), check=True)
-    ws.loader_process("export", "--out", str(tmp_path / "out"), "--force", check=True)
     after = datetime.now(UTC).replace(tzinfo=None)
-    ((started, exported),) = ws.query(
-        "select started_at, exported_at from cycles.cycles order by cycle_id desc limit 1"
-    )
-    assert before <= started <= exported <= after
+    ((exported,),) = ws.query("select exported_at from cycles.cycles where cycle_id = 2")
+    ((started,),) = ws.query("select started_at from cycles.cycles where cycle_id = 3")
+    assert before <= exported <= started <= after
     said = json.loads(landed.stdout)["cycle"]["started_at"]
     assert datetime.fromisoformat(said) == started.replace(tzinfo=UTC, microsecond=0)
 
@@ -767,6 +768,38 @@ def test_a_land_and_its_cycle_commit_together(workspace: Workspace) -> None:
     after = {table: workspace.query(f"select * from {table} order by all") for table in before}
     assert after["raw._loads"] == before["raw._loads"]
     assert after["raw.customers"] == before["raw.customers"]
+
+
+def test_an_export_past_the_gate_leaves_its_cycle_open(workspace: Workspace) -> None:
+    """--force reads marts dbt built before the last land: kept as the cycle, they named
+    customers the land dropped and paired the old rejects' details with the new raw values.
+    Such an export keeps nothing, leaves the cycle open and says so."""
+    first, second = workspace.root / "extracts-1", workspace.root / "extracts-2"
+    workspace.loader("demo-data", "--out", str(first), "--customers", "50", check=True)
+    workspace.loader("demo-data", "--out", str(second), "--customers", "60", check=True)
+    workspace.loader("run", str(first), "--out", str(workspace.root / "p1"), check=True)
+    history = {
+        table: workspace.query(f"select * from cycles.{table} order by all")
+        for table in ("customers", "rejects", "outcomes")
+    }
+    workspace.loader("land", str(second), "--cycle", "f3", check=True)  # no dbt build
+    out = workspace.root / "forced"
+    proc = workspace.loader("--json", "export", "--force", "--out", str(out), check=True)
+    told = " ".join(proc.stderr.split())
+    assert "cycle 2 (f3) is not kept and stays open" in told, told
+    said = json.loads(proc.stdout)["cycle"]
+    assert said["cycle_id"] == 2 and said["kept"] is False, said
+    written = json.loads((out / "export-summary.json").read_text(encoding="utf-8"))
+    assert written["cycle"]["kept"] is False
+    assert workspace.query("select cycle_id, label, exported_at from cycles.cycles order by 1")[
+        1:
+    ] == [(2, "f3", None)]
+    assert {
+        table: workspace.query(f"select * from cycles.{table} order by all") for table in history
+    } == history
+    status = json.loads(workspace.loader("--json", "status", check=True).stdout)
+    assert status["last_exported_cycle"]["cycle_id"] == 1
+    assert status["current_cycle"]["exported_at"] is None
 
 
 def test_a_cycle_that_cannot_be_kept_leaves_the_previous_history(workspace: Workspace) -> None:

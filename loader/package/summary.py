@@ -350,7 +350,13 @@ class ExportSummary:
         loads = ", ".join(sorted({str(load["load_id"]) for load in self.loads})) or "none recorded"
         parts.append(Text(f"Loads: {loads}"))
         if self.cycle:
-            parts.append(Text(f"Cycle: {cycle_name(self.cycle['cycle_id'], self.cycle['label'])}"))
+            name = cycle_name(self.cycle["cycle_id"], self.cycle["label"])
+            if self.cycle.get("kept", True):
+                parts.append(Text(f"Cycle: {name}"))
+            else:
+                parts.append(
+                    Text(f"Cycle: {name}, not kept (exported with --force): it stays open")
+                )
         parts.extend(Text(line) for line in self.cycle_notes)
         if self.stale_removed:
             parts.append(
