@@ -24,6 +24,7 @@ from defusedxml.ElementTree import fromstring
 
 from loader.collation import normalized_keys
 from loader.package.entities import CUSTOMER_DEFINITIONS
+from loader.package.staging import StagedFolder
 from tests.conftest import VENV_BIN, Workspace
 
 NS = "{http://schemas.microsoft.com/dynamics/2015/01/DataManagement}"
@@ -700,6 +701,47 @@ def test_stale_parts_of_an_earlier_export_are_removed(workspace: Workspace) -> N
         "CustomerDetailsV2_DEMF_part001.zip",
         "CustomerDetailsV2_USMF_part001.zip",
     ]
+
+
+def test_a_folder_in_the_way_of_a_package_leaves_the_earlier_export_whole(
+    workspace: Workspace,
+) -> None:
+    """The commit removed the old summary, then renamed package after package: a folder with
+    a new package's name stopped it half-way, leaving old and new packages and no summary."""
+    make_mart(workspace)
+    open_gate(workspace)
+    out = workspace.root / "out"
+    export(workspace, out, "--entity", "customer_definitions")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    (out / "Customers_USMF_part001.zip").mkdir()
+    proc = export(workspace, out, ok=False)
+    assert proc.returncode == 3, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert f"{out / 'Customers_USMF_part001.zip'} is not a file" in lines[0], lines[0]
+    after = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    assert after == before
+    assert not list(out.glob(".loader-export-*"))
+
+
+def test_a_commit_that_fails_part_way_moves_every_file_back(tmp_path: Path) -> None:
+    """A rename that fails after others succeeded (here the third staged file is gone):
+    the files moved aside come back, the new ones go, and the error is raised."""
+    out = tmp_path / "out"
+    out.mkdir()
+    for name, data in (("a.zip", "old a"), ("stale.zip", "old stale"), ("summary.json", "old")):
+        (out / name).write_text(data)
+    staged = StagedFolder(out)
+    for name in ("a.zip", "b.zip", "c.zip", "summary.json"):
+        staged.write_bytes(name, b"new " + name.encode())
+    (staged.path / "c.zip").unlink()
+    with pytest.raises(FileNotFoundError):
+        staged.commit(["a.zip", "b.zip", "c.zip"], "summary.json", ["stale.zip"])
+    assert {p.name: p.read_text() for p in out.iterdir() if p.is_file()} == {
+        "a.zip": "old a",
+        "stale.zip": "old stale",
+        "summary.json": "old",
+    }
 
 
 def test_missing_reconciliation_is_said_not_crashed_on(workspace: Workspace) -> None:

@@ -1,22 +1,27 @@
 """Write a set of files into a folder so that it either appears whole or not at all.
 
 Files are written into a hidden temporary folder beside the final ones (same file system,
-so moving is a rename). Nothing gets a final name until every new file is complete. Then:
-the old summary is removed (a folder without a summary is an incomplete export), new files
-are renamed into place, files of an earlier export that the new one does not have (stale
-parts) are removed, and the new summary is renamed in last. A run killed before that leaves
-the earlier export untouched; its temporary folder is removed by the next run.
+so moving is a rename). Nothing gets a final name until every new file is complete. Then every
+final name is checked (a folder in the way is refused before anything moves); the old summary
+(first: a folder without a summary is an incomplete export), the files the new ones replace
+and those of an earlier export the new one does not have (stale parts) are moved aside into
+the temporary folder; the new files are renamed into place, the new summary last. When a
+rename fails, what was moved is moved back: the earlier export is as it was. A run killed
+before the commit leaves the earlier export untouched; its temporary folder is removed by the
+next run.
 """
 
 import contextlib
 import os
 import re
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from loader.errors import CannotRunError
 from loader.failures import os_error
 
 _TEMP_PREFIX = ".loader-export-"
@@ -67,15 +72,52 @@ class StagedFolder:
         )
 
     def commit(self, names: Iterable[str], summary: str, stale: Iterable[str]) -> None:
-        """Move NAMES into place, remove STALE files, then move SUMMARY into place."""
-        (self.out_dir / summary).unlink(missing_ok=True)
-        for name in names:
-            (self.path / name).replace(self.out_dir / name)
-        for name in stale:
-            (self.out_dir / name).unlink(missing_ok=True)
-        (self.path / summary).replace(self.out_dir / summary)
+        """Move NAMES into place, remove STALE files, then move SUMMARY into place: all of it,
+        or (on an error) none of it."""
+        new = [*names, summary]
+        for name in new:
+            self._refuse_in_the_way(name)
+        self.swap(new, [summary, *(n for n in new if n != summary), *stale])
         _fsync_dir(self.out_dir)
         self.discard()
+
+    def _refuse_in_the_way(self, name: str) -> None:
+        """A folder (or a device, a socket) where NAME goes: a rename would fail on it half-way
+        through the commit, so it is one line before anything moves."""
+        try:
+            mode = (self.out_dir / name).lstat().st_mode
+        except FileNotFoundError:
+            return
+        if not (stat.S_ISREG(mode) or stat.S_ISLNK(mode)):
+            raise CannotRunError(
+                f"{self.out_dir / name} is not a file, and {name} is to be written there: "
+                f"move it out of {self.out_dir}, then run again (nothing in it was changed)"
+            )
+
+    def swap(self, new: list[str], old: list[str]) -> None:
+        """Move the files OLD names out of OUT_DIR into this folder, then NEW (staged here) in,
+        in these orders; on any error move back what was moved, and raise it."""
+        aside = self.path / ".replaced"
+        aside.mkdir()
+        moved: list[str] = []
+        placed: list[str] = []
+        try:
+            for name in dict.fromkeys(old):
+                if os.path.lexists(self.out_dir / name):
+                    (self.out_dir / name).replace(aside / name)
+                    moved.append(name)
+            for name in new:
+                (self.path / name).replace(self.out_dir / name)
+                placed.append(name)
+        except BaseException:
+            # Best effort, newest first: each step undone that can be.
+            for name in reversed(placed):
+                with contextlib.suppress(OSError):
+                    (self.out_dir / name).unlink()
+            for name in reversed(moved):
+                with contextlib.suppress(OSError):
+                    (aside / name).replace(self.out_dir / name)
+            raise
 
     def discard(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
