@@ -204,9 +204,8 @@ def land(
     OUTPUT.result(result.table(), result.to_dict())
     if to is not None:
         OUTPUT.note(f"the raw tables are Parquet files in {to / 'raw'}")
-    elif result.cycle:
-        name, label = f"cycle {result.cycle['cycle_id']}", str(result.cycle["label"])
-        OUTPUT.note(name if label == name else f"{name} ({label})")
+    elif result.cycle_name:
+        OUTPUT.note(result.cycle_name)
     result.tell(OUTPUT.note, OUTPUT.warn)
 
 

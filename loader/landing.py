@@ -82,6 +82,7 @@ class LandResult:
     absent: list[str] = field(default_factory=list)
     read_as_other: list[tuple[str, str]] = field(default_factory=list)  # (file, encoding)
     cycle: dict[str, object] | None = None  # the migration cycle the land is part of
+    cycle_name: str | None = None  # as loader.cycles names it: `cycle 3 (mock 2)`
 
     def table(self) -> WordTable:
         return WordTable(
@@ -190,7 +191,8 @@ def land_extracts(
             return result
 
         def start_the_cycle(con: duckdb.DuckDBPyConnection) -> None:
-            result.cycle = begin_cycle(con, cycle_label).to_dict()
+            cycle = begin_cycle(con, cycle_label)
+            result.cycle, result.cycle_name = cycle.to_dict(), cycle.name
 
         with connect() as con:
             result.files = _write_raw_tables(

@@ -744,6 +744,24 @@ def test_a_commit_that_fails_part_way_moves_every_file_back(tmp_path: Path) -> N
     }
 
 
+def test_a_delta_with_nothing_changed_names_a_default_cycle_once(workspace: Workspace) -> None:
+    """The note built the name by hand: `since cycle 1 (cycle 1)`."""
+    make_mart(workspace, [r for r in ROWS if r[1] != "c0001"])  # no key twice: all unchanged
+    open_gate(workspace)
+    export(workspace, workspace.root / "full")
+    with duckdb.connect(str(workspace.database)) as con:  # the same extract landed again
+        con.execute(
+            "INSERT INTO raw._loads SELECT 'load-3', file_name, sha256, rows, encoding, "
+            "delimiter, started_at + INTERVAL 2 DAY, finished_at + INTERVAL 2 DAY "
+            "FROM raw._loads WHERE load_id = 'load-2'"
+        )
+    open_gate(workspace, started=datetime(2026, 1, 4, 8, 0, 0, tzinfo=UTC))
+    proc = export(workspace, workspace.root / "delta", "--changed-since", "1")
+    told = " ".join(proc.stderr.split())
+    assert "no package written: no customer is new or changed since cycle 1 " in told, told
+    assert "cycle 1 (cycle 1)" not in told, told
+
+
 def test_missing_reconciliation_is_said_not_crashed_on(workspace: Workspace) -> None:
     make_mart(workspace, reconciliation=False)
     open_gate(workspace)

@@ -103,10 +103,8 @@ class ExportSummary:
             return None
         since = (self.cycle or {}).get("changed_since")
         if since and not self.rows:
-            return (
-                f"no package written: no customer is new or changed since cycle "
-                f"{since['cycle_id']} ({since['label']})"
-            )
+            name = cycle_name(since["cycle_id"], since["label"])
+            return f"no package written: no customer is new or changed since {name}"
         if not self.legal_entities:
             return (
                 "no package written: the marts have no rows (every extracted record was "
