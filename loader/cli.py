@@ -201,7 +201,7 @@ def land(
         parquet_dir=to,
         cycle_label=cycle,
     )
-    OUTPUT.result(result.table(), result.to_dict())
+    OUTPUT.result(result.table(), result.to_dict(), done=f"the land {result.load_id} is done")
     if to is not None:
         OUTPUT.note(f"the raw tables are Parquet files in {to / 'raw'}")
     elif result.cycle_name:
@@ -245,7 +245,7 @@ def demo_data(
     from loader.demo_data import write_demo_extracts
 
     summary = write_demo_extracts(out, customers=customers, seed=seed)
-    OUTPUT.result(summary.renderable(), summary.to_dict())
+    OUTPUT.result(summary.renderable(), summary.to_dict(), done=f"the sample extracts are in {out}")
 
 
 # Options shared by `export` and `run`.
@@ -380,7 +380,7 @@ def export(
         out, fields, max_mb, max_rows, force, from_parquet, entity, cycle, changed_since
     )
     summary = export_packages(options, console, OUTPUT.warn)
-    OUTPUT.result(summary.renderable(), summary.to_dict())
+    OUTPUT.result(summary.renderable(), summary.to_dict(), done=_exported(out))
 
 
 @app.command()
@@ -414,7 +414,13 @@ def run(
         encodings=_encodings(encoding),
         delimiter=delimiter,
     )
-    OUTPUT.result(result.renderable(), result.to_dict())
+    OUTPUT.result(result.renderable(), result.to_dict(), done=_exported(out))
+
+
+def _exported(out: Path) -> str:
+    from loader.package.summary import SUMMARY_FILE
+
+    return f"the export is done: its packages and {SUMMARY_FILE} are in {out}"
 
 
 @app.command()
@@ -554,7 +560,11 @@ def import_packages(
             "interrupted (Ctrl-C): an import F&O started goes on there, and the journal keeps "
             "it: run the same command again to resume (nothing is imported twice)"
         ) from None
-    OUTPUT.result(summary.renderable(), summary.to_dict())
+    OUTPUT.result(
+        summary.renderable(),
+        summary.to_dict(),
+        done="the import has run, and its journal in the database keeps what it did",
+    )
     summary.raise_for_failures()
 
 
@@ -580,7 +590,7 @@ def report(
     from loader.report.writer import write_report
 
     summary = write_report(out)
-    OUTPUT.result(summary.renderable(), summary.to_dict())
+    OUTPUT.result(summary.renderable(), summary.to_dict(), done=f"the report is in {out}")
 
 
 @app.command()

@@ -74,6 +74,19 @@ def os_error(exc: OSError, doing: str | None = None) -> CannotRunError:
     return CannotRunError(f"{where}: {what}: {advice}")
 
 
+def stdout_error(exc: OSError, done: str | None = None) -> CannotRunError:
+    """One line for standard output that cannot take the command's result (a full disk, a
+    closed pipe); DONE says what the command did all the same, when it did something."""
+    what = exc.strerror or str(exc) or type(exc).__name__
+    if done:
+        return CannotRunError(
+            f"cannot write to standard output ({what}), but {done}: only the summary printed "
+            "there is missing"
+        )
+    advice = _OS_ADVICE.get(exc.errno or 0, _DEFAULT_ADVICE)
+    return CannotRunError(f"cannot write to standard output ({what}): {advice}")
+
+
 def _filenames(exc: OSError) -> str:
     names = [str(n) for n in (exc.filename, exc.filename2) if n is not None]
     return " -> ".join(names)

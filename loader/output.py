@@ -5,6 +5,8 @@ summary) on stdout and nothing else there. NO_COLOR is honoured by rich.
 """
 
 import json
+import os
+import sys
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +17,8 @@ from rich.padding import Padding
 from rich.progress import Progress, ProgressColumn
 from rich.table import Table
 from rich.text import Text
+
+from loader.failures import stdout_error
 
 
 @dataclass
@@ -29,10 +33,18 @@ class Output:
         # Progress and notes are noise in a pipeline that asked for JSON or quiet.
         self.console.quiet = quiet or as_json
 
-    def result(self, renderable: RenderableType | None, data: dict[str, Any]) -> None:
-        """Show a command's summary: a table for people, or JSON on stdout for scripts."""
+    def result(
+        self, renderable: RenderableType | None, data: dict[str, Any], done: str | None = None
+    ) -> None:
+        """Show a command's summary: a table for people, or JSON on stdout for scripts. DONE
+        says what the command committed, for the line when stdout cannot take the JSON."""
         if self.as_json:
-            print(json.dumps(data, indent=2, sort_keys=True, default=str))
+            try:
+                print(json.dumps(data, indent=2, sort_keys=True, default=str))
+                sys.stdout.flush()  # a full disk or a closed pipe said here, not at exit
+            except OSError as exc:
+                _discard_stdout()
+                raise stdout_error(exc, done) from exc
         elif renderable is not None and not self.quiet:
             self.console.print(renderable)
 
@@ -52,6 +64,17 @@ class Output:
         Console(stderr=True).print(
             f"error: {message}", style="bold red", markup=False, highlight=False, soft_wrap=True
         )
+
+
+def _discard_stdout() -> None:
+    """Point stdout at the null device: what is still buffered would fail again when Python
+    flushes it at exit, with a second message and exit code 120."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError):  # no file descriptor (a test's captured stdout)
+        pass
 
 
 def transient_progress(*columns: str | ProgressColumn, console: Console) -> Progress:

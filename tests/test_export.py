@@ -762,6 +762,31 @@ def test_a_delta_with_nothing_changed_names_a_default_cycle_once(workspace: Work
     assert "cycle 1 (cycle 1)" not in told, told
 
 
+def test_a_summary_standard_output_cannot_take_says_the_export_is_done(
+    workspace: Workspace,
+) -> None:
+    """`--json` into a full disk: the line named "a file", and did not say that the packages
+    were in place all the same."""
+    make_mart(workspace)
+    open_gate(workspace)
+    out = workspace.root / "out"
+    with Path("/dev/full").open("w") as full:
+        proc = subprocess.run(
+            [str(VENV_BIN / "loader"), "--json", "export", "--out", str(out)],
+            env=workspace.env,
+            cwd=workspace.root,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    assert proc.returncode == 3, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr  # no "Exception ignored" as Python exits
+    assert lines[0].startswith("error: cannot write to standard output (No space left"), lines[0]
+    assert f"the export is done: its packages and export-summary.json are in {out}" in lines[0]
+    assert summary(out)["packages"] and packages(out)
+
+
 def test_missing_reconciliation_is_said_not_crashed_on(workspace: Workspace) -> None:
     make_mart(workspace, reconciliation=False)
     open_gate(workspace)
