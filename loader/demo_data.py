@@ -20,6 +20,7 @@ from loader.database import configure
 from loader.demo_data_plan import CUSTOMERS, DIMENSIONS, PROBLEM_KINDS, TARGETS
 from loader.demo_data_sql import DEFINITION_COLUMNS, build_tables
 from loader.errors import CannotRunError, UsageError
+from loader.outcome import finish_uninterrupted
 from loader.output import WordTable
 
 # The file order mirrors the source: company, then account as the collation sees it
@@ -198,6 +199,9 @@ def _staged(out: Path) -> Iterator[dict[str, Path]]:
     staged = {name: out / f".{name}.{os.getpid()}.tmp" for name in _OUTPUTS}
     try:
         yield staged
+        # The renames and the marker are the commit: stopped half-way, they would leave a mix
+        # of old and new files that the marker does not name, after saying "undone".
+        finish_uninterrupted("the sample extracts are being put in place: demo-data finishes")
         for name, temp in staged.items():
             temp.replace(out / name)
         _mark(out)

@@ -36,6 +36,7 @@ from loader.errors import CannotRunError, LoaderError
 from loader.extracts import EXTRACTS, ExtractSpec, read_header, resolve_delimiter
 from loader.failures import duckdb_error, is_about_the_data, os_error
 from loader.line_numbers import lines_add_up, number_in_place, number_lines
+from loader.outcome import finish_uninterrupted
 from loader.output import WordTable, transient_progress
 from loader.source_scan import (
     Encodings,
@@ -50,6 +51,7 @@ from loader.source_scan import (
 STAGE_TABLE = "_land_stage"
 LANDING_PREFIX = "_landing_"  # raw._landing_customers becomes raw.customers when all landed
 SCAN_THREADS = 2  # the files are hashed side by side
+LAND_FINISHING = "the raw tables are being committed: the land finishes, with its migration cycle"
 LOADS_DDL = """
 create table if not exists raw._loads (
     load_id varchar not null,
@@ -193,6 +195,8 @@ def land_extracts(
         def start_the_cycle(con: duckdb.DuckDBPyConnection) -> None:
             cycle = begin_cycle(con, cycle_label)
             result.cycle, result.cycle_name = cycle.to_dict(), cycle.name
+            # The commit is next: Ctrl-C from here would say "undone" of a kept land and cycle.
+            finish_uninterrupted(LAND_FINISHING)
 
         with connect() as con:
             result.files = _write_raw_tables(

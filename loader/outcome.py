@@ -43,6 +43,7 @@ class _State:
     interrupted = False  # Ctrl-C was pressed (DuckDB may report it as its own error)
     # Set once the command has committed its work: what Ctrl-C prints instead of stopping it.
     finishing: str | None = None
+    deferred = False  # Ctrl-C was pressed while finishing: `resume_interrupts` stops then
 
 
 STATE = _State()
@@ -63,6 +64,7 @@ def _on_sigint(signum: int, frame: FrameType | None) -> None:
     if STATE.finishing is not None:
         # os.write, not the console: the main thread may be in the middle of printing.
         os.write(2, f"Ctrl-C: {STATE.finishing}\n".encode())
+        STATE.deferred = True
         return
     if STATE.interrupted:
         return
@@ -74,6 +76,17 @@ def finish_uninterrupted(why: str) -> None:
     """From here the command finishes instead of stopping on Ctrl-C, which would leave its
     work committed but not recorded, and claim it was undone; WHY is what Ctrl-C then prints."""
     STATE.finishing = why
+
+
+def resume_interrupts() -> None:
+    """Ctrl-C stops the command again: for one that goes on after a step that committed (the
+    land of `loader run`). A Ctrl-C pressed while that step finished stops it here, with what
+    the step committed kept."""
+    STATE.finishing = None
+    if STATE.deferred:
+        STATE.deferred = False
+        STATE.interrupted = True
+        raise KeyboardInterrupt
 
 
 def catch_interrupts() -> None:
@@ -102,6 +115,7 @@ class OneLineErrors(TyperGroup):
         STATE.debug = False
         STATE.interrupted = False
         STATE.finishing = None
+        STATE.deferred = False
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
             code = result if isinstance(result, int) else ExitCode.DONE

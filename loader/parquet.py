@@ -14,6 +14,7 @@ import duckdb
 
 from loader.database import quote_ident, sql_literal
 from loader.errors import CannotRunError
+from loader.outcome import finish_uninterrupted
 
 RAW_SCHEMA = "raw"
 MART_SCHEMA = "main"
@@ -79,6 +80,8 @@ def write_raw_tables(con: duckdb.DuckDBPyConnection, root: Path) -> Path:
                 f"copy ({_select_with_contract_types(con, table)}) "
                 f"to {sql_literal(str(folder / 'part-0.parquet'))} (format parquet)"
             )
+        # The swap is the land's commit: Ctrl-C from here would say "undone" of a kept land.
+        finish_uninterrupted("the raw tables are being put in place: the land finishes")
         if final.exists():
             final.rename(retired)
         staged.rename(final)

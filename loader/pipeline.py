@@ -19,6 +19,7 @@ from loader.errors import LoaderError
 from loader.export import ExportOptions, check_options, export_packages
 from loader.failures import as_loader_error
 from loader.landing import LandResult, land_extracts
+from loader.outcome import resume_interrupts
 from loader.output import transient_progress
 from loader.package.summary import ExportSummary
 from loader.source_scan import Encodings
@@ -66,6 +67,9 @@ def run_pipeline(
             cycle_label=export_options.cycle,
         ),
     )
+    # The land has committed: Ctrl-C stops the run again (one pressed while the land finished
+    # stops it now, the land kept, as "the last complete step left" it).
+    resume_interrupts()
     land.tell(note, warn)  # as `loader land` does: the run goes on
     _stop_without_customers(land)
     outcome = _step(console, "2/3 dbt build", lambda: _build_with_progress(console))

@@ -126,6 +126,45 @@ def ctrl_c(proc: subprocess.Popen[str], timeout: float = 120) -> subprocess.Comp
     return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
 
 
+# `loader` run by its own entry point, with a real Ctrl-C (SIGINT) sent to itself the moment
+# a function of loader returns: argv[1:4] name the function's file, its name and its caller
+# (or ""). Nothing is replaced; the trace only watches for that moment.
+_CTRL_C_ON_RETURN = """
+import os, signal, sys
+from loader.cli import main
+
+FILE, NAME, CALLER = sys.argv[1:4]
+sys.argv[:4] = ["loader"]
+
+
+def on_return(frame, event, arg):
+    if event == "return":
+        sys.settrace(None)
+        os.kill(os.getpid(), signal.SIGINT)
+    return on_return
+
+
+def watch(frame, event, arg):
+    code = frame.f_code
+    if code.co_name == NAME and code.co_filename.endswith(FILE):
+        if not CALLER or frame.f_back.f_code.co_name == CALLER:
+            return on_return
+    return None
+
+
+sys.settrace(watch)
+main()
+"""
+
+
+def ctrl_c_on_return(
+    ws: "Workspace", where: tuple[str, str, str], *args: str
+) -> subprocess.CompletedProcess[str]:
+    """`loader ARGS`, pressed Ctrl-C as the function WHERE (file suffix, name, caller or "")
+    first returns: a moment too short to hit with a signal from outside."""
+    return ws.run([sys.executable, "-c", _CTRL_C_ON_RETURN, *where, *args])
+
+
 def make_workspace(root: Path) -> Workspace:
     root.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)

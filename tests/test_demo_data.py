@@ -17,7 +17,7 @@ from loader.cli import MAX_DEMO_CUSTOMERS
 from loader.demo_data import MARKER
 from loader.demo_data_plan import PROBLEM_KINDS, ProblemKind, planned_counts
 from loader.extracts import EXTRACTS
-from tests.conftest import PROJECT_DIR, Workspace, ctrl_c
+from tests.conftest import PROJECT_DIR, Workspace, ctrl_c, ctrl_c_on_return
 from tests.test_land import assert_one_line_error
 
 FILES = ("customers.csv", "customer_dimensions.csv", "target_customers.csv")
@@ -123,6 +123,22 @@ def test_real_extracts_in_out_are_never_replaced(workspace: Workspace, tmp_path:
     assert proc.returncode == 2
     assert "already holds customers.csv, not written by demo-data" in " ".join(proc.stderr.split())
     assert (sample / "customers.csv").read_text() == real
+
+
+def test_ctrl_c_once_the_files_are_renamed_lets_demo_data_finish(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    """Ctrl-C after the first rename said the sample was undone (exit 130), and left a new
+    customers.csv beside the old other files, and a marker that no longer matched it."""
+    out = generate(workspace, tmp_path / "sample", 10)
+    where = ("pathlib.py", "replace", "_staged")
+    proc = ctrl_c_on_return(workspace, where, "demo-data", "--out", str(out), "--customers", "20")
+    assert proc.returncode == 0, proc.stderr
+    assert "Ctrl-C: the sample extracts are being put in place: demo-data finishes" in proc.stderr
+    assert "undone" not in proc.stderr and "Traceback" not in proc.stderr
+    assert sorted(path.name for path in out.iterdir()) == sorted([*FILES, MARKER])
+    assert file_bytes(out) == file_bytes(generate(workspace, tmp_path / "again", 20))
+    generate(workspace, out, 10)  # the marker names what was written: a sample again
 
 
 @pytest.mark.parametrize("name", FILES)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from loader.extracts import EXTRACTS
-from tests.conftest import Workspace
+from tests.conftest import Workspace, ctrl_c_on_return
 
 CUSTOMERS_HEADER = "company,customer_number,bill_to_customer_number,customer_name"
 DIMENSIONS = "company,customer_number,dimension,value\nUS01,000123,BusinessUnit,001\n"
@@ -581,3 +581,21 @@ def test_a_utf8_file_read_in_the_encoding_of_another_is_warned_about(
     (folder / "customer_dimensions.csv").write_text(DIMENSIONS)
     quiet = workspace.loader("land", str(folder), "--encoding", "cp1252")
     assert "warning: " not in quiet.stderr
+
+
+def test_ctrl_c_once_the_land_has_committed_lets_it_finish(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    """Ctrl-C right after the commit said the land was undone (exit 130) while its raw
+    tables and its new cycle were kept: the land now finishes, and says so."""
+    first = write_extracts(tmp_path / "first", f"{CUSTOMERS_HEADER}\nUS01,C1,,Acme\n")
+    second = write_extracts(tmp_path / "second", f"{CUSTOMERS_HEADER}\nUS01,C2,,Beta\n")
+    land_ok(workspace, first, "--cycle", "mock 1")
+    where = ("loader/landing.py", "_write_raw_tables", "land_extracts")
+    proc = ctrl_c_on_return(workspace, where, "land", str(second), "--cycle", "mock 2")
+    assert proc.returncode == 0, proc.stderr
+    assert "Ctrl-C: the raw tables are being committed: the land finishes" in proc.stderr
+    assert "undone" not in proc.stderr and "Traceback" not in proc.stderr
+    assert raw_rows(workspace, "customers", "customer_number") == [("C2",)]
+    # The cycle was not exported: the land continues it, under its new label.
+    assert workspace.query("select cycle_id, label from cycles.cycles") == [(1, "mock 2")]

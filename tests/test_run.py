@@ -15,7 +15,7 @@ from rich.console import Console
 from loader.errors import LoaderError
 from loader.package.entities import CUSTOMER_DEFINITIONS
 from loader.pipeline import _step
-from tests.conftest import Workspace, ctrl_c, make_workspace
+from tests.conftest import Workspace, ctrl_c, ctrl_c_on_return, make_workspace
 from tests.test_dbt_rules import EXPECTED_DEFINITIONS, FIXTURES
 
 
@@ -301,3 +301,23 @@ def test_status_shows_the_load_the_dbt_results_and_the_last_export(
     stale = json.loads(ws.loader("--json", "status", check=True).stdout)
     assert stale["dbt_results_current"] is False
     assert stale["dbt_problems"]
+
+
+def test_ctrl_c_as_the_land_commits_stops_the_run_after_it(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    """The land finishes uninterrupted from its commit on; the run does not: it stops before
+    dbt, with the land (the last complete step) kept."""
+    extracts = tmp_path / "extracts"
+    extracts.mkdir()
+    (extracts / "customers.csv").write_text(
+        "company,customer_number,bill_to_customer_number,customer_name\nUS01,C1,,Acme\n"
+    )
+    (extracts / "customer_dimensions.csv").write_text("company,customer_number,dimension,value\n")
+    where = ("loader/landing.py", "_write_raw_tables", "land_extracts")
+    out = tmp_path / "out"
+    proc = ctrl_c_on_return(workspace, where, "run", str(extracts), "--out", str(out))
+    assert proc.returncode == 130, proc.stderr
+    assert "Ctrl-C: the raw tables are being committed" in proc.stderr
+    assert "2/3 dbt build" not in proc.stderr and not out.exists()
+    assert workspace.query("select customer_number from raw.customers") == [("C1",)]
