@@ -30,7 +30,7 @@ from rich.progress import (
 )
 
 from loader.csv_read import PreparedExtract, diagnose_csv_error, read_csv_call
-from loader.cycles import begin_cycle
+from loader.cycles import begin_cycle, cycle_name
 from loader.database import connect, quote_ident, utc_now
 from loader.errors import CannotRunError, LoaderError
 from loader.extracts import EXTRACTS, ExtractSpec, read_header, resolve_delimiter
@@ -84,7 +84,6 @@ class LandResult:
     absent: list[str] = field(default_factory=list)
     read_as_other: list[tuple[str, str]] = field(default_factory=list)  # (file, encoding)
     cycle: dict[str, object] | None = None  # the migration cycle the land is part of
-    cycle_name: str | None = None  # as loader.cycles names it: `cycle 3 (mock 2)`
 
     def table(self) -> WordTable:
         return WordTable(
@@ -134,6 +133,13 @@ class LandResult:
             note(message)
         for warning in self.warnings:
             warn(warning)
+
+    @property
+    def cycle_name(self) -> str | None:
+        """The cycle as loader.cycles names it: `cycle 3 (mock 2)`."""
+        if self.cycle is None:
+            return None
+        return cycle_name(int(str(self.cycle["cycle_id"])), str(self.cycle["label"]))
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -193,8 +199,7 @@ def land_extracts(
             return result
 
         def start_the_cycle(con: duckdb.DuckDBPyConnection) -> None:
-            cycle = begin_cycle(con, cycle_label)
-            result.cycle, result.cycle_name = cycle.to_dict(), cycle.name
+            result.cycle = begin_cycle(con, cycle_label).to_dict()
             # The commit is next: Ctrl-C from here would say "undone" of a kept land and cycle.
             finish_uninterrupted(LAND_FINISHING)
 
