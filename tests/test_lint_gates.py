@@ -143,6 +143,9 @@ def test_dbt_score_fails_on_each_broken_convention(tmp_path: Path) -> None:
         "      - ref('customer_details_v2')\n",
         "      - ref('customer_details_v2')\n      - ref('int_customers')\n",
     )
+    # A model longer than the 150 lines a reviewer reads in one sitting.
+    loads = project / "models/staging/loader/stg_loader__loads.sql"
+    loads.write_text("-- padding\n" * 150 + loads.read_text())
     failed, output = lint(
         project, tmp_path / "scratch", "--only", "dbt-parse", "--only", "dbt-score"
     )
@@ -152,10 +155,12 @@ def test_dbt_score_fails_on_each_broken_convention(tmp_path: Path) -> None:
     assert below == {
         "Model stg_loader__undocumented",
         "Model migration_reconciliation",
+        "Model stg_loader__loads",
         "Exposure fo_customer_details_v2_package",
     }, output
     for rule in (
         "has_description",
+        "sql_has_reasonable_number_of_lines",
         "scripts.dbt_score_rules.has_primary_key_test",
         "scripts.dbt_score_rules.exposure_depends_on_public_contracted_models",
     ):

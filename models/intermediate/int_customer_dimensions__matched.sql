@@ -27,18 +27,6 @@ legal_entities as (
 
 ),
 
--- The value as an integer, equal where the keys are equal: int_customer_dimensions compares the
--- values of a customer's rows by min and max, far cheaper on integers at 25 million rows.
-values_numbered as (
-
-    select
-        *,
-        case when value_key is not null then dense_rank() over (order by value_key) end as value_key_id
-
-    from value_verdicts
-
-),
-
 legal_entities_keyed as (
 
     {{ legal_entities_keyed('legal_entities') }}
@@ -134,22 +122,22 @@ final as (
         rows_owned.source_file,
         rows_owned.source_line,
         rows_owned.data_area_id,
-        values_numbered.value_id,
-        values_numbered.format_position,
-        values_numbered.value_key_id,
+        value_verdicts.value_id,
+        value_verdicts.format_position,
+        value_verdicts.value_key_id,
         customer_status.customer_source_line,
         customer_status.customer_key is null as breaks_orphan_dimension,
         coalesce(customer_status.is_customer_rejected, false) as is_customer_rejected,
-        values_numbered.breaks_unknown_dimension,
-        values_numbered.breaks_blank_dimension_value,
-        values_numbered.breaks_invalid_dimension_value,
-        values_numbered.breaks_unknown_dimension_value
+        value_verdicts.breaks_unknown_dimension,
+        value_verdicts.breaks_blank_dimension_value,
+        value_verdicts.breaks_invalid_dimension_value,
+        value_verdicts.breaks_unknown_dimension_value
 
     from rows_owned
 
-    left join values_numbered
-        on coalesce(rows_owned.dimension, '') = values_numbered.dimension_as_extracted
-            and coalesce(rows_owned.legacy_value, '') = values_numbered.legacy_value_as_extracted
+    left join value_verdicts
+        on coalesce(rows_owned.dimension, '') = value_verdicts.dimension_as_extracted
+            and coalesce(rows_owned.legacy_value, '') = value_verdicts.legacy_value_as_extracted
 
     left join customer_status
         on rows_owned.owner_entity = customer_status.owner_entity
