@@ -15,6 +15,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pyarrow as pa
+import pytest
+
+from loader.package.entities import CUSTOMER_DETAILS_V2
+from loader.package.lines import Lines
+from loader.package.writer import Content, PackageWriter, SplitLimits
 from tests.conftest import PROJECT_DIR, VENV_BIN, Workspace
 from tests.test_export import make_mart, open_gate
 from tests.test_land import assert_one_line_error, snapshot
@@ -255,3 +261,30 @@ def test_an_unwritable_output_folder_is_one_line(workspace: Workspace, tmp_path:
     assert_one_line_error(proc, "cannot write into /sys: Operation not permitted", code=3)
     assert sorted(p.name for p in Path("/sys").iterdir()) == sys_before
     assert_a_good_run_succeeds(workspace, tmp_path)
+
+
+# -- a package part that fails while it is closed ---------------------------------------------
+
+
+def test_a_part_that_fails_to_close_is_released_by_abort(tmp_path: Path) -> None:
+    """A write error while a part is finished (its manifest, the zip's end) leaves the part
+    to `abort()`: its file is closed, so the export's staged folder can be removed (on
+    Windows an open file would keep it)."""
+    content = Content(CUSTOMER_DETAILS_V2, CUSTOMER_DETAILS_V2.field_names)
+    writer = PackageWriter(tmp_path, "CustomerDetailsV2", "USMF", [content], SplitLimits())
+    writer.start(content)
+    writer.write(Lines(pa.array([f"C{i:05d},,001-0101\r\n" for i in range(5000)])))
+    (part,) = [p for p in tmp_path.iterdir() if p.suffix == ".zip"]
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    previous = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    # Any write that would grow a file past its current size now fails with EFBIG.
+    resource.setrlimit(resource.RLIMIT_FSIZE, (part.stat().st_size, hard))
+    try:
+        with pytest.raises(OSError, match="File too large") as raised:
+            writer.close()
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, previous)
+    # As in the export's error handling: the error (and its traceback) is alive during abort.
+    writer.abort()
+    assert str(part) not in open_files(os.getpid()), raised.value

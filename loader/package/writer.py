@@ -294,13 +294,15 @@ class PackageWriter:
         )
 
     def _close_part(self) -> None:
-        assert self._part is not None
-        part, self._part = self._part, None
+        part = self._part
+        assert part is not None
         if part.entry_open:
             self._finish_entry(part)
         for name, data in self._xml_entries(part.contents, part.number):
             part.zip.add_entry(name, data)
         size = part.close()
+        # Only now: a part whose closing failed stays with the writer, for abort() to close.
+        self._part = None
         self.files.append(
             PackageFile(
                 name=part.path.name,
