@@ -17,6 +17,7 @@ from loader.package.entities import CUSTOMER_DEFINITIONS
 from loader.pipeline import _step
 from tests.conftest import Workspace, ctrl_c, ctrl_c_on_return, make_workspace
 from tests.test_dbt_rules import EXPECTED_DEFINITIONS, FIXTURES
+from tests.test_export import read_package
 
 
 @pytest.fixture(scope="module")
@@ -321,3 +322,33 @@ def test_ctrl_c_as_the_land_commits_stops_the_run_after_it(
     assert "Ctrl-C: the raw tables are being committed" in proc.stderr
     assert "2/3 dbt build" not in proc.stderr and not out.exists()
     assert workspace.query("select customer_number from raw.customers") == [("C1",)]
+
+
+def test_an_extract_of_the_earlier_contract_runs_on_the_legal_entitys_defaults(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    """customers.csv as it was before the Customer definitions columns: its customers are
+    created with their legal entity's defaults, and one without a name is rejected for it."""
+    extracts = tmp_path / "extracts"
+    extracts.mkdir()
+    (extracts / "customers.csv").write_text(
+        "company,customer_number,bill_to_customer_number,customer_name\nUS01,C1,,Acme\nUS01,C2,,\n"
+    )
+    (extracts / "customer_dimensions.csv").write_text("company,customer_number,dimension,value\n")
+    out = tmp_path / "out"
+    workspace.loader("run", str(extracts), "--out", str(out), check=True)
+
+    (package,) = out.glob("*.zip")
+    (created,) = read_package(package).definitions or []
+    # USMF's row of seeds/legal_entity_defaults.csv.
+    expected = {
+        "CUSTOMERACCOUNT": "C1",
+        "NAME": "Acme",
+        "CUSTOMERGROUPID": "30",
+        "SALESCURRENCYCODE": "USD",
+        "LANGUAGEID": "en-us",
+    }
+    assert {field: created.get(field) for field in expected} == expected
+    assert workspace.query(
+        "select source_file, source_line, rule from main.customer_definitions_rejects"
+    ) == [("customers.csv", 3, "BLANK_NAME")]
